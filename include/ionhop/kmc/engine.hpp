@@ -1,0 +1,84 @@
+// Rejection-free residence-time KMC (Bortz–Kalos–Lebowitz; Gillespie): at each step pick a
+// hop with probability Γ_k/ΣΓ and advance time by an exact exponential Δt = −ln(u)/ΣΓ.
+// Event selection: a sum tree over defects (O(log N)) then a scan over the defect's hops;
+// after an event only the moved defect and defects next to its old or new site are
+// re-rated. Defects exclude each other from sites (no two on one site, no recombination).
+#pragma once
+
+#include <vector>
+
+#include "ionhop/core/random_stream.hpp"
+#include "ionhop/kmc/run_result.hpp"
+#include "ionhop/kmc/run_settings.hpp"
+#include "ionhop/kmc/sum_tree.hpp"
+#include "ionhop/lattice/site_graph.hpp"
+#include "ionhop/rates/compiled_rates.hpp"
+
+namespace ionhop::kmc {
+
+class Engine {
+ public:
+  // Places settings.defects at random distinct sites of their sublattices (from `rng`).
+  // Throws InputError (no file) if a sublattice has fewer free sites than defects asked.
+  Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
+         const RunSettings& settings, core::RandomStream rng);
+
+  // Runs to the stop condition and returns the tallies.
+  RunResult run();
+
+  // One event. Returns false (and does nothing) if no event is possible.
+  bool step();
+
+  double time_s() const { return time_s_; }
+  std::uint64_t hops() const { return hops_; }
+  double total_rate_hz() const { return tree_.total(); }
+  std::size_t defect_count() const { return defect_site_.size(); }
+  lattice::SiteIndex defect_site(std::size_t d) const { return defect_site_[d]; }
+  const lattice::Vec3& defect_displacement_angstrom(std::size_t d) const { return defect_disp_[d]; }
+
+ private:
+  void rerate(std::size_t defect);
+  void close_block(double at_time_s);
+  void apply_hop(std::size_t defect, std::size_t k);
+  void advance_and_hop(double dt);  // advance time by dt, then select and apply one hop
+  RunResult collect() const;
+
+  const lattice::SiteGraph& graph_;
+  const rates::RateTable& table_;
+  RunSettings settings_;
+  rates::CompiledRates rates_;
+  core::RandomStream rng_;
+  std::size_t stride_;  // max hops per site
+
+  // State: which defect sits on each site (−1: none); per defect its site, species and
+  // unwrapped displacement. State is owned here and nowhere else.
+  std::vector<std::int32_t> site_defect_;
+  std::vector<lattice::SiteIndex> defect_site_;
+  std::vector<std::uint32_t> defect_species_;
+  std::vector<lattice::Vec3> defect_disp_;
+  std::vector<double> hop_rate_;  // defect × stride
+  SumTree tree_;
+
+  // Host ions (vacancy mechanism): ion on each site (−1: none), its unwrapped displacement.
+  bool track_ions_ = false;
+  std::vector<std::int32_t> site_ion_;
+  std::vector<lattice::Vec3> ion_disp_;
+  std::vector<std::uint32_t> ion_occupant_;  // index into occupant names
+  std::vector<std::string> occupant_names_;
+  std::vector<std::uint64_t> occupant_jumps_;
+  std::vector<double> occupant_jump2_;
+
+  // Observers.
+  double time_s_ = 0;
+  std::uint64_t hops_ = 0;
+  std::vector<std::uint64_t> species_hops_;
+  std::vector<double> species_jump2_;
+  std::vector<std::vector<double>> block_msd_;  // species × block
+  std::vector<double> block_time_;
+  std::vector<lattice::Vec3> block_origin_;     // defect displacement at block start
+  double block_start_time_s_ = 0;
+  std::vector<std::uint32_t> occupancy_count_;  // species × basis
+  std::vector<double> occupancy_time_;          // species × basis
+};
+
+}  // namespace ionhop::kmc

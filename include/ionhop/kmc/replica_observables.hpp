@@ -1,0 +1,35 @@
+// Per-replica observables from one run's tallies: D of the defects from the unwrapped MSD
+// averaged over block origins, the same from the first half of the run (convergence),
+// and for the vacancy mechanism the host ions' tracer D and correlation factor.
+#pragma once
+
+#include <cmath>
+#include <optional>
+#include <vector>
+#include <string>
+
+#include "ionhop/kmc/run_result.hpp"
+
+namespace ionhop::kmc {
+
+struct ReplicaObservables {
+  // D = Σ_blocks Σ_defects |Δr|² / (6 N Σ_blocks t), Å²/s (PHYSICS.md: D = ⟨|Δr|²⟩/6t).
+  double diffusion_angstrom2_s = NAN;
+  double diffusion_first_half_angstrom2_s = NAN;  // blocks in the first half of the run
+  double diffusion_single_origin_angstrom2_s = NAN;  // |r(t_end) − r(0)|² / 6t
+  // Σ d² / (6 N t): what D would be if successive hops were uncorrelated.
+  double diffusion_uncorrelated_angstrom2_s = NAN;
+  double hop_rate_per_defect_hz = NAN;
+  // D from each of (up to) 10 consecutive groups of blocks: their scatter gives the
+  // block-averaging error within one run (PHYSICS.md, "Diffusion and its uncertainty").
+  std::vector<double> diffusion_block_groups_angstrom2_s;
+  // Vacancy mechanism, host ions of the defect's sublattice (first occupant species).
+  std::string host_occupant;
+  double tracer_diffusion_angstrom2_s = NAN;  // Σ_ions |R|² / (6 N_ions t)
+  double correlation_factor = NAN;            // f = Σ_ions |R|² / Σ_jumps d²
+};
+
+ReplicaObservables replica_observables(const RunResult& run, std::size_t species,
+                                       bool vacancy_mechanism);
+
+}  // namespace ionhop::kmc

@@ -1,0 +1,39 @@
+// Raw tallies of one KMC run (one replica). Estimators with uncertainties are built from
+// many of these by the analysis module; nothing here is averaged over replicas.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ionhop::kmc {
+
+struct SpeciesTally {
+  std::size_t defects = 0;
+  std::uint64_t hops = 0;
+  double jump_length2_sum_angstrom2 = 0;       // Σ d² over the species' hops
+  std::vector<double> block_msd_sum_angstrom2; // Σ_defects |Δr|² within each block
+  double final_msd_sum_angstrom2 = 0;          // Σ_defects |r(t_end) − r(0)|²
+  std::vector<double> occupancy_time_s;        // per basis: Σ_defects time spent there
+};
+
+// Host ions of one occupant species moved by vacancy hops (tracer diffusion).
+struct HostTally {
+  std::string occupant;
+  std::size_t ions = 0;
+  std::uint64_t jumps = 0;
+  double displacement2_sum_angstrom2 = 0;  // Σ_ions |R_ion|²
+  double jump_length2_sum_angstrom2 = 0;   // Σ over ion jumps d²
+};
+
+struct RunResult {
+  double time_s = 0;
+  std::uint64_t hops = 0;
+  bool stopped_by_time = false;
+  bool frozen = false;  // no event possible (all rates zero) before the stop condition
+  std::vector<double> block_time_s;
+  std::vector<SpeciesTally> species;  // indexed like the rate table
+  std::vector<HostTally> hosts;
+};
+
+}  // namespace ionhop::kmc

@@ -1,0 +1,33 @@
+// What one KMC run is asked to do: temperature, defects to place, when to stop, and which
+// observables to record. Plain data; the sweep layer fills it from a config.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+namespace ionhop::kmc {
+
+struct DefectPlacement {
+  std::size_t species;  // index into the rate table's species
+  std::size_t count;
+};
+
+struct StopCondition {
+  std::uint64_t max_hops = 0;                                   // 0: no limit on hops
+  double max_time_s = std::numeric_limits<double>::infinity();  // simulated time
+  bool bounded() const { return max_hops > 0 || max_time_s < std::numeric_limits<double>::infinity(); }
+};
+
+struct RunSettings {
+  double temperature_k = 300.0;
+  std::vector<DefectPlacement> defects;
+  StopCondition stop;
+  // The run is cut into this many equal blocks (by hops when max_hops is set, else by
+  // time); the MSD of every defect over every block gives D averaged over time origins.
+  std::size_t blocks = 100;
+  bool track_host_ions = true;        // vacancy mechanism: which ion moved (tracer D, f)
+  bool track_site_occupancy = false;  // time-weighted occupancy of each basis site class
+};
+
+}  // namespace ionhop::kmc

@@ -1,0 +1,56 @@
+// Rate tables: the contract between barrier sources (MD fits, NEB, literature) and the KMC.
+// Per defect species: mechanism, charge, host sublattice, hop types (shell, barrier,
+// attempt frequency) and optional site energies, each number with its provenance.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ionhop::rates {
+
+enum class Mechanism { vacancy, interstitial };
+
+const char* to_string(Mechanism m);
+
+struct HopRate {
+  std::string shell;                 // name of a hop shell of the lattice
+  double barrier_ev = 0;             // E_KRA: barrier between equal-energy sites
+  double attempt_frequency_hz = 0;   // ν in Γ = ν exp(−E_b / k_B T)
+  std::string provenance;
+};
+
+struct DefectSpecies {
+  std::string name;  // e.g. "V_I^+"
+  Mechanism mechanism = Mechanism::vacancy;
+  int charge = 0;          // in units of e
+  std::string sublattice;  // the sublattice whose sites the defect occupies
+  bool mobile = true;      // false: no hops at all (e.g. V_I^- in the MD of Tyagi et al.)
+  std::vector<HopRate> hops;
+  // Site energy (eV) per basis-site label; missing labels are 0. Enters the barrier as
+  // E_b,ij = E_KRA + (E_j − E_i)/2 so that Γ_ij/Γ_ji = exp(−(E_j − E_i)/k_B T).
+  std::map<std::string, double> site_energies_ev;
+  std::string provenance;
+};
+
+struct RateTable {
+  std::string schema = "ionhop.rates/1";
+  std::string name;
+  std::string description;
+  std::string provenance;  // JSON text of the table's provenance object
+  std::vector<DefectSpecies> species;
+
+  std::optional<std::size_t> species_index(const std::string& species_name) const;
+};
+
+// Arrhenius rate Γ = ν exp(−E_b / k_B T) (s⁻¹).
+double arrhenius_rate_hz(double attempt_frequency_hz, double barrier_ev, double temperature_k);
+
+// Attempt frequency that makes an uncorrelated walk with z hops of length d reproduce the
+// prefactor D0 of D = D0 exp(−E_a/k_B T): from D = zΓd²/6, ν0 = 6 D0 / (z d²).
+// (Tyagi et al. write D0 = d²ν0/z, their Eq. 2; we do not use that convention.)
+double attempt_frequency_from_prefactor_hz(double prefactor_cm2_s, int coordination,
+                                           double hop_length_angstrom);
+
+}  // namespace ionhop::rates

@@ -1,0 +1,54 @@
+// A parameter sweep: species × temperatures × supercells × defect counts, each point run
+// as independent replicas. Plain data, filled by io::load_sweep_config or by C++ users.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ionhop/analysis/md_comparison.hpp"
+#include "ionhop/kmc/run_settings.hpp"
+#include "ionhop/lattice/crystal.hpp"
+#include "ionhop/rates/rate_table.hpp"
+
+namespace ionhop::sweep {
+
+struct InputFile {
+  std::string role;  // "config", "lattice", "rates", "md_reference"
+  std::string path;
+  std::string sha256;
+};
+
+struct SweepConfig {
+  lattice::Crystal crystal;
+  rates::RateTable rate_table;
+  std::vector<std::string> species;  // names in the rate table
+  std::vector<double> temperatures_k;
+  std::vector<std::array<int, 3>> supercells;
+  std::vector<std::size_t> defect_counts;  // defects of the point's species per supercell
+  std::size_t replicas = 8;
+  kmc::StopCondition stop;
+  std::size_t blocks = 100;
+  std::uint64_t seed = 1;
+  std::optional<analysis::MdReference> md_reference;
+  double report_temperature_k = 300.0;  // Arrhenius fits report D here ("D(300 K)")
+  std::vector<InputFile> inputs;        // for provenance
+};
+
+struct SweepPoint {
+  std::string species;
+  std::size_t species_index = 0;
+  double temperature_k = 0;
+  std::array<int, 3> supercell{};
+  std::size_t defects = 0;
+};
+
+// The grid in a fixed order: species, then supercell, then defect count, then temperature.
+std::vector<SweepPoint> expand_grid(const SweepConfig& config);
+
+// Counter-based stream id of (point, replica): a hash of the point's identity, so a point
+// gets the same numbers whatever else is in the grid and whatever the thread count.
+std::uint64_t stream_id(const SweepPoint& point, std::size_t replica);
+
+}  // namespace ionhop::sweep

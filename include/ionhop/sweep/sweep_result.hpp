@@ -1,0 +1,51 @@
+// What a sweep produces: per point, estimates over replicas; per (species, supercell,
+// defect count), an Arrhenius fit; and the comparison with an MD reference.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ionhop/analysis/arrhenius.hpp"
+#include "ionhop/analysis/estimate.hpp"
+#include "ionhop/analysis/md_comparison.hpp"
+#include "ionhop/sweep/sweep_config.hpp"
+
+namespace ionhop::sweep {
+
+struct PointResult {
+  SweepPoint point;
+  std::string mechanism;
+  int charge = 0;
+  bool immobile = false;  // species has no hops: D = 0 exactly, not simulated
+  std::size_t replicas = 0;
+  std::uint64_t hops = 0;  // over all replicas
+  // All diffusion estimates in cm²/s; errors are standard errors over replicas.
+  analysis::Estimate diffusion, diffusion_first_half, diffusion_single_origin;
+  analysis::Estimate diffusion_uncorrelated;  // Σd²/(6Nt)
+  double diffusion_block_err = NAN;  // SE from block-grouped values pooled over replicas
+  analysis::Estimate hop_rate_per_defect_hz;
+  analysis::Estimate simulated_time_s;  // physical time reached per replica
+  double min_simulated_time_s = NAN;
+  // Vacancy mechanism: tracer D of the host ions and correlation factor f.
+  std::string host_occupant;
+  analysis::Estimate tracer_diffusion, correlation_factor;
+  double wall_time_s = 0;  // summed over replicas (provenance only: not reproducible)
+};
+
+struct ArrheniusResult {
+  std::string species;
+  std::array<int, 3> supercell{};
+  std::size_t defects = 0;
+  analysis::ArrheniusFit fit;  // prefactor in cm²/s
+  double report_temperature_k = 300;
+  analysis::Estimate diffusion_at_report_temperature;
+};
+
+struct SweepResult {
+  std::vector<PointResult> points;
+  std::vector<ArrheniusResult> arrhenius;
+  std::vector<analysis::Comparison> comparison;
+  std::vector<std::string> notes;  // e.g. species skipped in the fit and why
+};
+
+}  // namespace ionhop::sweep

@@ -1,0 +1,18 @@
+// The `ionhop` subcommands. Each registers its options on a CLI11 app and returns the
+// callback that runs it; errors are thrown (InputError → exit 2 in main).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace ionhop::cli {
+
+using Action = std::function<int()>;
+
+Action add_sweep_command(CLI::App& app, const std::string& command_line);
+Action add_run_command(CLI::App& app);
+Action add_fit_command(CLI::App& app);
+Action add_rates_from_arrhenius_command(CLI::App& app);
+
+}  // namespace ionhop::cli

@@ -1,0 +1,13 @@
+// Human-readable tables of sweep results for the terminal.
+#pragma once
+
+#include <ostream>
+
+#include "ionhop/sweep/sweep_result.hpp"
+
+namespace ionhop::cli {
+void print_points_table(std::ostream& out, const sweep::SweepResult& result);
+void print_arrhenius_table(std::ostream& out, const sweep::SweepConfig& config,
+                           const sweep::SweepResult& result);
+void print_comparison_table(std::ostream& out, const sweep::SweepResult& result);
+}  // namespace ionhop::cli

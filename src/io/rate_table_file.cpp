@@ -1,0 +1,90 @@
+#include "ionhop/io/rate_table_file.hpp"
+
+#include <set>
+
+#include "ionhop/io/json_input.hpp"
+
+namespace ionhop::io {
+
+rates::RateTable load_rate_table(const std::string& path) {
+  nlohmann::json doc;
+  const JsonInput root = JsonInput::parse_file(path, doc);
+  root.require_object({"schema", "name", "description", "lattice", "provenance", "species"});
+  rates::RateTable t;
+  t.schema = root.at("schema").string();
+  if (t.schema != "ionhop.rates/1") root.at("schema").fail("unsupported schema (expected \"ionhop.rates/1\")");
+  t.name = root.at("name").string();
+  if (auto d = root.find("description")) t.description = d->string();
+  t.provenance = root.at("provenance").string_or_json();
+
+  std::set<std::string> names;
+  for (const auto& s : root.at("species").array(1)) {
+    s.require_object({"name", "mechanism", "charge", "sublattice", "mobile", "hops",
+                      "site_energies_ev", "provenance", "note"});
+    rates::DefectSpecies sp;
+    sp.name = s.at("name").string();
+    if (!names.insert(sp.name).second) s.at("name").fail("duplicate species name '" + sp.name + "'");
+    const std::string mech = s.at("mechanism").string();
+    if (mech == "vacancy") sp.mechanism = rates::Mechanism::vacancy;
+    else if (mech == "interstitial") sp.mechanism = rates::Mechanism::interstitial;
+    else s.at("mechanism").fail("must be \"vacancy\" or \"interstitial\" (got \"" + mech + "\")");
+    sp.charge = static_cast<int>(s.at("charge").integer());
+    sp.sublattice = s.at("sublattice").string();
+    if (auto m = s.find("mobile")) sp.mobile = m->boolean();
+    sp.provenance = s.at("provenance").string_or_json();
+    const auto hops = s.at("hops").array();
+    if (sp.mobile && hops.empty()) s.at("hops").fail("a mobile species needs at least one hop (or set \"mobile\": false)");
+    if (!sp.mobile && !hops.empty()) s.at("hops").fail("an immobile species (\"mobile\": false) must list no hops");
+    std::set<std::string> shells;
+    for (const auto& h : hops) {
+      h.require_object({"shell", "barrier_ev", "attempt_frequency_hz", "provenance"});
+      rates::HopRate hop;
+      hop.shell = h.at("shell").string();
+      if (!shells.insert(hop.shell).second) h.at("shell").fail("shell '" + hop.shell + "' listed twice");
+      hop.barrier_ev = h.at("barrier_ev").non_negative();
+      hop.attempt_frequency_hz = h.at("attempt_frequency_hz").positive();
+      hop.provenance = h.at("provenance").string_or_json();
+      sp.hops.push_back(hop);
+    }
+    if (auto e = s.find("site_energies_ev")) {
+      if (!e->raw().is_object()) e->fail("must be an object mapping basis labels to energies (eV)");
+      for (const auto& [label, _] : e->raw().items())
+        sp.site_energies_ev[label] = e->at(label.c_str()).number();
+    }
+    t.species.push_back(sp);
+  }
+  return t;
+}
+
+nlohmann::json rate_table_to_json(const rates::RateTable& t) {
+  auto text_or_json = [](const std::string& s) {
+    auto j = nlohmann::json::parse(s, nullptr, false);
+    return (j.is_discarded() || j.is_string() || j.is_number()) ? nlohmann::json(s) : j;
+  };
+  nlohmann::json out;
+  out["schema"] = t.schema;
+  out["name"] = t.name;
+  if (!t.description.empty()) out["description"] = t.description;
+  out["provenance"] = text_or_json(t.provenance);
+  out["species"] = nlohmann::json::array();
+  for (const auto& sp : t.species) {
+    nlohmann::json s;
+    s["name"] = sp.name;
+    s["mechanism"] = rates::to_string(sp.mechanism);
+    s["charge"] = sp.charge;
+    s["sublattice"] = sp.sublattice;
+    s["mobile"] = sp.mobile;
+    s["hops"] = nlohmann::json::array();
+    for (const auto& h : sp.hops)
+      s["hops"].push_back({{"shell", h.shell},
+                           {"barrier_ev", h.barrier_ev},
+                           {"attempt_frequency_hz", h.attempt_frequency_hz},
+                           {"provenance", text_or_json(h.provenance)}});
+    if (!sp.site_energies_ev.empty()) s["site_energies_ev"] = sp.site_energies_ev;
+    s["provenance"] = text_or_json(sp.provenance);
+    out["species"].push_back(s);
+  }
+  return out;
+}
+
+}  // namespace ionhop::io

@@ -1,0 +1,122 @@
+#include "ionhop/io/sweep_config_file.hpp"
+
+#include <filesystem>
+
+#include "ionhop/core/error.hpp"
+#include "ionhop/core/sha256.hpp"
+#include "ionhop/io/json_input.hpp"
+#include "ionhop/io/lattice_file.hpp"
+#include "ionhop/io/md_reference_file.hpp"
+#include "ionhop/io/rate_table_file.hpp"
+#include "ionhop/lattice/site_graph.hpp"
+#include "ionhop/rates/compiled_rates.hpp"
+
+namespace ionhop::io {
+
+namespace fs = std::filesystem;
+
+std::string file_sha256(const std::string& path) { return core::sha256_hex(read_text_file(path)); }
+
+namespace {
+std::string resolve(const std::string& config_path, const std::string& relative) {
+  const fs::path p(relative);
+  if (p.is_absolute()) return p.string();
+  return (fs::path(config_path).parent_path() / p).lexically_normal().string();
+}
+
+std::size_t sublattice_sites(const lattice::Crystal& c, const std::string& sub,
+                             const std::array<int, 3>& cell) {
+  std::size_t per_cell = 0;
+  for (const auto& b : c.basis) per_cell += b.sublattice == sub;
+  return per_cell * static_cast<std::size_t>(cell[0]) * cell[1] * cell[2];
+}
+}  // namespace
+
+sweep::SweepConfig load_sweep_config(const std::string& path) {
+  nlohmann::json doc;
+  const JsonInput root = JsonInput::parse_file(path, doc);
+  root.require_object({"schema", "description", "lattice", "rates", "species", "temperatures_k",
+                       "supercells", "defects_per_supercell", "replicas", "stop", "blocks", "seed",
+                       "md_reference", "report_temperature_k"});
+  if (root.at("schema").string() != "ionhop.sweep/1")
+    root.at("schema").fail("unsupported schema (expected \"ionhop.sweep/1\")");
+
+  sweep::SweepConfig c;
+  c.inputs.push_back({"config", path, file_sha256(path)});
+  const std::string lattice_path = resolve(path, root.at("lattice").string());
+  const std::string rates_path = resolve(path, root.at("rates").string());
+  c.crystal = load_crystal(lattice_path);
+  c.inputs.push_back({"lattice", lattice_path, file_sha256(lattice_path)});
+  c.rate_table = load_rate_table(rates_path);
+  c.inputs.push_back({"rates", rates_path, file_sha256(rates_path)});
+  try {
+    rates::check_against_crystal(c.rate_table, c.crystal);
+  } catch (const InputError& e) {
+    throw InputError(rates_path, e.json_path(), e.problem());
+  }
+
+  if (auto s = root.find("species")) {
+    for (const auto& name : s->array(1)) {
+      const std::string n = name.string();
+      if (!c.rate_table.species_index(n))
+        name.fail("unknown species '" + n + "' (not in " + rates_path + ")");
+      c.species.push_back(n);
+    }
+  } else {
+    for (const auto& sp : c.rate_table.species) c.species.push_back(sp.name);
+  }
+  for (const auto& t : root.at("temperatures_k").array(1)) c.temperatures_k.push_back(t.positive());
+  for (const auto& cell : root.at("supercells").array(1)) {
+    const auto n = cell.array();
+    if (n.size() != 3) cell.fail("must be [n1, n2, n3]");
+    std::array<int, 3> sc{};
+    for (int i = 0; i < 3; ++i) sc[i] = static_cast<int>(n[i].integer_at_least(1));
+    c.supercells.push_back(sc);
+  }
+  if (auto d = root.find("defects_per_supercell")) {
+    for (const auto& n : d->array(1)) c.defect_counts.push_back(n.integer_at_least(1));
+  } else {
+    c.defect_counts = {1};
+  }
+  c.replicas = root.at("replicas").integer_at_least(1);
+  const JsonInput stop = root.at("stop");
+  stop.require_object({"hops", "time_s"});
+  if (auto h = stop.find("hops")) c.stop.max_hops = h->integer_at_least(1);
+  if (auto t = stop.find("time_s")) c.stop.max_time_s = t->positive();
+  if (!c.stop.bounded()) stop.fail("give hops, time_s or both");
+  if (auto b = root.find("blocks")) c.blocks = b->integer_at_least(1);
+  if (auto s = root.find("seed")) c.seed = s->seed();
+  if (auto r = root.find("report_temperature_k")) c.report_temperature_k = r->positive();
+  if (auto m = root.find("md_reference")) {
+    const std::string md_path = resolve(path, m->string());
+    c.md_reference = load_md_reference(md_path);
+    c.inputs.push_back({"md_reference", md_path, file_sha256(md_path)});
+  }
+  validate_sweep_config(c, path);
+  return c;
+}
+
+void validate_sweep_config(const sweep::SweepConfig& c, const std::string& file) {
+  if (c.replicas == 0) throw InputError(file, "/replicas", "must be an integer >= 1 (got 0)");
+  if (c.stop.max_hops > 0 && c.blocks > c.stop.max_hops)
+    throw InputError(file, "/blocks", "must not exceed stop/hops (" + std::to_string(c.stop.max_hops) + ")");
+  for (std::size_t i = 0; i < c.supercells.size(); ++i) {
+    try {
+      lattice::check_supercell_fits(c.crystal, c.supercells[i]);
+    } catch (const InputError& e) {
+      throw InputError(file, "/supercells/" + std::to_string(i), e.problem());
+    }
+    for (const auto& name : c.species) {
+      const auto& sp = c.rate_table.species[*c.rate_table.species_index(name)];
+      const std::size_t sites = sublattice_sites(c.crystal, sp.sublattice, c.supercells[i]);
+      for (std::size_t j = 0; j < c.defect_counts.size(); ++j)
+        if (c.defect_counts[j] > sites)
+          throw InputError(file, "/defects_per_supercell/" + std::to_string(j),
+                           std::to_string(c.defect_counts[j]) + " " + name + " defects do not fit on the " +
+                               std::to_string(sites) + " '" + sp.sublattice + "' sites of supercell " +
+                               std::to_string(i));
+    }
+  }
+}
+
+}  // namespace ionhop::io

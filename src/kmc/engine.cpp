@@ -1,0 +1,284 @@
+#include "ionhop/kmc/engine.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <stdexcept>
+
+#include "ionhop/core/error.hpp"
+
+namespace ionhop::kmc {
+
+using lattice::SiteIndex;
+
+Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
+               const RunSettings& settings, core::RandomStream rng)
+    : graph_(graph),
+      table_(table),
+      settings_(settings),
+      rates_(table, graph, settings.temperature_k),
+      rng_(rng),
+      stride_(std::max<std::size_t>(graph.max_hops_per_site(), 1)),
+      site_defect_(graph.site_count(), -1),
+      tree_(1) {
+  const auto& crystal = graph.crystal();
+  const std::size_t n_species = table.species.size();
+  const std::size_t nb = graph.basis_count();
+
+  // Place defects: a partial Fisher–Yates shuffle of the free sites of each sublattice.
+  for (const auto& placement : settings.defects) {
+    const auto& sp = table.species.at(placement.species);
+    std::vector<SiteIndex> free_sites;
+    for (SiteIndex s : graph.sites_of_sublattice(sp.sublattice))
+      if (site_defect_[s] < 0) free_sites.push_back(s);
+    if (placement.count > free_sites.size())
+      throw InputError("", "", "cannot place " + std::to_string(placement.count) + " " + sp.name +
+                                   " defects: sublattice '" + sp.sublattice + "' has only " +
+                                   std::to_string(free_sites.size()) + " free sites");
+    for (std::size_t i = 0; i < placement.count; ++i) {
+      const std::size_t j = i + rng_.below(free_sites.size() - i);
+      std::swap(free_sites[i], free_sites[j]);
+      const SiteIndex site = free_sites[i];
+      site_defect_[site] = static_cast<std::int32_t>(defect_site_.size());
+      defect_site_.push_back(site);
+      defect_species_.push_back(static_cast<std::uint32_t>(placement.species));
+      defect_disp_.push_back(lattice::Vec3::Zero());
+    }
+  }
+
+  // Host ions on every sublattice that hosts a vacancy species, except on vacancies.
+  std::vector<std::string> vacancy_sublattices;
+  for (const auto& placement : settings.defects) {
+    const auto& sp = table.species[placement.species];
+    if (sp.mechanism == rates::Mechanism::vacancy &&
+        std::find(vacancy_sublattices.begin(), vacancy_sublattices.end(), sp.sublattice) ==
+            vacancy_sublattices.end())
+      vacancy_sublattices.push_back(sp.sublattice);
+  }
+  track_ions_ = settings.track_host_ions && !vacancy_sublattices.empty();
+  if (track_ions_) {
+    site_ion_.assign(graph.site_count(), -1);
+    for (const auto& sub : vacancy_sublattices) {
+      for (SiteIndex s : graph.sites_of_sublattice(sub)) {
+        const std::int32_t d = site_defect_[s];
+        if (d >= 0 && table.species[defect_species_[d]].mechanism == rates::Mechanism::vacancy)
+          continue;
+        const std::string& occupant = crystal.basis[graph.basis_of(s)].occupant;
+        auto it = std::find(occupant_names_.begin(), occupant_names_.end(), occupant);
+        if (it == occupant_names_.end()) {
+          occupant_names_.push_back(occupant);
+          it = occupant_names_.end() - 1;
+        }
+        site_ion_[s] = static_cast<std::int32_t>(ion_disp_.size());
+        ion_disp_.push_back(lattice::Vec3::Zero());
+        ion_occupant_.push_back(static_cast<std::uint32_t>(it - occupant_names_.begin()));
+      }
+    }
+    occupant_jumps_.assign(occupant_names_.size(), 0);
+    occupant_jump2_.assign(occupant_names_.size(), 0.0);
+  }
+
+  species_hops_.assign(n_species, 0);
+  species_jump2_.assign(n_species, 0.0);
+  block_msd_.assign(n_species, {});
+  block_origin_ = defect_disp_;
+  if (settings.track_site_occupancy) {
+    occupancy_count_.assign(n_species * nb, 0);
+    occupancy_time_.assign(n_species * nb, 0.0);
+    for (std::size_t d = 0; d < defect_site_.size(); ++d)
+      ++occupancy_count_[defect_species_[d] * nb + graph.basis_of(defect_site_[d])];
+  }
+
+  tree_ = SumTree(std::max<std::size_t>(defect_site_.size(), 1));
+  hop_rate_.assign(std::max<std::size_t>(defect_site_.size(), 1) * stride_, 0.0);
+  for (std::size_t d = 0; d < defect_site_.size(); ++d) rerate(d);
+}
+
+void Engine::rerate(std::size_t defect) {
+  const SiteIndex site = defect_site_[defect];
+  const double* base = rates_.rates_of(defect_species_[defect], graph_.basis_of(site));
+  const auto targets = graph_.hop_targets(site);
+  double* out = hop_rate_.data() + defect * stride_;
+  double sum = 0.0;
+  for (std::size_t k = 0; k < targets.size(); ++k) {
+    const double r = site_defect_[targets[k]] >= 0 ? 0.0 : base[k];  // site exclusion
+    out[k] = r;
+    sum += r;
+  }
+  tree_.set(defect, sum);
+}
+
+void Engine::apply_hop(std::size_t d, std::size_t k) {
+  const SiteIndex from = defect_site_[d];
+  const std::size_t from_basis = graph_.basis_of(from);
+  const SiteIndex to = graph_.hop_targets(from)[k];
+  const lattice::Vec3& jump = graph_.hop_templates(from_basis)[k].displacement_angstrom;
+  const std::uint32_t s = defect_species_[d];
+  const double jump2 = jump.squaredNorm();
+
+  defect_disp_[d] += jump;
+  ++species_hops_[s];
+  species_jump2_[s] += jump2;
+  if (!occupancy_count_.empty()) {
+    const std::size_t nb = graph_.basis_count();
+    --occupancy_count_[s * nb + from_basis];
+    ++occupancy_count_[s * nb + graph_.basis_of(to)];
+  }
+  site_defect_[from] = -1;
+  site_defect_[to] = static_cast<std::int32_t>(d);
+  defect_site_[d] = to;
+
+  // Vacancy mechanism: the ion on the target site jumps the other way, into the vacancy.
+  if (track_ions_ && table_.species[s].mechanism == rates::Mechanism::vacancy) {
+    const std::int32_t ion = site_ion_[to];
+    assert(ion >= 0 && site_ion_[from] < 0);
+    site_ion_[from] = ion;
+    site_ion_[to] = -1;
+    ion_disp_[ion] -= jump;
+    ++occupant_jumps_[ion_occupant_[ion]];
+    occupant_jump2_[ion_occupant_[ion]] += jump2;
+  }
+
+  // Local update: the mover, and every defect next to the site it left or entered.
+  rerate(d);
+  for (SiteIndex n : graph_.hop_targets(from)) {
+    const std::int32_t e = site_defect_[n];
+    if (e >= 0 && static_cast<std::size_t>(e) != d) rerate(e);
+  }
+  for (SiteIndex n : graph_.hop_targets(to)) {
+    const std::int32_t e = site_defect_[n];
+    if (e >= 0 && static_cast<std::size_t>(e) != d) rerate(e);
+  }
+  ++hops_;
+}
+
+namespace {
+inline void add_occupancy(std::vector<double>& time, const std::vector<std::uint32_t>& count,
+                          double dt) {
+  for (std::size_t i = 0; i < time.size(); ++i) time[i] += dt * count[i];
+}
+}  // namespace
+
+bool Engine::step() {
+  const double total = tree_.total();
+  if (!(total > 0.0)) return false;
+  advance_and_hop(rng_.exponential(total));
+  return true;
+}
+
+void Engine::advance_and_hop(double dt) {
+  if (!occupancy_time_.empty()) add_occupancy(occupancy_time_, occupancy_count_, dt);
+  time_s_ += dt;
+
+  // Select the event: a defect from the sum tree, then one of its hops.
+  double target = rng_.uniform() * tree_.total();
+  const std::size_t d = tree_.find(target);
+  const double* r = hop_rate_.data() + d * stride_;
+  const std::size_t n = graph_.hop_targets(defect_site_[d]).size();
+  std::size_t k = 0;
+  for (; k + 1 < n; ++k) {
+    if (target < r[k]) break;
+    target -= r[k];
+  }
+  while (r[k] <= 0.0) --k;  // rounding at the end of the scan: last allowed hop
+  apply_hop(d, k);
+}
+
+void Engine::close_block(double at_time_s) {
+  block_time_.push_back(at_time_s - block_start_time_s_);
+  for (auto& per_species : block_msd_) per_species.push_back(0.0);
+  for (std::size_t d = 0; d < defect_disp_.size(); ++d) {
+    block_msd_[defect_species_[d]].back() += (defect_disp_[d] - block_origin_[d]).squaredNorm();
+    block_origin_[d] = defect_disp_[d];
+  }
+  block_start_time_s_ = at_time_s;
+}
+
+RunResult Engine::run() {
+  const StopCondition& stop = settings_.stop;
+  if (!stop.bounded()) throw std::logic_error("Engine::run: unbounded stop condition");
+  const std::size_t blocks = std::max<std::size_t>(settings_.blocks, 1);
+  const bool blocks_by_hops = stop.max_hops > 0;
+  auto hop_boundary = [&](std::size_t b) { return (stop.max_hops * (b + 1) + blocks - 1) / blocks; };
+  auto time_boundary = [&](std::size_t b) {
+    return b + 1 == blocks ? stop.max_time_s : stop.max_time_s * double(b + 1) / double(blocks);
+  };
+  std::size_t open_block = block_time_.size();
+  bool stopped_by_time = false, frozen = false;
+  const std::uint64_t start_hops = hops_;
+
+  while (true) {
+    const double total = tree_.total();
+    if (!(total > 0.0) && std::isinf(stop.max_time_s)) {
+      frozen = true;
+      break;
+    }
+    // Draw the waiting time first so a time limit or time-block boundary can cut it.
+    const double dt = total > 0.0 ? rng_.exponential(total) : INFINITY;
+    if (time_s_ + dt >= stop.max_time_s) {
+      if (!blocks_by_hops)
+        for (; open_block < blocks; ++open_block) close_block(time_boundary(open_block));
+      if (!occupancy_time_.empty())
+        add_occupancy(occupancy_time_, occupancy_count_, stop.max_time_s - time_s_);
+      time_s_ = stop.max_time_s;
+      stopped_by_time = true;
+      frozen = !(total > 0.0);
+      break;
+    }
+    if (!blocks_by_hops)
+      for (; open_block < blocks && time_s_ + dt >= time_boundary(open_block); ++open_block)
+        close_block(time_boundary(open_block));
+    advance_and_hop(dt);
+    if (blocks_by_hops)
+      for (; open_block < blocks && hops_ - start_hops >= hop_boundary(open_block); ++open_block)
+        close_block(time_s_);
+    if (stop.max_hops > 0 && hops_ - start_hops >= stop.max_hops) break;
+  }
+  // A run cut short (time limit first, or frozen) keeps its partial last block.
+  if (open_block < blocks && time_s_ > block_start_time_s_) {
+    close_block(time_s_);
+    ++open_block;
+  }
+  RunResult result = collect();
+  result.stopped_by_time = stopped_by_time;
+  result.frozen = frozen;
+  return result;
+}
+
+RunResult Engine::collect() const {
+  RunResult r;
+  r.time_s = time_s_;
+  r.hops = hops_;
+  r.block_time_s = block_time_;
+  const std::size_t nb = graph_.basis_count();
+  r.species.resize(table_.species.size());
+  for (std::size_t s = 0; s < r.species.size(); ++s) {
+    auto& t = r.species[s];
+    t.hops = species_hops_[s];
+    t.jump_length2_sum_angstrom2 = species_jump2_[s];
+    t.block_msd_sum_angstrom2 = block_msd_[s];
+    if (!occupancy_time_.empty())
+      t.occupancy_time_s.assign(occupancy_time_.begin() + s * nb,
+                                occupancy_time_.begin() + (s + 1) * nb);
+  }
+  for (std::size_t d = 0; d < defect_disp_.size(); ++d) {
+    auto& t = r.species[defect_species_[d]];
+    ++t.defects;
+    t.final_msd_sum_angstrom2 += defect_disp_[d].squaredNorm();
+  }
+  for (std::size_t o = 0; o < occupant_names_.size(); ++o) {
+    HostTally h;
+    h.occupant = occupant_names_[o];
+    h.jumps = occupant_jumps_[o];
+    h.jump_length2_sum_angstrom2 = occupant_jump2_[o];
+    r.hosts.push_back(h);
+  }
+  for (std::size_t i = 0; i < ion_disp_.size(); ++i) {
+    auto& h = r.hosts[ion_occupant_[i]];
+    ++h.ions;
+    h.displacement2_sum_angstrom2 += ion_disp_[i].squaredNorm();
+  }
+  return r;
+}
+
+}  // namespace ionhop::kmc

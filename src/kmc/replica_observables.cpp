@@ -1,0 +1,50 @@
+#include "ionhop/kmc/replica_observables.hpp"
+
+#include <algorithm>
+
+namespace ionhop::kmc {
+
+ReplicaObservables replica_observables(const RunResult& run, std::size_t species,
+                                       bool vacancy_mechanism) {
+  ReplicaObservables o;
+  const SpeciesTally& t = run.species.at(species);
+  if (t.defects == 0 || !(run.time_s > 0)) return o;
+  const double n = static_cast<double>(t.defects);
+
+  double msd = 0, time = 0, msd_half = 0, time_half = 0;
+  const std::size_t blocks = run.block_time_s.size();
+  for (std::size_t b = 0; b < blocks; ++b) {
+    msd += t.block_msd_sum_angstrom2[b];
+    time += run.block_time_s[b];
+    if (2 * b < blocks - (blocks % 2)) {  // first ⌊B/2⌋ blocks
+      msd_half += t.block_msd_sum_angstrom2[b];
+      time_half += run.block_time_s[b];
+    }
+  }
+  if (time > 0) o.diffusion_angstrom2_s = msd / (6.0 * n * time);
+  if (time_half > 0) o.diffusion_first_half_angstrom2_s = msd_half / (6.0 * n * time_half);
+  const std::size_t groups = std::min<std::size_t>(10, blocks);
+  for (std::size_t g = 0; g < groups; ++g) {
+    double m = 0, t_g = 0;
+    for (std::size_t b = g * blocks / groups; b < (g + 1) * blocks / groups; ++b) {
+      m += t.block_msd_sum_angstrom2[b];
+      t_g += run.block_time_s[b];
+    }
+    if (t_g > 0) o.diffusion_block_groups_angstrom2_s.push_back(m / (6.0 * n * t_g));
+  }
+  o.diffusion_single_origin_angstrom2_s = t.final_msd_sum_angstrom2 / (6.0 * n * run.time_s);
+  o.diffusion_uncorrelated_angstrom2_s = t.jump_length2_sum_angstrom2 / (6.0 * n * run.time_s);
+  o.hop_rate_per_defect_hz = static_cast<double>(t.hops) / (n * run.time_s);
+
+  if (vacancy_mechanism && !run.hosts.empty()) {
+    const HostTally& h = run.hosts.front();
+    o.host_occupant = h.occupant;
+    if (h.ions > 0)
+      o.tracer_diffusion_angstrom2_s = h.displacement2_sum_angstrom2 / (6.0 * h.ions * run.time_s);
+    if (h.jump_length2_sum_angstrom2 > 0)
+      o.correlation_factor = h.displacement2_sum_angstrom2 / h.jump_length2_sum_angstrom2;
+  }
+  return o;
+}
+
+}  // namespace ionhop::kmc

@@ -1,0 +1,73 @@
+#include "ionhop/rates/compiled_rates.hpp"
+
+#include <cmath>
+
+#include "ionhop/core/error.hpp"
+
+namespace ionhop::rates {
+
+void check_against_crystal(const RateTable& table, const lattice::Crystal& crystal) {
+  for (std::size_t s = 0; s < table.species.size(); ++s) {
+    const auto& sp = table.species[s];
+    const std::string at = "/species/" + std::to_string(s);
+    if (!crystal.has_sublattice(sp.sublattice))
+      throw InputError("", at + "/sublattice",
+                       "unknown sublattice '" + sp.sublattice + "' (lattice '" + crystal.name + "')");
+    for (std::size_t h = 0; h < sp.hops.size(); ++h) {
+      const auto shell = crystal.shell_index(sp.hops[h].shell);
+      const std::string hat = at + "/hops/" + std::to_string(h) + "/shell";
+      if (!shell)
+        throw InputError("", hat, "unknown hop shell '" + sp.hops[h].shell + "' (lattice '" +
+                                      crystal.name + "')");
+      if (crystal.hop_shells[*shell].sublattice != sp.sublattice)
+        throw InputError("", hat, "hop shell '" + sp.hops[h].shell + "' joins sublattice '" +
+                                      crystal.hop_shells[*shell].sublattice + "', not '" +
+                                      sp.sublattice + "'");
+    }
+    for (const auto& [label, energy] : sp.site_energies_ev) {
+      const auto b = crystal.basis_index(label);
+      if (!b)
+        throw InputError("", at + "/site_energies_ev/" + label, "unknown basis site label");
+      if (crystal.basis[*b].sublattice != sp.sublattice)
+        throw InputError("", at + "/site_energies_ev/" + label,
+                         "basis site is on sublattice '" + crystal.basis[*b].sublattice +
+                             "', not '" + sp.sublattice + "'");
+    }
+  }
+}
+
+CompiledRates::CompiledRates(const RateTable& table, const lattice::SiteGraph& graph,
+                             double temperature_k)
+    : basis_count_(graph.basis_count()),
+      stride_(graph.max_hops_per_site()),
+      temperature_k_(temperature_k) {
+  const auto& crystal = graph.crystal();
+  check_against_crystal(table, crystal);
+  rates_.assign(table.species.size() * basis_count_ * stride_, 0.0);
+  barriers_.assign(rates_.size(), INFINITY);
+  for (std::size_t s = 0; s < table.species.size(); ++s) {
+    const auto& sp = table.species[s];
+    if (!sp.mobile) continue;
+    auto site_energy = [&](std::size_t basis) {
+      auto it = sp.site_energies_ev.find(crystal.basis[basis].label);
+      return it == sp.site_energies_ev.end() ? 0.0 : it->second;
+    };
+    for (std::size_t b = 0; b < basis_count_; ++b) {
+      if (crystal.basis[b].sublattice != sp.sublattice) continue;
+      const auto& templates = graph.hop_templates(b);
+      for (std::size_t k = 0; k < templates.size(); ++k) {
+        for (const auto& hop : sp.hops) {
+          if (*crystal.shell_index(hop.shell) != templates[k].shell) continue;
+          // Kinetically resolved activation barrier (PHYSICS.md, "Rates").
+          const double eb =
+              hop.barrier_ev + 0.5 * (site_energy(templates[k].target_basis) - site_energy(b));
+          const std::size_t at = (s * basis_count_ + b) * stride_ + k;
+          barriers_[at] = eb;
+          rates_[at] = arrhenius_rate_hz(hop.attempt_frequency_hz, eb, temperature_k);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace ionhop::rates

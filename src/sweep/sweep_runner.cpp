@@ -1,0 +1,230 @@
+#include "ionhop/sweep/sweep_runner.hpp"
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+
+#include "ionhop/core/error.hpp"
+#include "ionhop/core/random_stream.hpp"
+#include "ionhop/core/units.hpp"
+#include "ionhop/kmc/engine.hpp"
+#include "ionhop/kmc/replica_observables.hpp"
+
+namespace ionhop::sweep {
+
+struct ReplicaRun {
+  kmc::ReplicaObservables observables;
+  double time_s = 0;
+  std::uint64_t hops = 0;
+  double wall_s = 0;
+};
+
+namespace {
+
+using analysis::Estimate;
+constexpr double kToCm2 = units::angstrom2_to_cm2;
+
+Estimate collect(const std::vector<ReplicaRun>& runs, double kmc::ReplicaObservables::*field,
+                 double scale) {
+  std::vector<double> v;
+  for (const auto& r : runs)
+    if (std::isfinite(r.observables.*field)) v.push_back(r.observables.*field * scale);
+  return analysis::mean_with_standard_error(v);
+}
+
+std::string cell_key(const std::array<int, 3>& c, std::size_t n) {
+  return std::to_string(c[0]) + "x" + std::to_string(c[1]) + "x" + std::to_string(c[2]) + "/" +
+         std::to_string(n);
+}
+
+}  // namespace
+
+PointResult summarize_point(const SweepConfig& config, const SweepPoint& point,
+                            const std::vector<ReplicaRun>& runs) {
+  const auto& sp = config.rate_table.species[point.species_index];
+  PointResult r;
+  r.point = point;
+  r.mechanism = rates::to_string(sp.mechanism);
+  r.charge = sp.charge;
+  r.immobile = !sp.mobile;
+  r.replicas = runs.size();
+  for (const auto& run : runs) {
+    r.hops += run.hops;
+    r.wall_time_s += run.wall_s;
+  }
+  if (r.immobile) {
+    // No hops are defined: D = 0 exactly, nothing to simulate.
+    r.diffusion = {0.0, 0.0, runs.size()};
+    return r;
+  }
+  using O = kmc::ReplicaObservables;
+  r.diffusion = collect(runs, &O::diffusion_angstrom2_s, kToCm2);
+  r.diffusion_first_half = collect(runs, &O::diffusion_first_half_angstrom2_s, kToCm2);
+  r.diffusion_single_origin = collect(runs, &O::diffusion_single_origin_angstrom2_s, kToCm2);
+  r.diffusion_uncorrelated = collect(runs, &O::diffusion_uncorrelated_angstrom2_s, kToCm2);
+  r.hop_rate_per_defect_hz = collect(runs, &O::hop_rate_per_defect_hz, 1.0);
+  r.tracer_diffusion = collect(runs, &O::tracer_diffusion_angstrom2_s, kToCm2);
+  r.correlation_factor = collect(runs, &O::correlation_factor, 1.0);
+  if (!runs.empty()) r.host_occupant = runs.front().observables.host_occupant;
+
+  std::vector<double> times, groups;
+  for (const auto& run : runs) {
+    times.push_back(run.time_s);
+    for (double g : run.observables.diffusion_block_groups_angstrom2_s) groups.push_back(g * kToCm2);
+  }
+  r.simulated_time_s = analysis::mean_with_standard_error(times);
+  r.min_simulated_time_s = times.empty() ? NAN : *std::min_element(times.begin(), times.end());
+  r.diffusion_block_err = analysis::mean_with_standard_error(groups).error;
+  // With one replica the block error is the only error available.
+  if (runs.size() == 1) r.diffusion.error = r.diffusion_block_err;
+  return r;
+}
+
+void fit_and_compare(const SweepConfig& config, SweepResult& result) {
+  // Group points by (species, supercell, defect count), keeping grid order.
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const PointResult*>> groups;
+  for (const auto& p : result.points) {
+    const std::string key = p.point.species + "|" + cell_key(p.point.supercell, p.point.defects);
+    if (!groups.count(key)) order.push_back(key);
+    groups[key].push_back(&p);
+  }
+  std::map<std::string, const ArrheniusResult*> first_fit;  // species → first group's fit
+  result.arrhenius.reserve(order.size());
+  for (const auto& key : order) {
+    const auto& pts = groups[key];
+    const PointResult& head = *pts.front();
+    if (head.immobile) {
+      result.notes.push_back(head.point.species + ": immobile in the rate table (no hops); D = 0, no Arrhenius fit");
+      continue;
+    }
+    std::vector<analysis::ArrheniusPoint> data;
+    for (const auto* p : pts)
+      if (p->diffusion.value > 0 && p->diffusion.error > 0)
+        data.push_back({p->point.temperature_k, p->diffusion.value, p->diffusion.error});
+    ArrheniusResult a;
+    a.species = head.point.species;
+    a.supercell = head.point.supercell;
+    a.defects = head.point.defects;
+    a.report_temperature_k = config.report_temperature_k;
+    try {
+      a.fit = analysis::fit_arrhenius(data);
+    } catch (const std::invalid_argument& e) {
+      result.notes.push_back(a.species + " (" + cell_key(a.supercell, a.defects) +
+                             "): no Arrhenius fit: " + e.what());
+      continue;
+    }
+    a.diffusion_at_report_temperature = a.fit.diffusion_at(config.report_temperature_k);
+    result.arrhenius.push_back(a);
+    if (!first_fit.count(a.species)) first_fit[a.species] = &result.arrhenius.back();
+  }
+
+  if (!config.md_reference) return;
+  const auto& ref = *config.md_reference;
+  for (const auto& species : config.species) {
+    const analysis::MdArrhenius* md = ref.find(species);
+    if (!md) continue;
+    const auto& sp = config.rate_table.species[*config.rate_table.species_index(species)];
+    if (md->immobile || !sp.mobile) {
+      result.notes.push_back(species + ": " + (md->immobile ? "immobile in MD" : "mobile in MD") +
+                             ", " + (sp.mobile ? "mobile" : "immobile") + " in the rate table" +
+                             (md->immobile == !sp.mobile ? " (consistent)" : " (INCONSISTENT)"));
+      continue;
+    }
+    auto fit_it = first_fit.find(species);
+    std::vector<double> temps = ref.temperatures_k;
+    temps.push_back(config.report_temperature_k);
+    for (double t : temps) {
+      // Prefer a sweep point at exactly this temperature (first supercell/defect count).
+      const PointResult* at = nullptr;
+      for (const auto& p : result.points)
+        if (p.point.species == species && p.point.temperature_k == t &&
+            p.point.supercell == config.supercells.front() &&
+            p.point.defects == config.defect_counts.front())
+          at = &p;
+      if (at && at->diffusion.error > 0) {
+        result.comparison.push_back(analysis::compare_with_md(species, t, at->diffusion, "point", *md));
+      } else if (fit_it != first_fit.end()) {
+        result.comparison.push_back(analysis::compare_with_md(
+            species, t, fit_it->second->fit.diffusion_at(t), "fit", *md));
+      }
+    }
+  }
+}
+
+SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options) {
+  const auto points = expand_grid(config);
+  if (config.replicas == 0) throw InputError("", "/replicas", "must be >= 1");
+
+  // One site graph per supercell, shared read-only by all tasks.
+  std::map<std::array<int, 3>, std::unique_ptr<lattice::SiteGraph>> graphs;
+  for (const auto& cell : config.supercells)
+    if (!graphs.count(cell)) graphs[cell] = std::make_unique<lattice::SiteGraph>(config.crystal, cell);
+
+  struct Task {
+    std::size_t point, replica;
+  };
+  std::vector<Task> tasks;
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    if (!config.rate_table.species[points[p].species_index].mobile) continue;
+    for (std::size_t r = 0; r < config.replicas; ++r) tasks.push_back({p, r});
+  }
+  std::vector<ReplicaRun> runs(points.size() * config.replicas);
+
+  std::mutex progress_mutex;
+  std::size_t done = 0;
+  auto body = [&](std::size_t i) {
+    const Task& task = tasks[i];
+    const SweepPoint& point = points[task.point];
+    const auto start = std::chrono::steady_clock::now();
+    kmc::RunSettings settings;
+    settings.temperature_k = point.temperature_k;
+    settings.defects = {{point.species_index, point.defects}};
+    settings.stop = config.stop;
+    settings.blocks = config.blocks;
+    kmc::Engine engine(*graphs.at(point.supercell), config.rate_table, settings,
+                       core::RandomStream(config.seed, stream_id(point, task.replica)));
+    const kmc::RunResult run = engine.run();
+    ReplicaRun& out = runs[task.point * config.replicas + task.replica];
+    out.observables = kmc::replica_observables(
+        run, point.species_index,
+        config.rate_table.species[point.species_index].mechanism == rates::Mechanism::vacancy);
+    out.time_s = run.time_s;
+    out.hops = run.hops;
+    out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (options.progress) {
+      std::lock_guard lock(progress_mutex);
+      options.progress(++done, tasks.size());
+    }
+  };
+
+  {
+    std::unique_ptr<tbb::global_control> limit;
+    if (options.threads > 0)
+      limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                    options.threads);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tasks.size(), 1),
+                      [&](const tbb::blocked_range<std::size_t>& range) {
+                        for (std::size_t i = range.begin(); i != range.end(); ++i) body(i);
+                      },
+                      tbb::simple_partitioner());
+  }
+
+  SweepResult result;
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    std::vector<ReplicaRun> point_runs;
+    if (config.rate_table.species[points[p].species_index].mobile)
+      point_runs.assign(runs.begin() + p * config.replicas, runs.begin() + (p + 1) * config.replicas);
+    result.points.push_back(summarize_point(config, points[p], point_runs));
+  }
+  fit_and_compare(config, result);
+  return result;
+}
+
+}  // namespace ionhop::sweep
