@@ -1,0 +1,69 @@
+// Shared helpers for the physics tests: shipped data files, replica loops, statistics.
+#pragma once
+
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ionhop/analysis/estimate.hpp"
+#include "ionhop/core/random_stream.hpp"
+#include "ionhop/kmc/engine.hpp"
+#include "ionhop/kmc/replica_observables.hpp"
+#include "ionhop/lattice/crystal.hpp"
+#include "ionhop/rates/rate_table.hpp"
+
+namespace ionhop::test {
+
+inline std::string source_path(const std::string& relative) {
+  return std::string(IONHOP_SOURCE_DIR) + "/" + relative;
+}
+inline std::string data_path(const std::string& relative) {
+  return std::string(IONHOP_TEST_DATA) + "/" + relative;
+}
+
+// A one-species rate table: hops on `shell` with barrier and attempt frequency.
+inline rates::RateTable single_species_table(const std::string& name, rates::Mechanism mechanism,
+                                             const std::string& sublattice, const std::string& shell,
+                                             double barrier_ev, double attempt_frequency_hz) {
+  rates::RateTable t;
+  t.name = "test table";
+  t.provenance = "synthetic (test)";
+  rates::DefectSpecies sp;
+  sp.name = name;
+  sp.mechanism = mechanism;
+  sp.charge = 1;
+  sp.sublattice = sublattice;
+  sp.provenance = "synthetic (test)";
+  sp.hops.push_back({shell, barrier_ev, attempt_frequency_hz, "synthetic (test)"});
+  t.species.push_back(sp);
+  return t;
+}
+
+// Runs `replicas` independent engines (streams 0..replicas-1 of `seed`) and returns each
+// run's result.
+inline std::vector<kmc::RunResult> run_replicas(const lattice::SiteGraph& graph,
+                                                const rates::RateTable& table,
+                                                const kmc::RunSettings& settings,
+                                                std::size_t replicas, std::uint64_t seed) {
+  std::vector<kmc::RunResult> out;
+  for (std::size_t r = 0; r < replicas; ++r) {
+    kmc::Engine engine(graph, table, settings, core::RandomStream(seed, r));
+    out.push_back(engine.run());
+  }
+  return out;
+}
+
+inline analysis::Estimate estimate_over(const std::vector<kmc::RunResult>& runs,
+                                        const std::function<double(const kmc::RunResult&)>& f) {
+  std::vector<double> v;
+  for (const auto& r : runs) v.push_back(f(r));
+  return analysis::mean_with_standard_error(v);
+}
+
+// |estimate − exact| within k standard errors (the tests' tolerance rule).
+inline bool within_standard_errors(const analysis::Estimate& e, double exact, double k = 4.0) {
+  return std::abs(e.value - exact) <= k * e.error;
+}
+
+}  // namespace ionhop::test
