@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The main job on the shipped defaults: installs what is missing, builds, and runs the
+# charged-iodide sweep of cubic CsPbI3 (six defects, 250-600 K), printing D +- sigma,
+# the Arrhenius fits and the comparison with the MD of Tyagi et al. (Table 1).
+# Results: results/cspbi3/{results.json,points.csv,arrhenius.csv,comparison.csv}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install_deps.sh
+scripts/build.sh
+./build/ionhop sweep examples/cspbi3_charged_iodide_sweep.json --out results/cspbi3 "$@"
