@@ -1,5 +1,6 @@
 #include "ionhop/io/diffusion_table_file.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -48,7 +49,7 @@ std::vector<std::pair<std::string, std::vector<analysis::ArrheniusPoint>>> load_
     if (cells.size() < header.size())
       throw InputError(path, where, "has " + std::to_string(cells.size()) + " fields, header has " +
                                         std::to_string(header.size()));
-    if (cells[c_d].empty()) continue;  // immobile species: no D to fit
+    if (cells[c_d].empty()) continue;  // no D at this point
     auto number = [&](int c, bool positive) {
       double x;
       std::size_t used = 0;
@@ -63,6 +64,8 @@ std::vector<std::pair<std::string, std::vector<analysis::ArrheniusPoint>>> load_
                              " (got '" + cells[c] + "')");
       return x;
     };
+    // D = 0 marks an immobile species (nothing to fit); otherwise D and its error must be > 0.
+    if (number(c_d, false) == 0.0) continue;
     const analysis::ArrheniusPoint p{number(c_t, true), number(c_d, true), number(c_e, true)};
     const std::string species = c_s >= 0 ? cells[c_s] : "";
     auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == species; });

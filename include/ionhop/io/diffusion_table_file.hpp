@@ -11,7 +11,7 @@
 namespace ionhop::io {
 
 // Points grouped by species ("" when the table has no species column), in file order.
-// Rows with an empty diffusion value (immobile species) are skipped.
+// Rows with an empty or zero diffusion value (immobile species) are skipped.
 std::vector<std::pair<std::string, std::vector<analysis::ArrheniusPoint>>> load_diffusion_table(
     const std::string& path);
 
