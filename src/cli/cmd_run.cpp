@@ -33,14 +33,16 @@ Action add_run_command(CLI::App& app) {
   sub->add_option("--rates", a->rates, "rate table (rates/*.json)")->required();
   sub->add_option("--species", a->species, "defect species name in the rate table")->required();
   sub->add_option("--temperature", a->temperature_k, "temperature in K (default 300)");
-  sub->add_option("--supercell", a->supercell, "supercell n1 n2 n3 (default 16 16 16)")->expected(3);
-  sub->add_option("--defects", a->defects, "defects per supercell (default 1)");
-  sub->add_option("--replicas", a->replicas, "independent replicas (default 8)");
-  sub->add_option("--hops", a->hops, "stop after this many hops per replica");
-  sub->add_option("--time", a->time_s, "stop at this simulated time per replica (s)");
-  sub->add_option("--blocks", a->blocks, "MSD blocks per run (default 100)");
-  sub->add_option("--seed", a->seed, "random seed (default 1)");
-  sub->add_option("--threads", a->threads, "worker threads (default: all cores)");
+  sub->add_option("--supercell", a->supercell, "supercell n1 n2 n3 (default 16 16 16)")
+      ->expected(3)
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--defects", a->defects, "defects per supercell (default 1)")->check(CLI::PositiveNumber);
+  sub->add_option("--replicas", a->replicas, "independent replicas (default 8)")->check(CLI::Range(1, 1000000));
+  sub->add_option("--hops", a->hops, "stop after this many hops per replica")->check(CLI::PositiveNumber);
+  sub->add_option("--time", a->time_s, "stop at this simulated time per replica (s)")->check(CLI::PositiveNumber);
+  sub->add_option("--blocks", a->blocks, "MSD blocks per run (default 100)")->check(CLI::Range(1, 1000000));
+  sub->add_option("--seed", a->seed, "random seed (default 1)")->check(non_negative_integer());
+  sub->add_option("--threads", a->threads, "worker threads (default: all cores)")->check(CLI::Range(1, 4096));
   sub->add_flag("--json", a->json, "print the point as JSON instead of a table");
   sub->footer(
       "Example:\n"
@@ -73,7 +75,17 @@ Action add_run_command(CLI::App& app) {
     c.seed = a->seed;
     if (a->hops > 0) c.stop.max_hops = a->hops;
     if (a->time_s > 0) c.stop.max_time_s = a->time_s;
-    io::validate_sweep_config(c, where);
+    try {
+      io::validate_sweep_config(c, where);
+    } catch (const InputError& e) {
+      // Name the option, not the config path the validator uses.
+      const std::string& p = e.json_path();
+      const std::string option = p.rfind("/supercells", 0) == 0 ? "--supercell"
+                                 : p.rfind("/defects", 0) == 0  ? "--defects"
+                                 : p.rfind("/blocks", 0) == 0   ? "--blocks"
+                                                                : p;
+      throw InputError(where, option, e.problem());
+    }
     sweep::SweepOptions options;
     options.threads = a->threads;
     const sweep::SweepResult result = sweep::run_sweep(c, options);

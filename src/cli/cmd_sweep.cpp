@@ -28,7 +28,7 @@ Action add_sweep_command(CLI::App& app, const std::string& command_line) {
   sub->add_option("--out", args->out, "output directory (results.json, points.csv, arrhenius.csv, comparison.csv)")
       ->required();
   sub->add_option("--threads", args->threads, "worker threads (default: all cores)")->check(CLI::Range(1, 4096));
-  sub->add_option("--seed", args->seed, "random seed (overrides the config's)");
+  sub->add_option("--seed", args->seed, "random seed (overrides the config's)")->check(non_negative_integer());
   sub->add_flag("--quiet", args->quiet, "do not print the tables");
   sub->footer(
       "Example:\n"

@@ -10,6 +10,18 @@ namespace ionhop::cli {
 
 using Action = std::function<int()>;
 
+// CLI11 validator for seeds and counts: digits only (no sign), so "-3" is an error rather
+// than a silently wrapped unsigned value.
+inline CLI::Validator non_negative_integer() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+          return "must be an integer >= 0 (got '" + s + "')";
+        return "";
+      },
+      "UINT");
+}
+
 Action add_sweep_command(CLI::App& app, const std::string& command_line);
 Action add_run_command(CLI::App& app);
 Action add_fit_command(CLI::App& app);

@@ -47,6 +47,9 @@ JsonInput JsonInput::parse_file(const std::string& path, nlohmann::json& storage
     storage = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(path, "", "malformed JSON near " + line_column(text, e.byte > 0 ? e.byte - 1 : 0));
+  } catch (const nlohmann::json::out_of_range&) {
+    // e.g. 1e400: JSON allows it, a double cannot hold it.
+    throw InputError(path, "", "a number is out of the range of a double (non-finite values are not allowed)");
   }
   return JsonInput(storage, path, "");
 }

@@ -43,8 +43,13 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
 
   sweep::SweepConfig c;
   c.inputs.push_back({"config", path, file_sha256(path)});
-  const std::string lattice_path = resolve(path, root.at("lattice").string());
-  const std::string rates_path = resolve(path, root.at("rates").string());
+  auto referenced_file = [&](const char* key) {
+    const std::string p = resolve(path, root.at(key).string());
+    if (!fs::is_regular_file(p)) root.at(key).fail("no such file: " + p);
+    return p;
+  };
+  const std::string lattice_path = referenced_file("lattice");
+  const std::string rates_path = referenced_file("rates");
   c.crystal = load_crystal(lattice_path);
   c.inputs.push_back({"lattice", lattice_path, file_sha256(lattice_path)});
   c.rate_table = load_rate_table(rates_path);
@@ -88,7 +93,7 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
   if (auto s = root.find("seed")) c.seed = s->seed();
   if (auto r = root.find("report_temperature_k")) c.report_temperature_k = r->positive();
   if (auto m = root.find("md_reference")) {
-    const std::string md_path = resolve(path, m->string());
+    const std::string md_path = referenced_file("md_reference");
     c.md_reference = load_md_reference(md_path);
     c.inputs.push_back({"md_reference", md_path, file_sha256(md_path)});
   }
