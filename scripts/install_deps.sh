@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(g++ cmake make git pkg-config
           libeigen3-dev libboost-graph-dev libtbb-dev nlohmann-json3-dev
-          catch2 libcli11-dev librandom123-dev)
+          catch2 libcli11-dev librandom123-dev gnuplot-nox)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -123,6 +123,22 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
                                  {"ratio", num(c.ratio)},
                                  {"z_score", num(c.z_score)}});
   }
+  if (config.md_reference) {
+    json md = {{"description", config.md_reference->description},
+               {"md_temperatures_k", config.md_reference->temperatures_k},
+               {"species", json::array()}};
+    for (const auto& s : config.md_reference->species) {
+      json j = {{"species", s.species}, {"immobile", s.immobile}};
+      if (!s.immobile) {
+        j["activation_energy_ev"] = s.activation_energy_ev;
+        j["activation_energy_err_ev"] = s.activation_energy_err_ev;
+        j["prefactor_cm2_s"] = s.prefactor_cm2_s;
+        j["prefactor_err_cm2_s"] = s.prefactor_err_cm2_s;
+      }
+      md["species"].push_back(j);
+    }
+    out["md_reference"] = md;
+  }
   out["notes"] = result.notes;
   return out;
 }
