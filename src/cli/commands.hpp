@@ -26,5 +26,7 @@ Action add_sweep_command(CLI::App& app, const std::string& command_line);
 Action add_run_command(CLI::App& app);
 Action add_fit_command(CLI::App& app);
 Action add_rates_from_arrhenius_command(CLI::App& app);
+Action add_plot_command(CLI::App& app);
+Action add_export_command(CLI::App& app);
 
 }  // namespace ionhop::cli

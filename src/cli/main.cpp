@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   Action run = add_run_command(app);
   Action fit = add_fit_command(app);
   Action convert = add_rates_from_arrhenius_command(app);
+  Action plot = add_plot_command(app);
+  Action device_export = add_export_command(app);
 
   try {
     app.parse(argc, argv);
@@ -49,6 +51,8 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "run") return run();
       if (sub->get_name() == "fit") return fit();
       if (sub->get_name() == "rates-from-arrhenius") return convert();
+      if (sub->get_name() == "plot") return plot();
+      if (sub->get_name() == "export") return device_export();
     }
   } catch (const ionhop::InputError& e) {
     std::cerr << "ionhop: error: " << e.what() << "\n";

@@ -38,6 +38,8 @@ std::vector<std::pair<std::string, std::vector<analysis::ArrheniusPoint>>> load_
   };
   const int c_t = column("temperature_k", true), c_d = column("diffusion_cm2_s", true),
             c_e = column("diffusion_err_cm2_s", true), c_s = column("species", false);
+  // Points under different fields or Fermi levels are separate D(T) series.
+  const int c_field = column("field_v_per_cm", false), c_fermi = column("fermi_level_ev", false);
 
   std::vector<std::pair<std::string, std::vector<analysis::ArrheniusPoint>>> groups;
   int line_no = 1;
@@ -67,7 +69,10 @@ std::vector<std::pair<std::string, std::vector<analysis::ArrheniusPoint>>> load_
     // D = 0 marks an immobile species (nothing to fit); otherwise D and its error must be > 0.
     if (number(c_d, false) == 0.0) continue;
     const analysis::ArrheniusPoint p{number(c_t, true), number(c_d, true), number(c_e, true)};
-    const std::string species = c_s >= 0 ? cells[c_s] : "";
+    std::string species = c_s >= 0 ? cells[c_s] : "";
+    if (c_field >= 0 && !cells[c_field].empty() && cells[c_field] != "0 0 0")
+      species += " [E = " + cells[c_field] + " V/cm]";
+    if (c_fermi >= 0 && !cells[c_fermi].empty()) species += " [E_F = " + cells[c_fermi] + " eV]";
     auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == species; });
     if (it == groups.end()) {
       groups.push_back({species, {}});

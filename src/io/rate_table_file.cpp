@@ -2,14 +2,16 @@
 
 #include <set>
 
+#include "ionhop/core/error.hpp"
 #include "ionhop/io/json_input.hpp"
+#include "ionhop/rates/charge_states.hpp"
 
 namespace ionhop::io {
 
 rates::RateTable load_rate_table(const std::string& path) {
   nlohmann::json doc;
   const JsonInput root = JsonInput::parse_file(path, doc);
-  root.require_object({"schema", "name", "description", "lattice", "provenance", "species"});
+  root.require_object({"schema", "name", "description", "lattice", "provenance", "species", "charge_model"});
   rates::RateTable t;
   t.schema = root.at("schema").string();
   if (t.schema != "ionhop.rates/1") root.at("schema").fail("unsupported schema (expected \"ionhop.rates/1\")");
@@ -53,6 +55,25 @@ rates::RateTable load_rate_table(const std::string& path) {
     }
     t.species.push_back(sp);
   }
+  if (auto cm = root.find("charge_model")) {
+    cm->require_object({"band_gap_ev", "transitions", "provenance"});
+    t.charge_model.band_gap_ev = cm->at("band_gap_ev").positive();
+    for (const auto& tr : cm->at("transitions").array(1)) {
+      tr.require_object({"from", "to", "level_ev", "capture_rate_hz", "provenance"});
+      rates::ChargeTransition ct;
+      ct.from = tr.at("from").string();
+      ct.to = tr.at("to").string();
+      ct.level_ev = tr.at("level_ev").number();
+      ct.capture_rate_hz = tr.at("capture_rate_hz").positive();
+      ct.provenance = tr.at("provenance").string_or_json();
+      t.charge_model.transitions.push_back(ct);
+    }
+    try {
+      rates::check_charge_model(t);
+    } catch (const InputError& e) {
+      throw InputError(path, e.json_path(), e.problem());
+    }
+  }
   return t;
 }
 
@@ -83,6 +104,16 @@ nlohmann::json rate_table_to_json(const rates::RateTable& t) {
     if (!sp.site_energies_ev.empty()) s["site_energies_ev"] = sp.site_energies_ev;
     s["provenance"] = text_or_json(sp.provenance);
     out["species"].push_back(s);
+  }
+  if (!t.charge_model.empty()) {
+    nlohmann::json cm = {{"band_gap_ev", t.charge_model.band_gap_ev}, {"transitions", nlohmann::json::array()}};
+    for (const auto& tr : t.charge_model.transitions)
+      cm["transitions"].push_back({{"from", tr.from},
+                                   {"to", tr.to},
+                                   {"level_ev", tr.level_ev},
+                                   {"capture_rate_hz", tr.capture_rate_hz},
+                                   {"provenance", text_or_json(tr.provenance)}});
+    out["charge_model"] = cm;
   }
   return out;
 }

@@ -61,6 +61,8 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
               {"supercell", cell_json(p.point.supercell)},
               {"defects", p.point.defects},
               {"immobile", p.immobile},
+              {"field_v_per_cm", json::array({p.point.field_v_per_cm[0], p.point.field_v_per_cm[1], p.point.field_v_per_cm[2]})},
+              {"fermi_level_ev", num(p.point.fermi_level_ev)},
               {"replicas", p.replicas},
               {"hops", p.hops},
               {"diffusion_cm2_s", num(p.diffusion.value)},
@@ -77,6 +79,30 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
       j["hop_rate_per_defect_hz"] = num(p.hop_rate_per_defect_hz.value);
       j["simulated_time_s"] = num(p.simulated_time_s.value);
       j["min_simulated_time_s"] = num(p.min_simulated_time_s);
+      if (p.point.has_field()) {
+        j["drift"] = {{"field_magnitude_v_per_cm", p.point.field_magnitude_v_per_cm()},
+                      {"velocity_cm_s", num(p.drift_velocity_cm_s.value)},
+                      {"velocity_err_cm_s", num(p.drift_velocity_cm_s.error)},
+                      {"mobility_cm2_v_s", num(p.mobility_cm2_v_s.value)},
+                      {"mobility_err_cm2_v_s", num(p.mobility_cm2_v_s.error)},
+                      {"diffusion_about_drift_cm2_s", num(p.diffusion_drift_corrected.value)},
+                      {"diffusion_about_drift_err_cm2_s", num(p.diffusion_drift_corrected.error)},
+                      {"nernst_einstein_ratio", num(p.nernst_einstein_ratio.value)},
+                      {"nernst_einstein_ratio_err", num(p.nernst_einstein_ratio.error)}};
+      }
+      if (!p.charge_states.empty()) {
+        json states = json::array();
+        for (const auto& cs : p.charge_states)
+          states.push_back({{"species", cs.species},
+                            {"charge", cs.charge},
+                            {"time_fraction", num(cs.time_fraction.value)},
+                            {"time_fraction_err", num(cs.time_fraction.error)},
+                            {"equilibrium_fraction", num(cs.equilibrium_fraction)},
+                            {"diffusion_uncorrelated_cm2_s", num(cs.diffusion_uncorrelated_cm2_s)}});
+        j["charge_states"] = states;
+        j["diffusion_fast_switching_cm2_s"] = num(p.diffusion_fast_switching_cm2_s);
+        j["transitions_per_defect_hz"] = num(p.transitions_per_defect_hz.value);
+      }
       if (!p.host_occupant.empty()) {
         j["tracer"] = {{"ion", p.host_occupant},
                        {"tracer_diffusion_cm2_s", num(p.tracer_diffusion.value)},
@@ -93,6 +119,8 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
         {{"species", a.species},
          {"supercell", cell_json(a.supercell)},
          {"defects", a.defects},
+         {"field_v_per_cm", json::array({a.field_v_per_cm[0], a.field_v_per_cm[1], a.field_v_per_cm[2]})},
+         {"fermi_level_ev", num(a.fermi_level_ev)},
          {"points", a.fit.points},
          {"activation_energy_ev", num(a.fit.activation_energy_ev)},
          {"activation_energy_err_ev", num(a.fit.activation_energy_err_ev())},
@@ -171,7 +199,8 @@ std::string points_csv(const sweep::SweepResult& result) {
   o << "species,mechanism,charge,temperature_k,supercell,defects,replicas,hops,diffusion_cm2_s,"
        "diffusion_err_cm2_s,diffusion_first_half_cm2_s,diffusion_first_half_err_cm2_s,"
        "simulated_time_s,tracer_diffusion_cm2_s,tracer_diffusion_err_cm2_s,correlation_factor,"
-       "correlation_factor_err\n";
+       "correlation_factor_err,field_v_per_cm,fermi_level_ev,mobility_cm2_v_s,mobility_err_cm2_v_s,"
+       "nernst_einstein_ratio,nernst_einstein_ratio_err\n";
   for (const auto& p : result.points) {
     o << p.point.species << ',' << p.mechanism << ',' << p.charge << ',' << csv_num(p.point.temperature_k)
       << ',' << cell_text(p.point.supercell) << ',' << p.point.defects << ',' << p.replicas << ','
@@ -179,7 +208,11 @@ std::string points_csv(const sweep::SweepResult& result) {
       << csv_num(p.diffusion_first_half.value) << ',' << csv_num(p.diffusion_first_half.error) << ','
       << csv_num(p.simulated_time_s.value) << ',' << csv_num(p.tracer_diffusion.value) << ','
       << csv_num(p.tracer_diffusion.error) << ',' << csv_num(p.correlation_factor.value) << ','
-      << csv_num(p.correlation_factor.error) << '\n';
+      << csv_num(p.correlation_factor.error) << ',' << csv_num(p.point.field_v_per_cm[0]) << ' '
+      << csv_num(p.point.field_v_per_cm[1]) << ' ' << csv_num(p.point.field_v_per_cm[2]) << ','
+      << csv_num(p.point.fermi_level_ev) << ',' << csv_num(p.mobility_cm2_v_s.value) << ','
+      << csv_num(p.mobility_cm2_v_s.error) << ',' << csv_num(p.nernst_einstein_ratio.value) << ','
+      << csv_num(p.nernst_einstein_ratio.error) << '\n';
   }
   return o.str();
 }

@@ -36,8 +36,8 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
   nlohmann::json doc;
   const JsonInput root = JsonInput::parse_file(path, doc);
   root.require_object({"schema", "description", "lattice", "rates", "species", "temperatures_k",
-                       "supercells", "defects_per_supercell", "replicas", "stop", "blocks", "seed",
-                       "md_reference", "report_temperature_k"});
+                       "supercells", "defects_per_supercell", "fields_v_per_cm", "fermi_levels_ev",
+                       "replicas", "stop", "blocks", "seed", "md_reference", "report_temperature_k"});
   if (root.at("schema").string() != "ionhop.sweep/1")
     root.at("schema").fail("unsupported schema (expected \"ionhop.sweep/1\")");
 
@@ -82,6 +82,26 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
     for (const auto& n : d->array(1)) c.defect_counts.push_back(n.integer_at_least(1));
   } else {
     c.defect_counts = {1};
+  }
+  if (auto f = root.find("fields_v_per_cm")) {
+    c.fields_v_per_cm.clear();
+    for (const auto& e : f->array(1)) {
+      const auto xyz = e.array();
+      if (xyz.size() != 3) e.fail("a field must be a vector [Ex, Ey, Ez] in V/cm (got " + std::to_string(xyz.size()) + " components)");
+      c.fields_v_per_cm.push_back({xyz[0].number(), xyz[1].number(), xyz[2].number()});
+    }
+  }
+  if (auto f = root.find("fermi_levels_ev")) {
+    if (c.rate_table.charge_model.empty())
+      f->fail("the rate table " + rates_path + " has no charge_model, so a Fermi level has no effect");
+    c.fermi_levels_ev.clear();
+    const double gap = c.rate_table.charge_model.band_gap_ev;
+    for (const auto& e : f->array(1)) {
+      const double ef = e.number();
+      if (ef < 0 || ef > gap)
+        e.fail("Fermi level must lie in the band gap [0, " + std::to_string(gap) + "] eV (got " + std::to_string(ef) + ")");
+      c.fermi_levels_ev.push_back(ef);
+    }
   }
   c.replicas = root.at("replicas").integer_at_least(1);
   const JsonInput stop = root.at("stop");

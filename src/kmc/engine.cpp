@@ -16,9 +16,10 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
     : graph_(graph),
       table_(table),
       settings_(settings),
-      rates_(table, graph, settings.temperature_k),
+      rates_(table, graph, settings.temperature_k, settings.field_v_per_angstrom),
       rng_(rng),
-      stride_(std::max<std::size_t>(graph.max_hops_per_site(), 1)),
+      hop_stride_(std::max<std::size_t>(graph.max_hops_per_site(), 1)),
+      stride_(hop_stride_),
       site_defect_(graph.site_count(), -1),
       tree_(1) {
   const auto& crystal = graph.crystal();
@@ -42,6 +43,7 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
       site_defect_[site] = static_cast<std::int32_t>(defect_site_.size());
       defect_site_.push_back(site);
       defect_species_.push_back(static_cast<std::uint32_t>(placement.species));
+      defect_group_.push_back(static_cast<std::uint32_t>(placement.species));
       defect_disp_.push_back(lattice::Vec3::Zero());
     }
   }
@@ -78,9 +80,24 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
     occupant_jump2_.assign(occupant_names_.size(), 0.0);
   }
 
+  // Charge transitions, only when a Fermi level is given and the table has a charge model.
+  if (std::isfinite(settings.fermi_level_ev) && !table.charge_model.empty()) {
+    transitions_ = rates::compile_transitions(table, settings.fermi_level_ev, settings.temperature_k);
+    std::size_t most = 0;
+    for (const auto& list : transitions_) most = std::max(most, list.size());
+    stride_ = hop_stride_ + most;
+    state_count_.assign(n_species * n_species, 0);
+    state_time_.assign(n_species * n_species, 0.0);
+    for (std::size_t d = 0; d < defect_site_.size(); ++d) ++state_count_[defect_group_[d] * n_species + defect_species_[d]];
+  } else {
+    transitions_.assign(n_species, {});
+  }
+  group_transitions_.assign(n_species, 0);
+
   species_hops_.assign(n_species, 0);
   species_jump2_.assign(n_species, 0.0);
   block_msd_.assign(n_species, {});
+  block_disp_.assign(n_species, {});
   block_origin_ = defect_disp_;
   if (settings.track_site_occupancy) {
     occupancy_count_.assign(n_species * nb, 0);
@@ -96,7 +113,8 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
 
 void Engine::rerate(std::size_t defect) {
   const SiteIndex site = defect_site_[defect];
-  const double* base = rates_.rates_of(defect_species_[defect], graph_.basis_of(site));
+  const std::uint32_t species = defect_species_[defect];
+  const double* base = rates_.rates_of(species, graph_.basis_of(site));
   const auto targets = graph_.hop_targets(site);
   double* out = hop_rate_.data() + defect * stride_;
   double sum = 0.0;
@@ -105,7 +123,37 @@ void Engine::rerate(std::size_t defect) {
     out[k] = r;
     sum += r;
   }
+  if (stride_ > hop_stride_) {
+    // The full slot range is scanned when transitions exist: clear hop slots this site lacks.
+    for (std::size_t k = targets.size(); k < hop_stride_; ++k) out[k] = 0.0;
+    const auto& tr = transitions_[species];
+    for (std::size_t j = 0; j < stride_ - hop_stride_; ++j) {
+      const double r = j < tr.size() ? tr[j].rate_hz : 0.0;
+      out[hop_stride_ + j] = r;
+      sum += r;
+    }
+  }
   tree_.set(defect, sum);
+}
+
+void Engine::apply_transition(std::size_t d, std::size_t j) {
+  const std::uint32_t from = defect_species_[d];
+  const auto to = static_cast<std::uint32_t>(transitions_[from][j].to);
+  const std::size_t n_species = table_.species.size();
+  if (!occupancy_count_.empty()) {
+    const std::size_t nb = graph_.basis_count(), b = graph_.basis_of(defect_site_[d]);
+    --occupancy_count_[from * nb + b];
+    ++occupancy_count_[to * nb + b];
+  }
+  --state_count_[defect_group_[d] * n_species + from];
+  ++state_count_[defect_group_[d] * n_species + to];
+  ++group_transitions_[defect_group_[d]];
+  defect_species_[d] = to;
+  rerate(d);
+}
+
+void Engine::add_state_time(double dt) {
+  for (std::size_t i = 0; i < state_time_.size(); ++i) state_time_[i] += dt * state_count_[i];
 }
 
 void Engine::apply_hop(std::size_t d, std::size_t k) {
@@ -114,11 +162,12 @@ void Engine::apply_hop(std::size_t d, std::size_t k) {
   const SiteIndex to = graph_.hop_targets(from)[k];
   const lattice::Vec3& jump = graph_.hop_templates(from_basis)[k].displacement_angstrom;
   const std::uint32_t s = defect_species_[d];
+  const std::uint32_t g = defect_group_[d];
   const double jump2 = jump.squaredNorm();
 
   defect_disp_[d] += jump;
-  ++species_hops_[s];
-  species_jump2_[s] += jump2;
+  ++species_hops_[g];
+  species_jump2_[g] += jump2;
   if (!occupancy_count_.empty()) {
     const std::size_t nb = graph_.basis_count();
     --occupancy_count_[s * nb + from_basis];
@@ -168,27 +217,36 @@ bool Engine::step() {
 
 void Engine::advance_and_hop(double dt) {
   if (!occupancy_time_.empty()) add_occupancy(occupancy_time_, occupancy_count_, dt);
+  if (!state_time_.empty()) add_state_time(dt);
   time_s_ += dt;
 
   // Select the event: a defect from the sum tree, then one of its hops.
   double target = rng_.uniform() * tree_.total();
   const std::size_t d = tree_.find(target);
   const double* r = hop_rate_.data() + d * stride_;
-  const std::size_t n = graph_.hop_targets(defect_site_[d]).size();
+  // Hops occupy slots [0, n_hops), transitions [hop_stride_, stride_); unused slots are 0.
+  const std::size_t n = stride_ > hop_stride_ ? stride_ : graph_.hop_targets(defect_site_[d]).size();
   std::size_t k = 0;
   for (; k + 1 < n; ++k) {
     if (target < r[k]) break;
     target -= r[k];
   }
-  while (r[k] <= 0.0) --k;  // rounding at the end of the scan: last allowed hop
-  apply_hop(d, k);
+  while (r[k] <= 0.0) --k;  // rounding at the end of the scan: last allowed event
+  if (k < hop_stride_) {
+    apply_hop(d, k);
+  } else {
+    apply_transition(d, k - hop_stride_);
+  }
 }
 
 void Engine::close_block(double at_time_s) {
   block_time_.push_back(at_time_s - block_start_time_s_);
-  for (auto& per_species : block_msd_) per_species.push_back(0.0);
+  for (auto& per_group : block_msd_) per_group.push_back(0.0);
+  for (auto& per_group : block_disp_) per_group.push_back(lattice::Vec3::Zero());
   for (std::size_t d = 0; d < defect_disp_.size(); ++d) {
-    block_msd_[defect_species_[d]].back() += (defect_disp_[d] - block_origin_[d]).squaredNorm();
+    const lattice::Vec3 delta = defect_disp_[d] - block_origin_[d];
+    block_msd_[defect_group_[d]].back() += delta.squaredNorm();
+    block_disp_[defect_group_[d]].back() += delta;
     block_origin_[d] = defect_disp_[d];
   }
   block_start_time_s_ = at_time_s;
@@ -220,6 +278,7 @@ RunResult Engine::run() {
         for (; open_block < blocks; ++open_block) close_block(time_boundary(open_block));
       if (!occupancy_time_.empty())
         add_occupancy(occupancy_time_, occupancy_count_, stop.max_time_s - time_s_);
+      if (!state_time_.empty()) add_state_time(stop.max_time_s - time_s_);
       time_s_ = stop.max_time_s;
       stopped_by_time = true;
       frozen = !(total > 0.0);
@@ -257,14 +316,20 @@ RunResult Engine::collect() const {
     t.hops = species_hops_[s];
     t.jump_length2_sum_angstrom2 = species_jump2_[s];
     t.block_msd_sum_angstrom2 = block_msd_[s];
+    t.block_displacement_sum_angstrom = block_disp_[s];
+    t.transitions = group_transitions_[s];
+    if (!state_time_.empty())
+      t.state_time_s.assign(state_time_.begin() + s * r.species.size(),
+                            state_time_.begin() + (s + 1) * r.species.size());
     if (!occupancy_time_.empty())
       t.occupancy_time_s.assign(occupancy_time_.begin() + s * nb,
                                 occupancy_time_.begin() + (s + 1) * nb);
   }
   for (std::size_t d = 0; d < defect_disp_.size(); ++d) {
-    auto& t = r.species[defect_species_[d]];
+    auto& t = r.species[defect_group_[d]];
     ++t.defects;
     t.final_msd_sum_angstrom2 += defect_disp_[d].squaredNorm();
+    t.final_displacement_sum_angstrom += defect_disp_[d];
   }
   for (std::size_t o = 0; o < occupant_names_.size(); ++o) {
     HostTally h;

@@ -32,6 +32,27 @@ ReplicaObservables replica_observables(const RunResult& run, std::size_t species
     }
     if (t_g > 0) o.diffusion_block_groups_angstrom2_s.push_back(m / (6.0 * n * t_g));
   }
+  o.drift_velocity_angstrom_s = t.final_displacement_sum_angstrom / (n * run.time_s);
+  {
+    const Eigen::Vector3d v = o.drift_velocity_angstrom_s;
+    double sum = 0, time_sum = 0;
+    std::size_t used = 0;
+    for (std::size_t b = 0; b < blocks; ++b) {
+      const double tb = run.block_time_s[b];
+      if (!(tb > 0)) continue;
+      sum += t.block_msd_sum_angstrom2[b] - 2.0 * tb * v.dot(t.block_displacement_sum_angstrom[b]) +
+             n * tb * tb * v.squaredNorm();
+      time_sum += tb;
+      ++used;
+    }
+    const double samples = n * static_cast<double>(used);
+    if (time_sum > 0 && samples > 1)
+      o.diffusion_drift_corrected_angstrom2_s = sum / (6.0 * n * time_sum) * samples / (samples - 1.0);
+  }
+  if (!t.state_time_s.empty()) {
+    for (double x : t.state_time_s) o.state_fraction.push_back(x / (n * run.time_s));
+    o.transitions_per_defect_hz = static_cast<double>(t.transitions) / (n * run.time_s);
+  }
   o.diffusion_single_origin_angstrom2_s = t.final_msd_sum_angstrom2 / (6.0 * n * run.time_s);
   o.diffusion_uncorrelated_angstrom2_s = t.jump_length2_sum_angstrom2 / (6.0 * n * run.time_s);
   o.hop_rate_per_defect_hz = static_cast<double>(t.hops) / (n * run.time_s);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ionhop/core/error.hpp"
+#include "ionhop/core/units.hpp"
 
 namespace ionhop::rates {
 
@@ -37,7 +38,7 @@ void check_against_crystal(const RateTable& table, const lattice::Crystal& cryst
 }
 
 CompiledRates::CompiledRates(const RateTable& table, const lattice::SiteGraph& graph,
-                             double temperature_k)
+                             double temperature_k, const lattice::Vec3& field_v_per_angstrom)
     : basis_count_(graph.basis_count()),
       stride_(graph.max_hops_per_site()),
       temperature_k_(temperature_k) {
@@ -63,11 +64,35 @@ CompiledRates::CompiledRates(const RateTable& table, const lattice::SiteGraph& g
               hop.barrier_ev + 0.5 * (site_energy(templates[k].target_basis) - site_energy(b));
           const std::size_t at = (s * basis_count_ + b) * stride_ + k;
           barriers_[at] = eb;
-          rates_[at] = arrhenius_rate_hz(hop.attempt_frequency_hz, eb, temperature_k);
+          // Field bias: q (e) × E (V/Å) · Δr (Å) is an energy in eV.
+          const double bias_ev =
+              sp.charge * field_v_per_angstrom.dot(templates[k].displacement_angstrom);
+          rates_[at] = arrhenius_rate_hz(hop.attempt_frequency_hz, eb, temperature_k) *
+                       std::exp(bias_ev / (2.0 * units::thermal_energy_ev(temperature_k)));
         }
       }
     }
   }
+}
+
+double uncorrelated_diffusion_angstrom2_s(const RateTable& table, const CompiledRates& rates,
+                                          const lattice::SiteGraph& graph, std::size_t species) {
+  const auto& sp = table.species[species];
+  const auto& crystal = graph.crystal();
+  const double kt = units::thermal_energy_ev(rates.temperature_k());
+  double weighted = 0, weights = 0;
+  for (std::size_t b = 0; b < graph.basis_count(); ++b) {
+    if (crystal.basis[b].sublattice != sp.sublattice) continue;
+    auto it = sp.site_energies_ev.find(crystal.basis[b].label);
+    const double w = std::exp(-(it == sp.site_energies_ev.end() ? 0.0 : it->second) / kt);
+    double sum = 0;
+    const auto& templates = graph.hop_templates(b);
+    for (std::size_t k = 0; k < templates.size(); ++k)
+      sum += rates.rate_hz(species, b, k) * templates[k].displacement_angstrom.squaredNorm();
+    weighted += w * sum / 6.0;
+    weights += w;
+  }
+  return weights > 0 ? weighted / weights : 0.0;
 }
 
 }  // namespace ionhop::rates

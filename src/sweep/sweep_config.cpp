@@ -1,5 +1,6 @@
 #include "ionhop/sweep/sweep_config.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 #include "ionhop/core/random_stream.hpp"
@@ -12,16 +13,35 @@ std::vector<SweepPoint> expand_grid(const SweepConfig& config) {
     const std::size_t index = *config.rate_table.species_index(name);
     for (const auto& cell : config.supercells)
       for (std::size_t count : config.defect_counts)
-        for (double t : config.temperatures_k) points.push_back({name, index, t, cell, count});
+        for (const auto& field : config.fields_v_per_cm)
+          for (double fermi : config.fermi_levels_ev)
+            for (double t : config.temperatures_k) points.push_back({name, index, t, cell, count, field, fermi});
   }
   return points;
 }
 
 std::uint64_t stream_id(const SweepPoint& p, std::size_t replica) {
-  char buf[64];
+  char buf[128];
   std::snprintf(buf, sizeof buf, "|%.17g|%dx%dx%d|%zu", p.temperature_k, p.supercell[0],
                 p.supercell[1], p.supercell[2], p.defects);
-  return core::mix64(core::stable_hash64(p.species + buf) ^ core::mix64(replica));
+  std::string identity = p.species + buf;
+  // Field and Fermi level join the identity only when set, so zero-field points keep the
+  // streams they always had.
+  if (p.has_field()) {
+    std::snprintf(buf, sizeof buf, "|E=%.17g,%.17g,%.17g", p.field_v_per_cm[0], p.field_v_per_cm[1],
+                  p.field_v_per_cm[2]);
+    identity += buf;
+  }
+  if (std::isfinite(p.fermi_level_ev)) {
+    std::snprintf(buf, sizeof buf, "|EF=%.17g", p.fermi_level_ev);
+    identity += buf;
+  }
+  return core::mix64(core::stable_hash64(identity) ^ core::mix64(replica));
+}
+
+double SweepPoint::field_magnitude_v_per_cm() const {
+  return std::sqrt(field_v_per_cm[0] * field_v_per_cm[0] + field_v_per_cm[1] * field_v_per_cm[1] +
+                   field_v_per_cm[2] * field_v_per_cm[2]);
 }
 
 }  // namespace ionhop::sweep

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,8 @@
 #include "ionhop/core/units.hpp"
 #include "ionhop/kmc/engine.hpp"
 #include "ionhop/kmc/replica_observables.hpp"
+#include "ionhop/rates/charge_states.hpp"
+#include "ionhop/rates/compiled_rates.hpp"
 
 namespace ionhop::sweep {
 
@@ -45,8 +48,8 @@ std::string cell_key(const std::array<int, 3>& c, std::size_t n) {
 
 }  // namespace
 
-PointResult summarize_point(const SweepConfig& config, const SweepPoint& point,
-                            const std::vector<ReplicaRun>& runs) {
+PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph& graph,
+                            const SweepPoint& point, const std::vector<ReplicaRun>& runs) {
   const auto& sp = config.rate_table.species[point.species_index];
   PointResult r;
   r.point = point;
@@ -83,6 +86,52 @@ PointResult summarize_point(const SweepConfig& config, const SweepPoint& point,
   r.diffusion_block_err = analysis::mean_with_standard_error(groups).error;
   // With one replica the block error is the only error available.
   if (runs.size() == 1) r.diffusion.error = r.diffusion_block_err;
+
+  const double kt = units::thermal_energy_ev(point.temperature_k);
+  if (point.has_field()) {
+    // Field direction and magnitude in internal units (V/Å); 1 V/cm = 1e-8 V/Å.
+    const Eigen::Vector3d field(point.field_v_per_cm[0], point.field_v_per_cm[1], point.field_v_per_cm[2]);
+    const Eigen::Vector3d unit = field.normalized();
+    const double e_v_per_angstrom = field.norm() * 1e-8;
+    const double sign = sp.charge > 0 ? 1.0 : (sp.charge < 0 ? -1.0 : 1.0);
+    std::vector<double> v, mu, d_corr, ratio;
+    for (const auto& run : runs) {
+      const auto& o = run.observables;
+      const double v_par = o.drift_velocity_angstrom_s.dot(unit);  // Å/s
+      const double mobility = sign * v_par / e_v_per_angstrom;        // Å²/(V·s)
+      v.push_back(v_par * 1e-8);                                      // cm/s
+      mu.push_back(mobility * kToCm2);
+      d_corr.push_back(o.diffusion_drift_corrected_angstrom2_s * kToCm2);
+      if (sp.charge != 0) ratio.push_back(mobility * kt / (std::abs(sp.charge) * o.diffusion_drift_corrected_angstrom2_s));
+    }
+    r.drift_velocity_cm_s = analysis::mean_with_standard_error(v);
+    r.mobility_cm2_v_s = analysis::mean_with_standard_error(mu);
+    r.diffusion_drift_corrected = analysis::mean_with_standard_error(d_corr);
+    r.nernst_einstein_ratio = analysis::mean_with_standard_error(ratio);
+  }
+
+  if (std::isfinite(point.fermi_level_ev) && !config.rate_table.charge_model.empty()) {
+    const auto family = rates::charge_state_family(config.rate_table, point.species_index);
+    const auto p_eq = rates::equilibrium_occupancies(config.rate_table, point.species_index, point.fermi_level_ev,
+                                                     point.temperature_k);
+    const rates::CompiledRates zero_field(config.rate_table, graph, point.temperature_k);
+    r.diffusion_fast_switching_cm2_s = 0;
+    for (std::size_t i = 0; i < family.size(); ++i) {
+      PointResult::ChargeState cs;
+      cs.species = config.rate_table.species[family[i]].name;
+      cs.charge = config.rate_table.species[family[i]].charge;
+      std::vector<double> fractions;
+      for (const auto& run : runs)
+        if (family[i] < run.observables.state_fraction.size()) fractions.push_back(run.observables.state_fraction[family[i]]);
+      cs.time_fraction = analysis::mean_with_standard_error(fractions);
+      cs.equilibrium_fraction = p_eq[i];
+      cs.diffusion_uncorrelated_cm2_s =
+          rates::uncorrelated_diffusion_angstrom2_s(config.rate_table, zero_field, graph, family[i]) * kToCm2;
+      r.diffusion_fast_switching_cm2_s += p_eq[i] * cs.diffusion_uncorrelated_cm2_s;
+      r.charge_states.push_back(cs);
+    }
+    r.transitions_per_defect_hz = collect(runs, &O::transitions_per_defect_hz, 1.0);
+  }
   return r;
 }
 
@@ -91,7 +140,10 @@ void fit_and_compare(const SweepConfig& config, SweepResult& result) {
   std::vector<std::string> order;
   std::map<std::string, std::vector<const PointResult*>> groups;
   for (const auto& p : result.points) {
-    const std::string key = p.point.species + "|" + cell_key(p.point.supercell, p.point.defects);
+    char conditions[160];
+    std::snprintf(conditions, sizeof conditions, "|E=%g,%g,%g|EF=%g", p.point.field_v_per_cm[0],
+                  p.point.field_v_per_cm[1], p.point.field_v_per_cm[2], p.point.fermi_level_ev);
+    const std::string key = p.point.species + "|" + cell_key(p.point.supercell, p.point.defects) + conditions;
     if (!groups.count(key)) order.push_back(key);
     groups[key].push_back(&p);
   }
@@ -112,6 +164,8 @@ void fit_and_compare(const SweepConfig& config, SweepResult& result) {
     a.species = head.point.species;
     a.supercell = head.point.supercell;
     a.defects = head.point.defects;
+    a.field_v_per_cm = head.point.field_v_per_cm;
+    a.fermi_level_ev = head.point.fermi_level_ev;
     a.report_temperature_k = config.report_temperature_k;
     try {
       a.fit = analysis::fit_arrhenius(data);
@@ -122,7 +176,9 @@ void fit_and_compare(const SweepConfig& config, SweepResult& result) {
     }
     a.diffusion_at_report_temperature = a.fit.diffusion_at(config.report_temperature_k);
     result.arrhenius.push_back(a);
-    if (!first_fit.count(a.species)) first_fit[a.species] = &result.arrhenius.back();
+    // The MD comparison uses the first zero-field, fixed-charge group of each species.
+    if (!first_fit.count(a.species) && !head.point.has_field() && !std::isfinite(head.point.fermi_level_ev))
+      first_fit[a.species] = &result.arrhenius.back();
   }
 
   if (!config.md_reference) return;
@@ -146,7 +202,8 @@ void fit_and_compare(const SweepConfig& config, SweepResult& result) {
       for (const auto& p : result.points)
         if (p.point.species == species && p.point.temperature_k == t &&
             p.point.supercell == config.supercells.front() &&
-            p.point.defects == config.defect_counts.front())
+            p.point.defects == config.defect_counts.front() && !p.point.has_field() &&
+            !std::isfinite(p.point.fermi_level_ev))
           at = &p;
       if (at && at->diffusion.error > 0) {
         result.comparison.push_back(analysis::compare_with_md(species, t, at->diffusion, "point", *md));
@@ -188,6 +245,9 @@ SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options) {
     settings.defects = {{point.species_index, point.defects}};
     settings.stop = config.stop;
     settings.blocks = config.blocks;
+    settings.field_v_per_angstrom =
+        Eigen::Vector3d(point.field_v_per_cm[0], point.field_v_per_cm[1], point.field_v_per_cm[2]) * 1e-8;
+    settings.fermi_level_ev = point.fermi_level_ev;
     kmc::Engine engine(*graphs.at(point.supercell), config.rate_table, settings,
                        core::RandomStream(config.seed, stream_id(point, task.replica)));
     const kmc::RunResult run = engine.run();
@@ -221,7 +281,7 @@ SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options) {
     std::vector<ReplicaRun> point_runs;
     if (config.rate_table.species[points[p].species_index].mobile)
       point_runs.assign(runs.begin() + p * config.replicas, runs.begin() + (p + 1) * config.replicas);
-    result.points.push_back(summarize_point(config, points[p], point_runs));
+    result.points.push_back(summarize_point(config, *graphs.at(points[p].supercell), points[p], point_runs));
   }
   fit_and_compare(config, result);
   return result;

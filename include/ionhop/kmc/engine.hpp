@@ -3,6 +3,8 @@
 // Event selection: a sum tree over defects (O(log N)) then a scan over the defect's hops;
 // after an event only the moved defect and defects next to its old or new site are
 // re-rated. Defects exclude each other from sites (no two on one site, no recombination).
+// With a Fermi level set, charge-state transitions (capture/emission) are events of the
+// defect too: they change its species in place, and with it its hop rates.
 #pragma once
 
 #include <vector>
@@ -12,6 +14,7 @@
 #include "ionhop/kmc/run_settings.hpp"
 #include "ionhop/kmc/sum_tree.hpp"
 #include "ionhop/lattice/site_graph.hpp"
+#include "ionhop/rates/charge_states.hpp"
 #include "ionhop/rates/compiled_rates.hpp"
 
 namespace ionhop::kmc {
@@ -40,6 +43,8 @@ class Engine {
   void rerate(std::size_t defect);
   void close_block(double at_time_s);
   void apply_hop(std::size_t defect, std::size_t k);
+  void apply_transition(std::size_t defect, std::size_t j);
+  void add_state_time(double dt);
   void advance_and_hop(double dt);  // advance time by dt, then select and apply one hop
   RunResult collect() const;
 
@@ -48,13 +53,16 @@ class Engine {
   RunSettings settings_;
   rates::CompiledRates rates_;
   core::RandomStream rng_;
-  std::size_t stride_;  // max hops per site
+  std::size_t hop_stride_;  // max hops per site: slots [0, hop_stride_) of a defect's events
+  std::size_t stride_;      // hop_stride_ + max transitions per species
+  std::vector<std::vector<rates::CompiledTransition>> transitions_;  // per species
 
   // State: which defect sits on each site (−1: none); per defect its site, species and
   // unwrapped displacement. State is owned here and nowhere else.
   std::vector<std::int32_t> site_defect_;
   std::vector<lattice::SiteIndex> defect_site_;
-  std::vector<std::uint32_t> defect_species_;
+  std::vector<std::uint32_t> defect_species_;  // current species (charge state)
+  std::vector<std::uint32_t> defect_group_;    // species it was placed as (tallies)
   std::vector<lattice::Vec3> defect_disp_;
   std::vector<double> hop_rate_;  // defect × stride
   SumTree tree_;
@@ -73,12 +81,16 @@ class Engine {
   std::uint64_t hops_ = 0;
   std::vector<std::uint64_t> species_hops_;
   std::vector<double> species_jump2_;
-  std::vector<std::vector<double>> block_msd_;  // species × block
+  std::vector<std::vector<double>> block_msd_;  // group × block
+  std::vector<std::vector<lattice::Vec3>> block_disp_;  // group × block
   std::vector<double> block_time_;
   std::vector<lattice::Vec3> block_origin_;     // defect displacement at block start
   double block_start_time_s_ = 0;
   std::vector<std::uint32_t> occupancy_count_;  // species × basis
   std::vector<double> occupancy_time_;          // species × basis
+  std::vector<std::uint32_t> state_count_;      // group × species: defects in that state
+  std::vector<double> state_time_;              // group × species
+  std::vector<std::uint64_t> group_transitions_;
 };
 
 }  // namespace ionhop::kmc

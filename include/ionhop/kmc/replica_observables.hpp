@@ -3,6 +3,7 @@
 // and for the vacancy mechanism the host ions' tracer D and correlation factor.
 #pragma once
 
+#include <Eigen/Core>
 #include <cmath>
 #include <optional>
 #include <vector>
@@ -27,6 +28,17 @@ struct ReplicaObservables {
   std::string host_occupant;
   double tracer_diffusion_angstrom2_s = NAN;  // Σ_ions |R|² / (6 N_ions t)
   double correlation_factor = NAN;            // f = Σ_ions |R|² / Σ_jumps d²
+
+  // Drift: mean velocity of the defects, Σ_defects Δr / (N t) (Å/s), and D about the drift,
+  // Σ_blocks Σ_defects |Δr − v t_b|² / (6 N Σ t_b), scaled by NB/(NB − 1) because v is
+  // estimated from the same N·B displacements (unbiased for a uniform drift).
+  Eigen::Vector3d drift_velocity_angstrom_s = Eigen::Vector3d::Constant(NAN);
+  double diffusion_drift_corrected_angstrom2_s = NAN;
+
+  // Fraction of the time these defects spent in each species (charge state); empty when
+  // charge transitions were off.
+  std::vector<double> state_fraction;
+  double transitions_per_defect_hz = NAN;
 };
 
 ReplicaObservables replica_observables(const RunResult& run, std::size_t species,

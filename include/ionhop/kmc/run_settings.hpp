@@ -2,6 +2,8 @@
 // observables to record. Plain data; the sweep layer fills it from a config.
 #pragma once
 
+#include <Eigen/Core>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -21,6 +23,11 @@ struct StopCondition {
 
 struct RunSettings {
   double temperature_k = 300.0;
+  // Uniform electric field (V/Å; 1 V/cm = 1e-8 V/Å) biasing hops of charged defects.
+  Eigen::Vector3d field_v_per_angstrom = Eigen::Vector3d::Zero();
+  // Fermi level above the valence-band maximum (eV). NaN: charge states are frozen; finite:
+  // the rate table's charge transitions are active at this Fermi level.
+  double fermi_level_ev = NAN;
   std::vector<DefectPlacement> defects;
   StopCondition stop;
   // The run is cut into this many equal blocks (by hops when max_hops is set, else by

@@ -1,5 +1,7 @@
-// A rate table bound to a site graph at one temperature: the rate of every hop template of
-// every basis site, per species, ready for the KMC hot loop (no exp() per event).
+// A rate table bound to a site graph at one temperature and field: the rate of every hop
+// template of every basis site, per species, ready for the KMC hot loop (no exp() per
+// event). A uniform field E biases the hop of a defect of charge q by
+// exp(q E·Δr / 2k_BT) (PHYSICS.md), so Γ_ij(E)/Γ_ji(E) = exp(−(ΔE_site − qE·Δr)/k_BT).
 #pragma once
 
 #include <vector>
@@ -16,7 +18,8 @@ void check_against_crystal(const RateTable& table, const lattice::Crystal& cryst
 
 class CompiledRates {
  public:
-  CompiledRates(const RateTable& table, const lattice::SiteGraph& graph, double temperature_k);
+  CompiledRates(const RateTable& table, const lattice::SiteGraph& graph, double temperature_k,
+                const lattice::Vec3& field_v_per_angstrom = lattice::Vec3::Zero());
 
   // Γ (s⁻¹) of hop template k out of a site of basis b for species s (0 if not allowed).
   double rate_hz(std::size_t species, std::size_t basis, std::size_t k) const {
@@ -35,5 +38,11 @@ class CompiledRates {
   double temperature_k_;
   std::vector<double> rates_, barriers_;
 };
+
+// Σ_k Γ_k |Δr_k|² / 6 of species s, averaged over the basis sites of its sublattice with
+// Boltzmann weights of their site energies (Å²/s): the exact D of an isolated defect when
+// all its sites are equivalent, and the uncorrelated-hop estimate otherwise.
+double uncorrelated_diffusion_angstrom2_s(const RateTable& table, const CompiledRates& rates,
+                                          const lattice::SiteGraph& graph, std::size_t species);
 
 }  // namespace ionhop::rates

@@ -34,12 +34,30 @@ struct DefectSpecies {
   std::string provenance;
 };
 
+// Capture of one carrier turns defect species `from` (charge q) into `to` (charge q' = q ± 1)
+// in place. ε(q/q') = level_ev above the valence-band maximum. At Fermi level E_F,
+// ΔG(from→to) = (q' − q)(E_F − ε); the capture rate is an input and the reverse (emission)
+// rate follows from detailed balance, k(to→from) = k(from→to)·exp(ΔG/k_B T) (PHYSICS.md).
+struct ChargeTransition {
+  std::string from, to;
+  double level_ev = 0;
+  double capture_rate_hz = 0;
+  std::string provenance;
+};
+
+struct ChargeModel {
+  double band_gap_ev = 0;  // 0: no charge model
+  std::vector<ChargeTransition> transitions;
+  bool empty() const { return transitions.empty(); }
+};
+
 struct RateTable {
   std::string schema = "ionhop.rates/1";
   std::string name;
   std::string description;
   std::string provenance;  // JSON text of the table's provenance object
   std::vector<DefectSpecies> species;
+  ChargeModel charge_model;
 
   std::optional<std::size_t> species_index(const std::string& species_name) const;
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,9 @@ struct SweepConfig {
   std::vector<double> temperatures_k;
   std::vector<std::array<int, 3>> supercells;
   std::vector<std::size_t> defect_counts;  // defects of the point's species per supercell
+  // Uniform fields (V/cm) and Fermi levels (eV above the VBM; NaN: charge states frozen).
+  std::vector<std::array<double, 3>> fields_v_per_cm{{0.0, 0.0, 0.0}};
+  std::vector<double> fermi_levels_ev{NAN};
   std::size_t replicas = 8;
   kmc::StopCondition stop;
   std::size_t blocks = 100;
@@ -42,9 +46,15 @@ struct SweepPoint {
   double temperature_k = 0;
   std::array<int, 3> supercell{};
   std::size_t defects = 0;
+  std::array<double, 3> field_v_per_cm{0.0, 0.0, 0.0};
+  double fermi_level_ev = NAN;
+
+  bool has_field() const { return field_v_per_cm != std::array<double, 3>{0.0, 0.0, 0.0}; }
+  double field_magnitude_v_per_cm() const;
 };
 
-// The grid in a fixed order: species, then supercell, then defect count, then temperature.
+// The grid in a fixed order: species, supercell, defect count, field, Fermi level, then
+// temperature (innermost).
 std::vector<SweepPoint> expand_grid(const SweepConfig& config);
 
 // Counter-based stream id of (point, replica): a hash of the point's identity, so a point

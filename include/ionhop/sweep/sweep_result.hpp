@@ -30,12 +30,34 @@ struct PointResult {
   std::string host_occupant;
   analysis::Estimate tracer_diffusion, correlation_factor;
   double wall_time_s = 0;  // summed over replicas (provenance only: not reproducible)
+
+  // Under a field (has_field): drift velocity along the field (cm/s), mobility
+  // μ = sign(q) v·Ê/|E| (cm²/(V·s)), D about the drift, and the Nernst–Einstein ratio
+  // μ k_B T / (|q| D) per replica (1 in linear response; NaN for q = 0).
+  analysis::Estimate drift_velocity_cm_s, mobility_cm2_v_s, diffusion_drift_corrected,
+      nernst_einstein_ratio;
+
+  // With a Fermi level: time fraction in each charge state of the defect's family, the
+  // equilibrium fractions from the transition levels, and the fast-switching limit
+  // D_fast = Σ_s p_s D_s with D_s = Σ_k Γ_k d_k²/6 of each state (uncorrelated walk).
+  struct ChargeState {
+    std::string species;
+    int charge = 0;
+    analysis::Estimate time_fraction;
+    double equilibrium_fraction = NAN;
+    double diffusion_uncorrelated_cm2_s = NAN;
+  };
+  std::vector<ChargeState> charge_states;
+  double diffusion_fast_switching_cm2_s = NAN;
+  analysis::Estimate transitions_per_defect_hz;
 };
 
 struct ArrheniusResult {
   std::string species;
   std::array<int, 3> supercell{};
   std::size_t defects = 0;
+  std::array<double, 3> field_v_per_cm{0.0, 0.0, 0.0};
+  double fermi_level_ev = NAN;
   analysis::ArrheniusFit fit;  // prefactor in cm²/s
   double report_temperature_k = 300;
   analysis::Estimate diffusion_at_report_temperature;

@@ -6,6 +6,7 @@
 
 #include <functional>
 
+#include "ionhop/lattice/site_graph.hpp"
 #include "ionhop/sweep/sweep_result.hpp"
 
 namespace ionhop::sweep {
@@ -21,8 +22,8 @@ SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options = {
 
 // Estimates of one point from its replicas' runs (exposed for `ionhop run` and tests).
 struct ReplicaRun;
-PointResult summarize_point(const SweepConfig& config, const SweepPoint& point,
-                            const std::vector<ReplicaRun>& runs);
+PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph& graph,
+                            const SweepPoint& point, const std::vector<ReplicaRun>& runs);
 
 // Arrhenius fits and MD comparison from finished points.
 void fit_and_compare(const SweepConfig& config, SweepResult& result);
