@@ -8,3 +8,6 @@ cd "$(dirname "$0")/.."
 scripts/install_deps.sh
 scripts/build.sh
 ./build/ionhop sweep examples/cspbi3_charged_iodide_sweep.json --out results/cspbi3 "$@"
+# The Arrhenius plot of the sweep (PNG + SVG, with its data and gnuplot script beside it).
+./build/ionhop plot arrhenius results/cspbi3/results.json --out results/cspbi3/plots
+echo "Arrhenius plot: results/cspbi3/plots/arrhenius.png (and .svg, .gp, _data.dat)"

@@ -207,6 +207,32 @@ expect_error "sweep with --threads 0" "--threads" \
 expect_error "sweep with a negative --seed" "--seed" \
   -- "$IONHOP" sweep tests/data/good/small_sweep.json --out "$OUT" --threads 1 --quiet --seed -3
 
+# ---- 12. fields and charge states (device-model physics) ---------------------------------------
+expect_error "field with two components" "$B/config_field_two_components.json" "/fields_v_per_cm/0" "[Ex, Ey, Ez] in V/cm" \
+  -- sweep $B/config_field_two_components.json
+expect_error "field component as a string with units" "$B/config_field_string.json" "/fields_v_per_cm/0/0" \
+  -- sweep $B/config_field_string.json
+expect_error "field not a list of vectors" "$B/config_field_not_list.json" "/fields_v_per_cm/0" \
+  -- sweep $B/config_field_not_list.json
+expect_error "Fermi level above the band gap" "$B/config_fermi_above_gap.json" "/fermi_levels_ev/1" "band gap" \
+  -- sweep $B/config_fermi_above_gap.json
+expect_error "negative Fermi level" "$B/config_fermi_negative.json" "/fermi_levels_ev/0" "band gap" \
+  -- sweep $B/config_fermi_negative.json
+expect_error "Fermi level without a charge model" "$B/config_fermi_without_charge_model.json" "/fermi_levels_ev" "no charge_model" \
+  -- sweep $B/config_fermi_without_charge_model.json
+expect_error "transition level above the band gap" "$B/rates_level_above_gap.json" "/charge_model/transitions/2/level_ev" \
+  -- sweep $B/config_rates_level_above_gap.json
+expect_error "negative transition level" "$B/rates_level_negative.json" "/charge_model/transitions/0/level_ev" \
+  -- sweep $B/config_rates_level_negative.json
+expect_error "zero capture rate" "$B/rates_capture_zero.json" "/charge_model/transitions/1/capture_rate_hz" "> 0" \
+  -- sweep $B/config_rates_capture_zero.json
+expect_error "negative capture rate" "$B/rates_capture_negative.json" "/charge_model/transitions/1/capture_rate_hz" "> 0" \
+  -- sweep $B/config_rates_capture_negative.json
+expect_error "transition changing the charge by 2" "$B/rates_transition_two_carriers.json" "/charge_model/transitions/0" "differ by 1" \
+  -- sweep $B/config_rates_transition_two_carriers.json
+expect_error "transition to an unknown species" "$B/rates_transition_unknown_species.json" "/charge_model/transitions/3/to" \
+  -- sweep $B/config_rates_transition_unknown_species.json
+
 # ---- 11. an existing --out directory is left untouched ---------------------------------------
 EXIST_PARENT="$WORK/existing"
 EXIST="$EXIST_PARENT/out"
