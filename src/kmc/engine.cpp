@@ -21,6 +21,7 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
       hop_stride_(std::max<std::size_t>(graph.max_hops_per_site(), 1)),
       stride_(hop_stride_),
       site_defect_(graph.site_count(), -1),
+      occupied_bits_((graph.site_count() + 63) / 64, 0),
       tree_(1) {
   const auto& crystal = graph.crystal();
   const std::size_t n_species = table.species.size();
@@ -41,6 +42,7 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
       std::swap(free_sites[i], free_sites[j]);
       const SiteIndex site = free_sites[i];
       site_defect_[site] = static_cast<std::int32_t>(defect_site_.size());
+      set_occupied(site, true);
       defect_site_.push_back(site);
       defect_species_.push_back(static_cast<std::uint32_t>(placement.species));
       defect_group_.push_back(static_cast<std::uint32_t>(placement.species));
@@ -59,7 +61,7 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
   }
   track_ions_ = settings.track_host_ions && !vacancy_sublattices.empty();
   if (track_ions_) {
-    site_ion_.assign(graph.site_count(), -1);
+    site_ion_.assign(graph.site_count(), HostIon{{0.0, 0.0, 0.0}, -1});
     for (const auto& sub : vacancy_sublattices) {
       for (SiteIndex s : graph.sites_of_sublattice(sub)) {
         const std::int32_t d = site_defect_[s];
@@ -71,9 +73,7 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
           occupant_names_.push_back(occupant);
           it = occupant_names_.end() - 1;
         }
-        site_ion_[s] = static_cast<std::int32_t>(ion_disp_.size());
-        ion_disp_.push_back(lattice::Vec3::Zero());
-        ion_occupant_.push_back(static_cast<std::uint32_t>(it - occupant_names_.begin()));
+        site_ion_[s].occupant = static_cast<std::int32_t>(it - occupant_names_.begin());
       }
     }
     occupant_jumps_.assign(occupant_names_.size(), 0);
@@ -94,6 +94,7 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
   }
   group_transitions_.assign(n_species, 0);
 
+  for (const auto& sp : table.species) species_is_vacancy_.push_back(sp.mechanism == rates::Mechanism::vacancy);
   species_hops_.assign(n_species, 0);
   species_jump2_.assign(n_species, 0.0);
   block_msd_.assign(n_species, {});
@@ -119,13 +120,13 @@ void Engine::rerate(std::size_t defect) {
   double* out = hop_rate_.data() + defect * stride_;
   double sum = 0.0;
   for (std::size_t k = 0; k < targets.size(); ++k) {
-    const double r = site_defect_[targets[k]] >= 0 ? 0.0 : base[k];  // site exclusion
+    const double r = occupied(targets[k]) ? 0.0 : base[k];  // site exclusion
     out[k] = r;
     sum += r;
   }
+  // The event scan covers every slot: clear the hop slots this site lacks.
+  for (std::size_t k = targets.size(); k < hop_stride_; ++k) out[k] = 0.0;
   if (stride_ > hop_stride_) {
-    // The full slot range is scanned when transitions exist: clear hop slots this site lacks.
-    for (std::size_t k = targets.size(); k < hop_stride_; ++k) out[k] = 0.0;
     const auto& tr = transitions_[species];
     for (std::size_t j = 0; j < stride_ - hop_stride_; ++j) {
       const double r = j < tr.size() ? tr[j].rate_hz : 0.0;
@@ -175,30 +176,37 @@ void Engine::apply_hop(std::size_t d, std::size_t k) {
   }
   site_defect_[from] = -1;
   site_defect_[to] = static_cast<std::int32_t>(d);
+  set_occupied(from, false);
+  set_occupied(to, true);
   defect_site_[d] = to;
 
   // Vacancy mechanism: the ion on the target site jumps the other way, into the vacancy.
-  if (track_ions_ && table_.species[s].mechanism == rates::Mechanism::vacancy) {
-    const std::int32_t ion = site_ion_[to];
-    assert(ion >= 0 && site_ion_[from] < 0);
+  if (track_ions_ && species_is_vacancy_[s]) {
+    HostIon& ion = site_ion_[to];
+    assert(ion.occupant >= 0 && site_ion_[from].occupant < 0);
+    ion.disp[0] -= jump[0];
+    ion.disp[1] -= jump[1];
+    ion.disp[2] -= jump[2];
+    ++occupant_jumps_[ion.occupant];
+    occupant_jump2_[ion.occupant] += jump2;
     site_ion_[from] = ion;
-    site_ion_[to] = -1;
-    ion_disp_[ion] -= jump;
-    ++occupant_jumps_[ion_occupant_[ion]];
-    occupant_jump2_[ion_occupant_[ion]] += jump2;
+    ion.occupant = -1;
   }
 
   // Local update: the mover, and every defect next to the site it left or entered.
   rerate(d);
+  ++hops_;
+  if (defect_site_.size() == 1) return;  // a lone defect has no neighbours to re-rate
   for (SiteIndex n : graph_.hop_targets(from)) {
+    if (!occupied(n)) continue;
     const std::int32_t e = site_defect_[n];
-    if (e >= 0 && static_cast<std::size_t>(e) != d) rerate(e);
+    if (static_cast<std::size_t>(e) != d) rerate(e);
   }
   for (SiteIndex n : graph_.hop_targets(to)) {
+    if (!occupied(n)) continue;
     const std::int32_t e = site_defect_[n];
-    if (e >= 0 && static_cast<std::size_t>(e) != d) rerate(e);
+    if (static_cast<std::size_t>(e) != d) rerate(e);
   }
-  ++hops_;
 }
 
 namespace {
@@ -225,7 +233,7 @@ void Engine::advance_and_hop(double dt) {
   const std::size_t d = tree_.find(target);
   const double* r = hop_rate_.data() + d * stride_;
   // Hops occupy slots [0, n_hops), transitions [hop_stride_, stride_); unused slots are 0.
-  const std::size_t n = stride_ > hop_stride_ ? stride_ : graph_.hop_targets(defect_site_[d]).size();
+  const std::size_t n = stride_;
   std::size_t k = 0;
   for (; k + 1 < n; ++k) {
     if (target < r[k]) break;
@@ -258,6 +266,8 @@ RunResult Engine::run() {
   const std::size_t blocks = std::max<std::size_t>(settings_.blocks, 1);
   const bool blocks_by_hops = stop.max_hops > 0;
   auto hop_boundary = [&](std::size_t b) { return (stop.max_hops * (b + 1) + blocks - 1) / blocks; };
+  // Hop count at which the open block closes (kept in a variable: no division per hop).
+  std::uint64_t next_hop_boundary = blocks_by_hops ? hop_boundary(block_time_.size()) : 0;
   auto time_boundary = [&](std::size_t b) {
     return b + 1 == blocks ? stop.max_time_s : stop.max_time_s * double(b + 1) / double(blocks);
   };
@@ -288,9 +298,11 @@ RunResult Engine::run() {
       for (; open_block < blocks && time_s_ + dt >= time_boundary(open_block); ++open_block)
         close_block(time_boundary(open_block));
     advance_and_hop(dt);
-    if (blocks_by_hops)
+    if (blocks_by_hops && hops_ - start_hops >= next_hop_boundary) {
       for (; open_block < blocks && hops_ - start_hops >= hop_boundary(open_block); ++open_block)
         close_block(time_s_);
+      next_hop_boundary = open_block < blocks ? hop_boundary(open_block) : UINT64_MAX;
+    }
     if (stop.max_hops > 0 && hops_ - start_hops >= stop.max_hops) break;
   }
   // A run cut short (time limit first, or frozen) keeps its partial last block.
@@ -338,10 +350,11 @@ RunResult Engine::collect() const {
     h.jump_length2_sum_angstrom2 = occupant_jump2_[o];
     r.hosts.push_back(h);
   }
-  for (std::size_t i = 0; i < ion_disp_.size(); ++i) {
-    auto& h = r.hosts[ion_occupant_[i]];
+  for (const HostIon& ion : site_ion_) {
+    if (ion.occupant < 0) continue;
+    auto& h = r.hosts[ion.occupant];
     ++h.ions;
-    h.displacement2_sum_angstrom2 += ion_disp_[i].squaredNorm();
+    h.displacement2_sum_angstrom2 += ion.disp[0] * ion.disp[0] + ion.disp[1] * ion.disp[1] + ion.disp[2] * ion.disp[2];
   }
   return r;
 }

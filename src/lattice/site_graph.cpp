@@ -78,11 +78,18 @@ SiteGraph::SiteGraph(const Crystal& crystal, std::array<int, 3> supercell)
   shell_distances_ = resolve_shell_distances(crystal);
 
   for (const auto& list : templates_) max_degree_ = std::max(max_degree_, list.size());
+  basis_divider_ = core::FastDivider(static_cast<std::uint32_t>(crystal.basis.size()));
+  for (const auto& list : templates_) {
+    basis_edge_offset_.push_back(edges_per_cell_);
+    basis_degree_.push_back(list.size());
+    edges_per_cell_ += list.size();
+  }
 
   // Edges sorted by source, in template order: CSR construction with sorted edges.
   std::vector<std::pair<SiteIndex, SiteIndex>> edges;
   std::vector<HopEdge> props;
-  offsets_.assign(site_count_ + 1, 0);
+  edges.reserve(cells * edges_per_cell_);
+  props.reserve(cells * edges_per_cell_);
   for (std::size_t c = 0; c < cells; ++c) {
     const int k = static_cast<int>(c % supercell[2]);
     const int j = static_cast<int>((c / supercell[2]) % supercell[1]);
@@ -95,20 +102,18 @@ SiteGraph::SiteGraph(const Crystal& crystal, std::array<int, 3> supercell)
         edges.emplace_back(s, site_index(cell + tpl.cell_offset, tpl.target_basis));
         props.push_back({t});
       }
-      offsets_[s + 1] = templates_[b].size();
     }
   }
   graph_ = SiteGraphCsr(boost::edges_are_sorted, edges.begin(), edges.end(), props.begin(),
                         static_cast<SiteIndex>(site_count_));
 
-  // Flat copy of the adjacency, read from the graph so both always agree.
-  for (std::size_t s = 0; s < site_count_; ++s) offsets_[s + 1] += offsets_[s];
-  targets_.resize(offsets_.back());
+  // Flat copy of the adjacency in hop-template order, read from the graph so both agree.
+  targets_.resize(cells * edges_per_cell_);
   for (SiteIndex s = 0; s < site_count_; ++s) {
-    for (auto [it, end] = boost::out_edges(s, graph_); it != end; ++it) {
-      const std::uint32_t t = graph_[*it].template_index;
-      targets_[offsets_[s] + t] = boost::target(*it, graph_);
-    }
+    const std::size_t row = static_cast<std::size_t>(s / crystal.basis.size()) * edges_per_cell_ +
+                            basis_edge_offset_[s % crystal.basis.size()];
+    for (auto [it, end] = boost::out_edges(s, graph_); it != end; ++it)
+      targets_[row + graph_[*it].template_index] = boost::target(*it, graph_);
   }
 }
 

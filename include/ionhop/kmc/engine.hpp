@@ -60,18 +60,31 @@ class Engine {
   // State: which defect sits on each site (−1: none); per defect its site, species and
   // unwrapped displacement. State is owned here and nowhere else.
   std::vector<std::int32_t> site_defect_;
+  // One bit per site, set where a defect sits: the exclusion checks of the hot loop read
+  // this (a few kB to ~100 kB, cache-resident) instead of site_defect_ (4 bytes a site).
+  std::vector<std::uint64_t> occupied_bits_;
+  bool occupied(lattice::SiteIndex s) const { return (occupied_bits_[s >> 6] >> (s & 63)) & 1u; }
+  void set_occupied(lattice::SiteIndex s, bool on) {
+    if (on) occupied_bits_[s >> 6] |= std::uint64_t{1} << (s & 63);
+    else occupied_bits_[s >> 6] &= ~(std::uint64_t{1} << (s & 63));
+  }
   std::vector<lattice::SiteIndex> defect_site_;
   std::vector<std::uint32_t> defect_species_;  // current species (charge state)
   std::vector<std::uint32_t> defect_group_;    // species it was placed as (tallies)
+  std::vector<char> species_is_vacancy_;      // per species: vacancy mechanism
   std::vector<lattice::Vec3> defect_disp_;
   std::vector<double> hop_rate_;  // defect × stride
   SumTree tree_;
 
   // Host ions (vacancy mechanism): ion on each site (−1: none), its unwrapped displacement.
   bool track_ions_ = false;
-  std::vector<std::int32_t> site_ion_;
-  std::vector<lattice::Vec3> ion_disp_;
-  std::vector<std::uint32_t> ion_occupant_;  // index into occupant names
+  // Stored per site (the ion's record moves with it), so a hop touches two records and
+  // no indirection through an ion index: fewer cache misses in large supercells.
+  struct HostIon {
+    double disp[3];          // unwrapped displacement (Å)
+    std::int32_t occupant;   // index into occupant_names_; −1: no ion (vacancy or no host)
+  };
+  std::vector<HostIon> site_ion_;
   std::vector<std::string> occupant_names_;
   std::vector<std::uint64_t> occupant_jumps_;
   std::vector<double> occupant_jump2_;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ionhop/core/fast_divide.hpp"
 #include "ionhop/lattice/crystal.hpp"
 
 namespace ionhop::lattice {
@@ -39,12 +40,17 @@ class SiteGraph {
   std::array<int, 3> supercell() const { return supercell_; }
   std::size_t site_count() const { return site_count_; }
   std::size_t basis_count() const { return crystal_.basis.size(); }
-  std::size_t basis_of(SiteIndex site) const { return site % basis_count(); }
+  std::size_t basis_of(SiteIndex site) const { return basis_divider_.remainder(site); }
   Vec3 position_angstrom(SiteIndex site) const;
 
   // Hops out of `site`, in the order of hop_templates(basis_of(site)).
   std::span<const SiteIndex> hop_targets(SiteIndex site) const {
-    return {targets_.data() + offsets_[site], offsets_[site + 1] - offsets_[site]};
+    // Every cell has the same hops, so the CSR row of a site follows from (cell, basis)
+    // without a row-offset array (which would cost a cache miss per look-up).
+    const std::uint32_t cell = basis_divider_.quotient(site);
+    const std::uint32_t b = site - cell * basis_divider_.divisor();
+    return {targets_.data() + static_cast<std::size_t>(cell) * edges_per_cell_ + basis_edge_offset_[b],
+            basis_degree_[b]};
   }
   const std::vector<HopTemplate>& hop_templates(std::size_t basis) const {
     return templates_[basis];
@@ -68,7 +74,9 @@ class SiteGraph {
   std::vector<std::vector<HopTemplate>> templates_;
   std::vector<double> shell_distances_;
   SiteGraphCsr graph_;
-  std::vector<std::size_t> offsets_;
+  core::FastDivider basis_divider_;
+  std::size_t edges_per_cell_ = 0;
+  std::vector<std::size_t> basis_edge_offset_, basis_degree_;
   std::vector<SiteIndex> targets_;
   std::size_t max_degree_ = 0;
 };
