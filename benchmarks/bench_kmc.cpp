@@ -465,14 +465,13 @@ int main(int argc, char** argv) {
   if (opt.quick && !repeat_given) opt.repeats = 1;
   const std::vector<std::string> names = {"single_defect_16", "vacancies_1pct_48",
                                           "default_sweep_threads", "time_to_1ms_300k"};
-  if (!opt.only.empty() && std::find(names.begin(), names.end(), opt.only) == names.end())
-    usage(2);
+  if (!opt.only.empty() && std::find(names.begin(), names.end(), opt.only) == names.end()) usage(2);
   auto want = [&](const std::string& n) { return opt.only.empty() || opt.only == n; };
 
   json out;
   out["benchmark"] = "ionhop_bench";
   out["date"] = utc_now_iso();
-  struct utsname u{};
+  struct utsname u {};
   uname(&u);
   out["machine"] = {{"cpu_model", cpu_model()},
                     {"nproc", nproc()},
@@ -493,7 +492,8 @@ int main(int argc, char** argv) {
   out["wait_quiet_s"] = g_wait_quiet_s;
 
   try {
-    const lattice::Crystal crystal = io::load_crystal(IONHOP_SOURCE_DIR "/lattices/cspbi3_cubic.json");
+    const lattice::Crystal crystal =
+        io::load_crystal(IONHOP_SOURCE_DIR "/lattices/cspbi3_cubic.json");
     const rates::RateTable table =
         io::load_rate_table(IONHOP_SOURCE_DIR "/rates/cspbi3_md_effective.json");
     json results = json::array();

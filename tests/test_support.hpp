@@ -24,8 +24,9 @@ inline std::string data_path(const std::string& relative) {
 
 // A one-species rate table: hops on `shell` with barrier and attempt frequency.
 inline rates::RateTable single_species_table(const std::string& name, rates::Mechanism mechanism,
-                                             const std::string& sublattice, const std::string& shell,
-                                             double barrier_ev, double attempt_frequency_hz) {
+                                             const std::string& sublattice,
+                                             const std::string& shell, double barrier_ev,
+                                             double attempt_frequency_hz) {
   rates::RateTable t;
   t.name = "test table";
   t.provenance = "synthetic (test)";

@@ -45,7 +45,8 @@ ArrheniusFit fit_arrhenius(const std::vector<ArrheniusPoint>& points) {
   fit.chi2 = 0;
   for (const auto& p : points) {
     const double x = 1.0 / units::thermal_energy_ev(p.temperature_k);
-    const double r = (std::log(p.diffusion) - (beta[0] - beta[1] * x)) / (p.diffusion_err / p.diffusion);
+    const double r =
+        (std::log(p.diffusion) - (beta[0] - beta[1] * x)) / (p.diffusion_err / p.diffusion);
     fit.chi2 += r * r;
   }
   double scale = 1.0;
@@ -62,7 +63,8 @@ ArrheniusFit fit_arrhenius(const std::vector<ArrheniusPoint>& points) {
 double ArrheniusFit::ln_diffusion_err(double temperature_k) const {
   // y = a − E x  ⇒  var y = var a + x² var E − 2 x cov(a, E).
   const double x = 1.0 / units::thermal_energy_ev(temperature_k);
-  return std::sqrt(var_ln_prefactor + x * x * var_activation - 2.0 * x * cov_ln_prefactor_activation);
+  return std::sqrt(var_ln_prefactor + x * x * var_activation -
+                   2.0 * x * cov_ln_prefactor_activation);
 }
 
 Estimate ArrheniusFit::diffusion_at(double temperature_k) const {

@@ -24,9 +24,8 @@ Estimate md_diffusion_at(const MdArrhenius& md, double temperature_k) {
   return e;
 }
 
-Comparison compare_with_md(const std::string& species, double temperature_k,
-                           const Estimate& kmc, const std::string& kmc_source,
-                           const MdArrhenius& md) {
+Comparison compare_with_md(const std::string& species, double temperature_k, const Estimate& kmc,
+                           const std::string& kmc_source, const MdArrhenius& md) {
   Comparison c;
   c.species = species;
   c.temperature_k = temperature_k;

@@ -33,24 +33,30 @@ std::pair<std::string, double> parse_density(const std::string& text) {
   char* end = nullptr;
   const double n0 = std::strtod(value.c_str(), &end);
   if (end != value.c_str() + value.size() || !std::isfinite(n0) || n0 <= 0)
-    throw InputError("command line", "--density",
-                     species + ": density must be a finite number > 0 in m^-3 (got '" + value + "')");
+    throw InputError(
+        "command line", "--density",
+        species + ": density must be a finite number > 0 in m^-3 (got '" + value + "')");
   return {species, n0};
 }
 }  // namespace
 
 Action add_export_command(CLI::App& app) {
   auto a = std::make_shared<ExportArgs>();
-  auto* sub = app.add_subcommand("export", "Device-model exports (canonical SI table; IonMonger, Driftfusion, SIMsalabim)");
+  auto* sub = app.add_subcommand(
+      "export", "Device-model exports (canonical SI table; IonMonger, Driftfusion, SIMsalabim)");
   sub->add_option("results", a->results, "results.json written by 'ionhop sweep'")->required();
   sub->add_option("--out", a->out, "output directory")->required();
   sub->add_option("--density", a->densities,
-                  "mean density N0 of a species in m^-3, as SPECIES=N0 (repeatable; required for --cation/--anion)")
+                  "mean density N0 of a species in m^-3, as SPECIES=N0 (repeatable; required for "
+                  "--cation/--anion)")
       ->allow_extra_args(false);
-  sub->add_option("--cation", a->cation, "mobile positive species (charge +1) for the simulator files (default V_I^+)");
+  sub->add_option("--cation", a->cation,
+                  "mobile positive species (charge +1) for the simulator files (default V_I^+)");
   sub->add_option("--anion", a->anion,
-                  "mobile negative species (charge -1); default: none (static counter-ions of the cation's density)");
-  sub->add_option("--layer", a->layer, "SIMsalabim layer of the perovskite (default 2)")->check(CLI::Range(1, 99));
+                  "mobile negative species (charge -1); default: none (static counter-ions of the "
+                  "cation's density)");
+  sub->add_option("--layer", a->layer, "SIMsalabim layer of the perovskite (default 2)")
+      ->check(CLI::Range(1, 99));
   sub->add_option("--temperature", a->temperatures,
                   "also sample the Arrhenius law at this temperature in K (repeatable)")
       ->allow_extra_args(false);
@@ -75,8 +81,9 @@ Action add_export_command(CLI::App& app) {
     const io::ResultsForExport results = io::load_results_for_export(a->results);
     const io::DeviceExport table = io::build_device_export(results, options);
 
-    std::map<std::string, std::string> files = {{"device_export.json", io::device_export_json(table)},
-                                                {"device_export.csv", io::device_export_csv(table)}};
+    std::map<std::string, std::string> files = {
+        {"device_export.json", io::device_export_json(table)},
+        {"device_export.csv", io::device_export_csv(table)}};
     const bool ionmonger = a->format == "all" || a->format == "ionmonger";
     const bool driftfusion = a->format == "all" || a->format == "driftfusion";
     const bool simsalabim = a->format == "all" || a->format == "simsalabim";
@@ -88,17 +95,23 @@ Action add_export_command(CLI::App& app) {
       selection.simsalabim_layer = a->layer;
       for (const auto& set : io::simulator_sets(table, selection)) {
         const std::string t = io::temperature_tag(set.temperature_k);
-        if (ionmonger) files["ionmonger_parameters_T" + t + ".m"] = io::ionmonger_parameters(table, set);
-        if (driftfusion) files["driftfusion_ionic_parameters_T" + t + ".csv"] = io::driftfusion_ionic_parameters(set);
-        if (simsalabim) files["simsalabim_overrides_T" + t + ".txt"] = io::simsalabim_overrides(set, a->layer);
+        if (ionmonger)
+          files["ionmonger_parameters_T" + t + ".m"] = io::ionmonger_parameters(table, set);
+        if (driftfusion)
+          files["driftfusion_ionic_parameters_T" + t + ".csv"] =
+              io::driftfusion_ionic_parameters(set);
+        if (simsalabim)
+          files["simsalabim_overrides_T" + t + ".txt"] = io::simsalabim_overrides(set, a->layer);
         ++sets;
       }
     }
     io::write_output_directory(a->out, files);
     if (!a->quiet) {
-      std::cout << "Wrote " << a->out << "/device_export.json and device_export.csv (" << table.species.size()
-                << " mobile species)";
-      if (sets) std::cout << " and " << files.size() - 2 << " simulator files for " << sets << " temperatures";
+      std::cout << "Wrote " << a->out << "/device_export.json and device_export.csv ("
+                << table.species.size() << " mobile species)";
+      if (sets)
+        std::cout << " and " << files.size() - 2 << " simulator files for " << sets
+                  << " temperatures";
       std::cout << "\n";
       for (const auto& n : table.notes) std::cout << "note: " << n << "\n";
     }

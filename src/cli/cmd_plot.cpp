@@ -22,13 +22,15 @@ struct PlotArgs {
 
 Action add_plot_command(CLI::App& app) {
   auto a = std::make_shared<PlotArgs>();
-  auto* sub = app.add_subcommand("plot", "Figures of a sweep's results.json with gnuplot (PNG, SVG, script, data)");
+  auto* sub = app.add_subcommand(
+      "plot", "Figures of a sweep's results.json with gnuplot (PNG, SVG, script, data)");
   sub->add_option("kind", a->kind,
                   "arrhenius: D vs 1000/T with KMC fits and the MD reference; "
                   "fermi: D vs Fermi level; field: mobility and Nernst-Einstein ratio vs |E|")
       ->required();
   sub->add_option("results", a->results, "results.json written by ionhop sweep")->required();
-  sub->add_option("--out", a->out, "output directory: KIND.png, KIND.svg, KIND.gp, KIND_data.dat")->required();
+  sub->add_option("--out", a->out, "output directory: KIND.png, KIND.svg, KIND.gp, KIND_data.dat")
+      ->required();
   sub->add_option("--species", a->species, "plot only these species (default: all)");
   sub->footer(
       "Examples:\n"
@@ -45,8 +47,8 @@ Action add_plot_command(CLI::App& app) {
     const auto bundle = io::make_plot(results, a->kind, a->species);
     const auto files = io::render_plot(bundle, io::find_gnuplot());
     io::write_output_directory(a->out, files);
-    std::printf("wrote %s/{%s.png, %s.svg, %s, %s}\n", a->out.c_str(), a->kind.c_str(), a->kind.c_str(),
-                bundle.script_name.c_str(), bundle.data_name.c_str());
+    std::printf("wrote %s/{%s.png, %s.svg, %s, %s}\n", a->out.c_str(), a->kind.c_str(),
+                a->kind.c_str(), bundle.script_name.c_str(), bundle.data_name.c_str());
     return 0;
   };
 }

@@ -24,7 +24,8 @@ Action add_rates_from_arrhenius_command(CLI::App& app) {
   auto* sub = app.add_subcommand(
       "rates-from-arrhenius",
       "Rate table from MD Arrhenius laws: barrier = Ea, attempt frequency = 6 D0/(z d^2)");
-  sub->add_option("reference", a->reference, "MD Arrhenius table (schema ionhop.md_arrhenius/1)")->required();
+  sub->add_option("reference", a->reference, "MD Arrhenius table (schema ionhop.md_arrhenius/1)")
+      ->required();
   sub->add_option("--lattice", a->lattice, "lattice file")->required();
   sub->add_option("--shell", a->shell, "hop shell the defects use (e.g. X-X)")->required();
   sub->add_option("--out", a->out, "rate table to write (JSON)")->required();
@@ -32,7 +33,8 @@ Action add_rates_from_arrhenius_command(CLI::App& app) {
   sub->footer(
       "Example:\n"
       "  ionhop rates-from-arrhenius examples/reference/cspbi3_md_arrhenius_table1.json \\\n"
-      "         --lattice lattices/cspbi3_cubic.json --shell X-X --out rates/cspbi3_md_effective.json");
+      "         --lattice lattices/cspbi3_cubic.json --shell X-X --out "
+      "rates/cspbi3_md_effective.json");
   return [a]() {
     const auto crystal = io::load_crystal(a->lattice);
     const auto ref = io::load_md_reference(a->reference);
@@ -44,7 +46,8 @@ Action add_rates_from_arrhenius_command(CLI::App& app) {
       if (md.mechanism.empty())
         throw InputError(a->reference, "/species/" + std::to_string(i) + "/mechanism",
                          "missing required key (needed to build a rate table)");
-      law.mechanism = md.mechanism == "vacancy" ? rates::Mechanism::vacancy : rates::Mechanism::interstitial;
+      law.mechanism =
+          md.mechanism == "vacancy" ? rates::Mechanism::vacancy : rates::Mechanism::interstitial;
       if (!md.charge)
         throw InputError(a->reference, "/species/" + std::to_string(i) + "/charge",
                          "missing required key (needed to build a rate table)");
@@ -52,8 +55,9 @@ Action add_rates_from_arrhenius_command(CLI::App& app) {
       law.immobile = md.immobile;
       law.activation_energy_ev = md.activation_energy_ev;
       law.prefactor_cm2_s = md.prefactor_cm2_s;
-      law.provenance = md.immobile ? "immobile: no migration observed in the MD reference (" + a->reference + ")"
-                                   : "E_a and D0 from " + a->reference;
+      law.provenance =
+          md.immobile ? "immobile: no migration observed in the MD reference (" + a->reference + ")"
+                      : "E_a and D0 from " + a->reference;
       laws.push_back(law);
     }
     rates::RateTable table;
@@ -72,10 +76,12 @@ Action add_rates_from_arrhenius_command(CLI::App& app) {
          "Each species hops on shell '" + a->shell + "' (z = " + std::to_string(g.coordination) +
              ", d = " + std::to_string(g.hop_length_angstrom) +
              " Angstrom) with barrier E_a and attempt frequency nu0 = 6 D0 / (z d^2), so that the "
-             "uncorrelated walk D = z Gamma d^2 / 6 reproduces D0 exp(-E_a / kB T) exactly. Not the "
+             "uncorrelated walk D = z Gamma d^2 / 6 reproduces D0 exp(-E_a / kB T) exactly. Not "
+             "the "
              "paper's Eq. 2 (D0 = d^2 nu0 / z)."},
         {"caveat",
-         "Rates derived from MD Arrhenius fits make a KMC-vs-MD comparison a consistency check of the "
+         "Rates derived from MD Arrhenius fits make a KMC-vs-MD comparison a consistency check of "
+         "the "
          "KMC and analysis chain, not an independent prediction."}};
     table.provenance = prov.dump();
     nlohmann::json j = io::rate_table_to_json(table);
@@ -87,8 +93,9 @@ Action add_rates_from_arrhenius_command(CLI::App& app) {
       if (!out) throw InputError(a->out, "", "cannot write file");
     }
     std::filesystem::rename(tmp, a->out);
-    std::cout << "Wrote " << a->out << " (" << table.species.size() << " species, z = " << g.coordination
-              << ", d = " << g.hop_length_angstrom << " Angstrom)\n";
+    std::cout << "Wrote " << a->out << " (" << table.species.size()
+              << " species, z = " << g.coordination << ", d = " << g.hop_length_angstrom
+              << " Angstrom)\n";
     return 0;
   };
 }

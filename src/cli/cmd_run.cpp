@@ -36,17 +36,24 @@ Action add_run_command(CLI::App& app) {
   sub->add_option("--supercell", a->supercell, "supercell n1 n2 n3 (default 16 16 16)")
       ->expected(3)
       ->check(CLI::PositiveNumber);
-  sub->add_option("--defects", a->defects, "defects per supercell (default 1)")->check(CLI::PositiveNumber);
-  sub->add_option("--replicas", a->replicas, "independent replicas (default 8)")->check(CLI::Range(1, 1000000));
-  sub->add_option("--hops", a->hops, "stop after this many hops per replica")->check(CLI::PositiveNumber);
-  sub->add_option("--time", a->time_s, "stop at this simulated time per replica (s)")->check(CLI::PositiveNumber);
-  sub->add_option("--blocks", a->blocks, "MSD blocks per run (default 100)")->check(CLI::Range(1, 1000000));
+  sub->add_option("--defects", a->defects, "defects per supercell (default 1)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--replicas", a->replicas, "independent replicas (default 8)")
+      ->check(CLI::Range(1, 1000000));
+  sub->add_option("--hops", a->hops, "stop after this many hops per replica")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--time", a->time_s, "stop at this simulated time per replica (s)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--blocks", a->blocks, "MSD blocks per run (default 100)")
+      ->check(CLI::Range(1, 1000000));
   sub->add_option("--seed", a->seed, "random seed (default 1)")->check(non_negative_integer());
-  sub->add_option("--threads", a->threads, "worker threads (default: all cores)")->check(CLI::Range(1, 4096));
+  sub->add_option("--threads", a->threads, "worker threads (default: all cores)")
+      ->check(CLI::Range(1, 4096));
   sub->add_flag("--json", a->json, "print the point as JSON instead of a table");
   sub->footer(
       "Example:\n"
-      "  ionhop run --lattice lattices/cspbi3_cubic.json --rates rates/cspbi3_md_effective.json \\\n"
+      "  ionhop run --lattice lattices/cspbi3_cubic.json --rates rates/cspbi3_md_effective.json "
+      "\\\n"
       "             --species V_I^+ --temperature 300 --hops 1000000 --replicas 8");
   return [a]() {
     const std::string where = "command line";
@@ -59,7 +66,8 @@ Action add_run_command(CLI::App& app) {
       throw InputError(a->rates, e.json_path(), e.problem());
     }
     if (!c.rate_table.species_index(a->species))
-      throw InputError(where, "--species", "unknown species '" + a->species + "' (not in " + a->rates + ")");
+      throw InputError(where, "--species",
+                       "unknown species '" + a->species + "' (not in " + a->rates + ")");
     if (!(a->temperature_k > 0) || !std::isfinite(a->temperature_k))
       throw InputError(where, "--temperature", "must be a finite number > 0");
     if (a->hops == 0 && !(a->time_s > 0))

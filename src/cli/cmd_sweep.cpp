@@ -23,12 +23,16 @@ struct SweepArgs {
 
 Action add_sweep_command(CLI::App& app, const std::string& command_line) {
   auto args = std::make_shared<SweepArgs>();
-  auto* sub = app.add_subcommand("sweep", "Run a parameter sweep (species x temperature x supercell x defects)");
+  auto* sub = app.add_subcommand(
+      "sweep", "Run a parameter sweep (species x temperature x supercell x defects)");
   sub->add_option("config", args->config, "sweep config (JSON, schema ionhop.sweep/1)")->required();
-  sub->add_option("--out", args->out, "output directory (results.json, points.csv, arrhenius.csv, comparison.csv)")
+  sub->add_option("--out", args->out,
+                  "output directory (results.json, points.csv, arrhenius.csv, comparison.csv)")
       ->required();
-  sub->add_option("--threads", args->threads, "worker threads (default: all cores)")->check(CLI::Range(1, 4096));
-  sub->add_option("--seed", args->seed, "random seed (overrides the config's)")->check(non_negative_integer());
+  sub->add_option("--threads", args->threads, "worker threads (default: all cores)")
+      ->check(CLI::Range(1, 4096));
+  sub->add_option("--seed", args->seed, "random seed (overrides the config's)")
+      ->check(non_negative_integer());
   sub->add_flag("--quiet", args->quiet, "do not print the tables");
   sub->footer(
       "Example:\n"
@@ -47,7 +51,8 @@ Action add_sweep_command(CLI::App& app, const std::string& command_line) {
     prov.seed = config.seed;
     prov.threads = args->threads;
     prov.command_line = command_line;
-    prov.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    prov.wall_time_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     auto json = io::sweep_result_to_json(config, result);
     json["provenance"] = io::provenance_to_json(config, result, prov);
     io::write_output_directory(args->out, {{"results.json", json.dump(2) + "\n"},
@@ -60,7 +65,8 @@ Action add_sweep_command(CLI::App& app, const std::string& command_line) {
       print_arrhenius_table(std::cout, config, result);
       std::cout << "\n";
       print_comparison_table(std::cout, result);
-      std::cout << "\nWrote " << args->out << "/results.json (and points.csv, arrhenius.csv, comparison.csv) in "
+      std::cout << "\nWrote " << args->out
+                << "/results.json (and points.csv, arrhenius.csv, comparison.csv) in "
                 << prov.wall_time_s << " s\n";
     }
     return 0;

@@ -14,12 +14,13 @@ int main(int argc, char** argv) {
   CLI::App app{"ionhop " + std::string(ionhop::core::version()) +
                ": lattice kinetic Monte Carlo of charged point defects in halide perovskites"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(ionhop::core::version()) + " (" +
-                                        ionhop::core::git_commit() + ")");
+  app.set_version_flag(
+      "--version", std::string(ionhop::core::version()) + " (" + ionhop::core::git_commit() + ")");
   app.footer(
       "Examples:\n"
       "  ionhop sweep examples/cspbi3_charged_iodide_sweep.json --out results/cspbi3\n"
-      "  ionhop run --lattice lattices/cspbi3_cubic.json --rates rates/cspbi3_md_effective.json \\\n"
+      "  ionhop run --lattice lattices/cspbi3_cubic.json --rates rates/cspbi3_md_effective.json "
+      "\\\n"
       "             --species V_I^+ --temperature 300 --hops 1000000\n"
       "  ionhop fit results/cspbi3/points.csv\n"
       "Run 'ionhop SUBCOMMAND --help' for each subcommand's options.");

@@ -24,8 +24,9 @@ std::string pad(const std::string& s, std::size_t w) {
 
 void print_points_table(std::ostream& out, const sweep::SweepResult& result) {
   out << "Diffusion coefficients (mean ± standard error over replicas)\n";
-  out << pad("species", 9) << pad("T (K)", 8) << pad("D (cm^2/s)", 26) << pad("D first half / D", 18)
-      << pad("t_sim/replica (s)", 19) << pad("hops", 12) << "f (tracer)\n";
+  out << pad("species", 9) << pad("T (K)", 8) << pad("D (cm^2/s)", 26)
+      << pad("D first half / D", 18) << pad("t_sim/replica (s)", 19) << pad("hops", 12)
+      << "f (tracer)\n";
   for (const auto& p : result.points) {
     out << pad(p.point.species, 9) << pad(fmt("%.0f", p.point.temperature_k), 8);
     if (p.immobile) {
@@ -50,11 +51,17 @@ void print_arrhenius_table(std::ostream& out, const sweep::SweepConfig& config,
       << "D(300 K) MD\n";
   for (const auto& a : result.arrhenius) {
     const auto d300 = a.fit.diffusion_at(300.0);
-    const analysis::MdArrhenius* md = config.md_reference ? config.md_reference->find(a.species) : nullptr;
-    out << pad(a.species, 9) << pad(pm("%.4f", a.fit.activation_energy_ev, a.fit.activation_energy_err_ev()), 18)
-        << pad(md && !md->immobile ? pm("%.2f", md->activation_energy_ev, md->activation_energy_err_ev) : "-", 14)
+    const analysis::MdArrhenius* md =
+        config.md_reference ? config.md_reference->find(a.species) : nullptr;
+    out << pad(a.species, 9)
+        << pad(pm("%.4f", a.fit.activation_energy_ev, a.fit.activation_energy_err_ev()), 18)
+        << pad(md && !md->immobile
+                   ? pm("%.2f", md->activation_energy_ev, md->activation_energy_err_ev)
+                   : "-",
+               14)
         << pad(pm("%.3e", a.fit.prefactor(), a.fit.prefactor_err()), 24)
-        << pad(md && !md->immobile ? pm("%.2e", md->prefactor_cm2_s, md->prefactor_err_cm2_s) : "-", 22)
+        << pad(md && !md->immobile ? pm("%.2e", md->prefactor_cm2_s, md->prefactor_err_cm2_s) : "-",
+               22)
         << pad(pm("%.3e", d300.value, d300.error), 24)
         << (md && md->diffusion_300k_cm2_s ? fmt("%.3e", *md->diffusion_300k_cm2_s) : "-") << "\n";
   }
@@ -63,13 +70,15 @@ void print_arrhenius_table(std::ostream& out, const sweep::SweepConfig& config,
 
 void print_comparison_table(std::ostream& out, const sweep::SweepResult& result) {
   if (result.comparison.empty()) return;
-  out << "Comparison with MD: ratio = D_KMC / D_MD, z = (ln D_KMC - ln D_MD) / combined sigma(ln D)\n";
-  out << pad("species", 9) << pad("T (K)", 8) << pad("D KMC (cm^2/s)", 26) << pad("D MD (cm^2/s)", 26)
-      << pad("ratio", 9) << pad("z", 8) << "KMC from\n";
+  out << "Comparison with MD: ratio = D_KMC / D_MD, z = (ln D_KMC - ln D_MD) / combined sigma(ln "
+         "D)\n";
+  out << pad("species", 9) << pad("T (K)", 8) << pad("D KMC (cm^2/s)", 26)
+      << pad("D MD (cm^2/s)", 26) << pad("ratio", 9) << pad("z", 8) << "KMC from\n";
   for (const auto& c : result.comparison) {
     out << pad(c.species, 9) << pad(fmt("%.0f", c.temperature_k), 8)
-        << pad(pm("%.3e", c.kmc.value, c.kmc.error), 26) << pad(pm("%.3e", c.md.value, c.md.error), 26)
-        << pad(fmt("%.3f", c.ratio), 9) << pad(fmt("%+.2f", c.z_score), 8) << c.kmc_source << "\n";
+        << pad(pm("%.3e", c.kmc.value, c.kmc.error), 26)
+        << pad(pm("%.3e", c.md.value, c.md.error), 26) << pad(fmt("%.3f", c.ratio), 9)
+        << pad(fmt("%+.2f", c.z_score), 8) << c.kmc_source << "\n";
   }
 }
 

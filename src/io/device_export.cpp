@@ -21,7 +21,7 @@ using nlohmann::json;
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kCm2ToM2 = 1.0e-4;     // 1 cm² = 1e-4 m²
+constexpr double kCm2ToM2 = 1.0e-4;        // 1 cm² = 1e-4 m²
 constexpr double kPerM3ToPerCm3 = 1.0e-6;  // 1 m⁻³ = 1e-6 cm⁻³
 constexpr double kM2ToCm2 = 1.0e4;
 const char* kSchema = "ionhop.device_export/1";
@@ -74,15 +74,15 @@ bool read_in_field(const JsonInput& obj) {
   return any;
 }
 
-bool same_group(const std::string& species, const std::optional<double>& fermi, const std::array<int, 3>& cell,
-                std::size_t defects, const std::string& s2, const std::optional<double>& f2,
-                const std::array<int, 3>& c2, std::size_t d2) {
+bool same_group(const std::string& species, const std::optional<double>& fermi,
+                const std::array<int, 3>& cell, std::size_t defects, const std::string& s2,
+                const std::optional<double>& f2, const std::array<int, 3>& c2, std::size_t d2) {
   return species == s2 && fermi == f2 && cell == c2 && defects == d2;
 }
 
 std::string group_text(const ExportSpecies& s) {
-  std::string t = s.name + " (supercell " + cell_text(s.supercell) + ", " + std::to_string(s.defects) + " defect" +
-                  (s.defects == 1 ? "" : "s");
+  std::string t = s.name + " (supercell " + cell_text(s.supercell) + ", " +
+                  std::to_string(s.defects) + " defect" + (s.defects == 1 ? "" : "s");
   if (s.fermi_level_ev) t += ", E_F = " + fmt(*s.fermi_level_ev, 6) + " eV";
   return t + ")";
 }
@@ -98,11 +98,13 @@ ResultsForExport load_results_for_export(const std::string& path) {
   ResultsForExport out;
   out.file = path;
   out.sha256 = core::sha256_hex(read_text_file(path));
-  if (!root.raw().is_object()) root.fail("must be an object (a results.json written by ionhop sweep)");
+  if (!root.raw().is_object())
+    root.fail("must be an object (a results.json written by ionhop sweep)");
   const std::string schema = root.at("schema").string();
   if (schema != "ionhop.results/1")
-    root.at("schema").fail("expected \"ionhop.results/1\" (a results.json written by ionhop sweep), got \"" +
-                           schema + "\"");
+    root.at("schema").fail(
+        "expected \"ionhop.results/1\" (a results.json written by ionhop sweep), got \"" + schema +
+        "\"");
   for (const auto& p : root.at("points").array(1)) {
     ResultsPoint r;
     r.species = p.at("species").string();
@@ -145,11 +147,14 @@ ResultsForExport load_results_for_export(const std::string& path) {
     r.var_ln_prefactor = nullable(r0[0]);
     r.cov_ln_prefactor_activation_energy = nullable(r0[1]);
     r.var_activation_energy = nullable(r1[1]);
-    const bool known = std::any_of(out.points.begin(), out.points.end(), [&](const ResultsPoint& p) {
-      return same_group(p.species, p.fermi_level_ev, p.supercell, p.defects, r.species, r.fermi_level_ev,
-                        r.supercell, r.defects);
-    });
-    if (!known) a.at("species").fail("no points in /points for " + r.species + " with this supercell and defect count");
+    const bool known =
+        std::any_of(out.points.begin(), out.points.end(), [&](const ResultsPoint& p) {
+          return same_group(p.species, p.fermi_level_ev, p.supercell, p.defects, r.species,
+                            r.fermi_level_ev, r.supercell, r.defects);
+        });
+    if (!known)
+      a.at("species").fail("no points in /points for " + r.species +
+                           " with this supercell and defect count");
     out.arrhenius.push_back(r);
   }
   return out;
@@ -163,7 +168,8 @@ double mobility_from_diffusion(double diffusion_m2_s, int charge, double tempera
   return std::abs(charge) * diffusion_m2_s / units::thermal_energy_ev(temperature_k);
 }
 
-double arrhenius_diffusion(double prefactor_m2_s, double activation_energy_ev, double temperature_k) {
+double arrhenius_diffusion(double prefactor_m2_s, double activation_energy_ev,
+                           double temperature_k) {
   return prefactor_m2_s * std::exp(-activation_energy_ev / units::thermal_energy_ev(temperature_k));
 }
 
@@ -173,7 +179,8 @@ double ExportArrhenius::diffusion_at(double temperature_k) const {
 
 double ExportArrhenius::diffusion_err_at(double temperature_k) const {
   const double x = 1.0 / units::thermal_energy_ev(temperature_k);
-  const double var = var_ln_prefactor + x * x * var_activation_energy - 2 * x * cov_ln_prefactor_activation_energy;
+  const double var =
+      var_ln_prefactor + x * x * var_activation_energy - 2 * x * cov_ln_prefactor_activation_energy;
   return diffusion_at(temperature_k) * std::sqrt(std::max(var, 0.0));
 }
 
@@ -202,23 +209,27 @@ DeviceExport build_device_export(const ResultsForExport& results, const ExportOp
     if (std::find(known.begin(), known.end(), species) == known.end()) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      throw InputError("command line", "--density",
-                       "unknown species '" + species + "' (" + results.file + " has: " + list + ")");
+      throw InputError(
+          "command line", "--density",
+          "unknown species '" + species + "' (" + results.file + " has: " + list + ")");
     }
     if (!std::isfinite(n0) || n0 <= 0)
       throw InputError("command line", "--density",
-                       species + ": density must be a finite number > 0 in m^-3 (got " + fmt(n0, 10, "nan") + ")");
+                       species + ": density must be a finite number > 0 in m^-3 (got " +
+                           fmt(n0, 10, "nan") + ")");
   }
   for (double t : options.extra_temperatures_k)
     if (!std::isfinite(t) || t <= 0)
-      throw InputError("command line", "--temperature", "must be a finite number > 0 in K (got " + fmt(t, 10, "nan") + ")");
+      throw InputError("command line", "--temperature",
+                       "must be a finite number > 0 in K (got " + fmt(t, 10, "nan") + ")");
 
   std::set<std::string> immobile_noted, field_noted;
   for (const auto& p : results.points) {
     if (p.in_field) {
       if (field_noted.insert(p.species).second)
-        out.notes.push_back(p.species + ": points under an applied field are not exported (D and mu here are "
-                                        "zero-field values; the drift mobility is in results.json)");
+        out.notes.push_back(p.species +
+                            ": points under an applied field are not exported (D and mu here are "
+                            "zero-field values; the drift mobility is in results.json)");
       continue;
     }
     if (p.immobile) {
@@ -227,8 +238,8 @@ DeviceExport build_device_export(const ResultsForExport& results, const ExportOp
       continue;
     }
     auto it = std::find_if(out.species.begin(), out.species.end(), [&](const ExportSpecies& s) {
-      return same_group(s.name, s.fermi_level_ev, s.supercell, s.defects, p.species, p.fermi_level_ev, p.supercell,
-                        p.defects);
+      return same_group(s.name, s.fermi_level_ev, s.supercell, s.defects, p.species,
+                        p.fermi_level_ev, p.supercell, p.defects);
     });
     if (it == out.species.end()) {
       ExportSpecies s;
@@ -238,11 +249,12 @@ DeviceExport build_device_export(const ResultsForExport& results, const ExportOp
       s.fermi_level_ev = p.fermi_level_ev;
       s.supercell = p.supercell;
       s.defects = p.defects;
-      if (auto d = options.densities_m3.find(p.species); d != options.densities_m3.end()) s.density_m3 = d->second;
+      if (auto d = options.densities_m3.find(p.species); d != options.densities_m3.end())
+        s.density_m3 = d->second;
       for (const auto& a : results.arrhenius) {
         if (a.in_field) continue;
-        if (!same_group(a.species, a.fermi_level_ev, a.supercell, a.defects, s.name, s.fermi_level_ev, s.supercell,
-                        s.defects))
+        if (!same_group(a.species, a.fermi_level_ev, a.supercell, a.defects, s.name,
+                        s.fermi_level_ev, s.supercell, s.defects))
           continue;
         ExportArrhenius f;
         f.points = a.points;
@@ -256,18 +268,22 @@ DeviceExport build_device_export(const ResultsForExport& results, const ExportOp
         f.var_activation_energy = a.var_activation_energy;
         s.arrhenius = f;
       }
-      if (!s.arrhenius) out.notes.push_back(group_text(s) + ": no Arrhenius fit in the results; D0 and E_a are null");
+      if (!s.arrhenius)
+        out.notes.push_back(group_text(s) +
+                            ": no Arrhenius fit in the results; D0 and E_a are null");
       if (s.charge == 0) out.notes.push_back(s.name + ": " + kNeutralNote);
       out.species.push_back(s);
       it = out.species.end() - 1;
     } else if (it->charge != p.charge) {
-      throw InputError(results.file, "/points", p.species + " appears with charges " + charge_text(it->charge) +
-                                                    " and " + charge_text(p.charge));
+      throw InputError(results.file, "/points",
+                       p.species + " appears with charges " + charge_text(it->charge) + " and " +
+                           charge_text(p.charge));
     }
     for (const auto& s : it->samples)
       if (s.temperature_k == p.temperature_k)
-        throw InputError(results.file, "/points",
-                         "two points for " + group_text(*it) + " at T = " + fmt(p.temperature_k, 10) + " K");
+        throw InputError(
+            results.file, "/points",
+            "two points for " + group_text(*it) + " at T = " + fmt(p.temperature_k, 10) + " K");
     it->samples.push_back(make_sample(p.temperature_k, "point", p.diffusion_cm2_s * kCm2ToM2,
                                       p.diffusion_err_cm2_s * kCm2ToM2, p.charge));
   }
@@ -277,19 +293,22 @@ DeviceExport build_device_export(const ResultsForExport& results, const ExportOp
         const bool have = std::any_of(s.samples.begin(), s.samples.end(),
                                       [&](const ExportSample& x) { return x.temperature_k == t; });
         if (!have)
-          s.samples.push_back(make_sample(t, "fit", s.arrhenius->diffusion_at(t), s.arrhenius->diffusion_err_at(t),
-                                          s.charge));
+          s.samples.push_back(make_sample(t, "fit", s.arrhenius->diffusion_at(t),
+                                          s.arrhenius->diffusion_err_at(t), s.charge));
       }
     } else if (!options.extra_temperatures_k.empty()) {
       out.notes.push_back(group_text(s) + ": no Arrhenius fit, so no samples at --temperature");
     }
     std::stable_sort(s.samples.begin(), s.samples.end(),
-                     [](const ExportSample& a, const ExportSample& b) { return a.temperature_k < b.temperature_k; });
+                     [](const ExportSample& a, const ExportSample& b) {
+                       return a.temperature_k < b.temperature_k;
+                     });
   }
   for (const auto& [species, n0] : options.densities_m3) {
     (void)n0;
     if (immobile_noted.count(species) &&
-        std::none_of(out.species.begin(), out.species.end(), [&](const ExportSpecies& s) { return s.name == species; }))
+        std::none_of(out.species.begin(), out.species.end(),
+                     [&](const ExportSpecies& s) { return s.name == species; }))
       out.notes.push_back(species + ": --density given but the species is immobile; ignored");
   }
   return out;
@@ -302,12 +321,14 @@ std::string device_export_json(const DeviceExport& table) {
   json out;
   out["schema"] = kSchema;
   out["source"] = {{"results", table.source_file}, {"sha256", table.source_sha256}};
-  out["units"] = {{"temperature", "K"},       {"diffusion", "m^2/s"}, {"mobility", "m^2/(V s)"},
-                  {"density", "m^-3"},        {"energy", "eV"},       {"charge", "e"}};
+  out["units"] = {{"temperature", "K"}, {"diffusion", "m^2/s"}, {"mobility", "m^2/(V s)"},
+                  {"density", "m^-3"},  {"energy", "eV"},       {"charge", "e"}};
   out["conventions"] = {
-      {"diffusion", "D of the defect itself (vacancy or interstitial), from the KMC points (source \"point\") "
-                    "or the Arrhenius law at that T (source \"fit\"); error = one standard error"},
-      {"mobility", "mu = |z| e D / (k_B T) (Nernst-Einstein); sigma_mu = |z| e sigma_D / (k_B T); 0 for z = 0"},
+      {"diffusion",
+       "D of the defect itself (vacancy or interstitial), from the KMC points (source \"point\") "
+       "or the Arrhenius law at that T (source \"fit\"); error = one standard error"},
+      {"mobility",
+       "mu = |z| e D / (k_B T) (Nernst-Einstein); sigma_mu = |z| e sigma_D / (k_B T); 0 for z = 0"},
       {"arrhenius", "D = D0 exp(-E_a / (k_B T)); covariance of (ln D0, E_a) with D0 in m^2/s"},
       {"density", "N0: mean defect density, an input (--density); null when not given"}};
   out["boltzmann_ev_per_k"] = units::boltzmann_ev_per_k;
@@ -322,16 +343,17 @@ std::string device_export_json(const DeviceExport& table) {
               {"density_m3", opt(s.density_m3)}};
     if (s.arrhenius) {
       const auto& a = *s.arrhenius;
-      j["arrhenius"] = {
-          {"points", a.points},
-          {"prefactor_m2_s", num(a.prefactor_m2_s)},
-          {"prefactor_err_m2_s", num(a.prefactor_err_m2_s)},
-          {"ln_prefactor", num(a.ln_prefactor)},
-          {"activation_energy_ev", num(a.activation_energy_ev)},
-          {"activation_energy_err_ev", num(a.activation_energy_err_ev)},
-          {"covariance_ln_prefactor_activation_energy",
-           json::array({json::array({num(a.var_ln_prefactor), num(a.cov_ln_prefactor_activation_energy)}),
-                        json::array({num(a.cov_ln_prefactor_activation_energy), num(a.var_activation_energy)})})}};
+      j["arrhenius"] = {{"points", a.points},
+                        {"prefactor_m2_s", num(a.prefactor_m2_s)},
+                        {"prefactor_err_m2_s", num(a.prefactor_err_m2_s)},
+                        {"ln_prefactor", num(a.ln_prefactor)},
+                        {"activation_energy_ev", num(a.activation_energy_ev)},
+                        {"activation_energy_err_ev", num(a.activation_energy_err_ev)},
+                        {"covariance_ln_prefactor_activation_energy",
+                         json::array({json::array({num(a.var_ln_prefactor),
+                                                   num(a.cov_ln_prefactor_activation_energy)}),
+                                      json::array({num(a.cov_ln_prefactor_activation_energy),
+                                                   num(a.var_activation_energy)})})}};
     } else {
       j["arrhenius"] = nullptr;
     }
@@ -358,28 +380,32 @@ DeviceExport read_device_export_json(const std::string& text, const std::string&
     throw InputError(file, "", std::string("malformed JSON: ") + e.what());
   }
   const JsonInput root(storage, file, "");
-  root.require_object({"schema", "source", "units", "conventions", "boltzmann_ev_per_k", "species", "notes"});
-  if (root.at("schema").string() != kSchema) root.at("schema").fail(std::string("expected \"") + kSchema + "\"");
+  root.require_object(
+      {"schema", "source", "units", "conventions", "boltzmann_ev_per_k", "species", "notes"});
+  if (root.at("schema").string() != kSchema)
+    root.at("schema").fail(std::string("expected \"") + kSchema + "\"");
   DeviceExport out;
   const auto src = root.at("source");
   src.require_object({"results", "sha256"});
   out.source_file = src.at("results").string();
   out.source_sha256 = src.at("sha256").string();
   for (const auto& s : root.at("species").array()) {
-    s.require_object({"name", "charge", "mechanism", "fermi_level_ev", "supercell", "defects", "density_m3",
-                      "arrhenius", "mobility_note", "samples"});
+    s.require_object({"name", "charge", "mechanism", "fermi_level_ev", "supercell", "defects",
+                      "density_m3", "arrhenius", "mobility_note", "samples"});
     ExportSpecies e;
     e.name = s.at("name").string();
     e.charge = static_cast<int>(s.at("charge").integer());
-    e.mechanism = s.at("mechanism").raw().is_string() ? s.at("mechanism").raw().get<std::string>() : "";
+    e.mechanism =
+        s.at("mechanism").raw().is_string() ? s.at("mechanism").raw().get<std::string>() : "";
     if (!s.at("fermi_level_ev").raw().is_null()) e.fermi_level_ev = s.at("fermi_level_ev").number();
     e.supercell = read_supercell(s.at("supercell"));
     e.defects = static_cast<std::size_t>(s.at("defects").integer_at_least(1));
     if (!s.at("density_m3").raw().is_null()) e.density_m3 = s.at("density_m3").positive();
     const auto a = s.at("arrhenius");
     if (!a.raw().is_null()) {
-      a.require_object({"points", "prefactor_m2_s", "prefactor_err_m2_s", "ln_prefactor", "activation_energy_ev",
-                        "activation_energy_err_ev", "covariance_ln_prefactor_activation_energy"});
+      a.require_object({"points", "prefactor_m2_s", "prefactor_err_m2_s", "ln_prefactor",
+                        "activation_energy_ev", "activation_energy_err_ev",
+                        "covariance_ln_prefactor_activation_energy"});
       ExportArrhenius f;
       f.points = static_cast<std::size_t>(a.at("points").integer_at_least(0));
       f.prefactor_m2_s = nullable_at(a, "prefactor_m2_s");
@@ -398,8 +424,8 @@ DeviceExport read_device_export_json(const std::string& text, const std::string&
       e.arrhenius = f;
     }
     for (const auto& x : s.at("samples").array()) {
-      x.require_object({"temperature_k", "source", "diffusion_m2_s", "diffusion_err_m2_s", "mobility_m2_v_s",
-                        "mobility_err_m2_v_s"});
+      x.require_object({"temperature_k", "source", "diffusion_m2_s", "diffusion_err_m2_s",
+                        "mobility_m2_v_s", "mobility_err_m2_v_s"});
       ExportSample y;
       y.temperature_k = x.at("temperature_k").positive();
       y.source = x.at("source").string();
@@ -419,11 +445,28 @@ DeviceExport read_device_export_json(const std::string& text, const std::string&
 // Canonical CSV: one row per (species group, sample)
 
 namespace {
-const std::vector<std::string> kCsvColumns = {
-    "name", "charge", "mechanism", "fermi_level_ev", "supercell", "defects", "density_m3",
-    "prefactor_m2_s", "prefactor_err_m2_s", "ln_prefactor", "activation_energy_ev", "activation_energy_err_ev",
-    "var_ln_prefactor", "cov_ln_prefactor_activation_energy", "var_activation_energy", "fit_points",
-    "temperature_k", "source", "diffusion_m2_s", "diffusion_err_m2_s", "mobility_m2_v_s", "mobility_err_m2_v_s"};
+const std::vector<std::string> kCsvColumns = {"name",
+                                              "charge",
+                                              "mechanism",
+                                              "fermi_level_ev",
+                                              "supercell",
+                                              "defects",
+                                              "density_m3",
+                                              "prefactor_m2_s",
+                                              "prefactor_err_m2_s",
+                                              "ln_prefactor",
+                                              "activation_energy_ev",
+                                              "activation_energy_err_ev",
+                                              "var_ln_prefactor",
+                                              "cov_ln_prefactor_activation_energy",
+                                              "var_activation_energy",
+                                              "fit_points",
+                                              "temperature_k",
+                                              "source",
+                                              "diffusion_m2_s",
+                                              "diffusion_err_m2_s",
+                                              "mobility_m2_v_s",
+                                              "mobility_err_m2_v_s"};
 constexpr int kCsvDigits = 12;
 
 std::string csv_text(const std::string& s) {
@@ -434,7 +477,8 @@ std::string csv_text(const std::string& s) {
 }
 
 // RFC 4180 fields of one record (no embedded newlines: the writer never makes them).
-std::vector<std::string> csv_fields(const std::string& line, const std::string& file, const std::string& where) {
+std::vector<std::string> csv_fields(const std::string& line, const std::string& file,
+                                    const std::string& where) {
   std::vector<std::string> out;
   std::string cell;
   bool quoted = false, was_quoted = false;
@@ -476,7 +520,8 @@ double parse_double(const std::string& s, const std::string& file, const std::st
 long parse_long(const std::string& s, const std::string& file, const std::string& where) {
   char* end = nullptr;
   const long x = std::strtol(s.c_str(), &end, 10);
-  if (s.empty() || end != s.c_str() + s.size()) throw InputError(file, where, "must be an integer (got '" + s + "')");
+  if (s.empty() || end != s.c_str() + s.size())
+    throw InputError(file, where, "must be an integer (got '" + s + "')");
   return x;
 }
 }  // namespace
@@ -489,21 +534,22 @@ std::string device_export_csv(const DeviceExport& table) {
   for (const auto& s : table.species) {
     std::ostringstream g;
     g << csv_text(s.name) << ',' << s.charge << ',' << csv_text(s.mechanism) << ','
-      << (s.fermi_level_ev ? fmt(*s.fermi_level_ev, d) : "") << ',' << cell_text(s.supercell) << ',' << s.defects
-      << ',' << (s.density_m3 ? fmt(*s.density_m3, d) : "") << ',';
+      << (s.fermi_level_ev ? fmt(*s.fermi_level_ev, d) : "") << ',' << cell_text(s.supercell) << ','
+      << s.defects << ',' << (s.density_m3 ? fmt(*s.density_m3, d) : "") << ',';
     if (s.arrhenius) {
       const auto& a = *s.arrhenius;
-      g << fmt(a.prefactor_m2_s, d) << ',' << fmt(a.prefactor_err_m2_s, d) << ',' << fmt(a.ln_prefactor, d) << ','
-        << fmt(a.activation_energy_ev, d) << ',' << fmt(a.activation_energy_err_ev, d) << ','
-        << fmt(a.var_ln_prefactor, d) << ',' << fmt(a.cov_ln_prefactor_activation_energy, d) << ','
-        << fmt(a.var_activation_energy, d) << ',' << a.points << ',';
+      g << fmt(a.prefactor_m2_s, d) << ',' << fmt(a.prefactor_err_m2_s, d) << ','
+        << fmt(a.ln_prefactor, d) << ',' << fmt(a.activation_energy_ev, d) << ','
+        << fmt(a.activation_energy_err_ev, d) << ',' << fmt(a.var_ln_prefactor, d) << ','
+        << fmt(a.cov_ln_prefactor_activation_energy, d) << ',' << fmt(a.var_activation_energy, d)
+        << ',' << a.points << ',';
     } else {
       g << ",,,,,,,,,";
     }
     for (const auto& x : s.samples)
-      o << g.str() << fmt(x.temperature_k, d) << ',' << csv_text(x.source) << ',' << fmt(x.diffusion_m2_s, d) << ','
-        << fmt(x.diffusion_err_m2_s, d) << ',' << fmt(x.mobility_m2_v_s, d) << ',' << fmt(x.mobility_err_m2_v_s, d)
-        << "\n";
+      o << g.str() << fmt(x.temperature_k, d) << ',' << csv_text(x.source) << ','
+        << fmt(x.diffusion_m2_s, d) << ',' << fmt(x.diffusion_err_m2_s, d) << ','
+        << fmt(x.mobility_m2_v_s, d) << ',' << fmt(x.mobility_err_m2_v_s, d) << "\n";
   }
   return o.str();
 }
@@ -511,9 +557,11 @@ std::string device_export_csv(const DeviceExport& table) {
 DeviceExport read_device_export_csv(const std::string& text, const std::string& file) {
   std::istringstream in(text);
   std::string line;
-  if (!std::getline(in, line)) throw InputError(file, "line 1", "empty file (expected a CSV header)");
+  if (!std::getline(in, line))
+    throw InputError(file, "line 1", "empty file (expected a CSV header)");
   const auto header = csv_fields(line, file, "line 1");
-  if (header != kCsvColumns) throw InputError(file, "line 1", "not an ionhop device_export.csv header");
+  if (header != kCsvColumns)
+    throw InputError(file, "line 1", "not an ionhop device_export.csv header");
   DeviceExport out;
   int line_no = 1;
   while (std::getline(in, line)) {
@@ -523,7 +571,8 @@ DeviceExport read_device_export_csv(const std::string& text, const std::string& 
     const auto f = csv_fields(line, file, where);
     if (f.size() != kCsvColumns.size())
       throw InputError(file, where,
-                       "has " + std::to_string(f.size()) + " fields, header has " + std::to_string(kCsvColumns.size()));
+                       "has " + std::to_string(f.size()) + " fields, header has " +
+                           std::to_string(kCsvColumns.size()));
     auto at = [&](int c) { return where + ", column " + kCsvColumns[c]; };
     ExportSpecies s;
     s.name = f[0];
@@ -535,7 +584,8 @@ DeviceExport read_device_export_csv(const std::string& text, const std::string& 
       int a = 0, b = 0, c = 0;
       char x1 = 0, x2 = 0;
       std::istringstream cs(f[4]);
-      if (!(cs >> a >> x1 >> b >> x2 >> c) || x1 != 'x' || x2 != 'x' || a < 1 || b < 1 || c < 1 || !cs.eof())
+      if (!(cs >> a >> x1 >> b >> x2 >> c) || x1 != 'x' || x2 != 'x' || a < 1 || b < 1 || c < 1 ||
+          !cs.eof())
         throw InputError(file, at(4), "must be n1xn2xn3 (got '" + f[4] + "')");
       s.supercell = {a, b, c};
     }
@@ -566,9 +616,10 @@ DeviceExport read_device_export_csv(const std::string& text, const std::string& 
     x.diffusion_err_m2_s = parse_double(f[19], file, at(19));
     x.mobility_m2_v_s = parse_double(f[20], file, at(20));
     x.mobility_err_m2_v_s = parse_double(f[21], file, at(21));
-    if (out.species.empty() || !same_group(out.species.back().name, out.species.back().fermi_level_ev,
-                                           out.species.back().supercell, out.species.back().defects, s.name,
-                                           s.fermi_level_ev, s.supercell, s.defects))
+    if (out.species.empty() ||
+        !same_group(out.species.back().name, out.species.back().fermi_level_ev,
+                    out.species.back().supercell, out.species.back().defects, s.name,
+                    s.fermi_level_ev, s.supercell, s.defects))
       out.species.push_back(s);
     out.species.back().samples.push_back(x);
   }
@@ -579,8 +630,8 @@ DeviceExport read_device_export_csv(const std::string& text, const std::string& 
 // Simulator parameter sets
 
 namespace {
-const ExportSpecies& select_species(const DeviceExport& table, const std::string& name, const char* option,
-                                    int required_charge) {
+const ExportSpecies& select_species(const DeviceExport& table, const std::string& name,
+                                    const char* option, int required_charge) {
   std::vector<const ExportSpecies*> groups;
   for (const auto& s : table.species)
     if (s.name == name) groups.push_back(&s);
@@ -593,15 +644,18 @@ const ExportSpecies& select_species(const DeviceExport& table, const std::string
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
     for (const auto& n : table.notes)
       if (n.rfind(name + ": immobile", 0) == 0)
-        throw InputError("command line", option, name + " is immobile in the results (D = 0): not a mobile " + role);
-    throw InputError("command line", option,
-                     "unknown or immobile species '" + name + "' (mobile species in the results: " + list + ")");
+        throw InputError("command line", option,
+                         name + " is immobile in the results (D = 0): not a mobile " + role);
+    throw InputError(
+        "command line", option,
+        "unknown or immobile species '" + name + "' (mobile species in the results: " + list + ")");
   }
   const ExportSpecies& first = *groups.front();
   if (first.charge != required_charge)
     throw InputError("command line", option,
-                     name + " has charge " + charge_text(first.charge) + "; the " + role + " must have charge " +
-                         charge_text(required_charge) + " (the simulators' ions are singly charged" +
+                     name + " has charge " + charge_text(first.charge) + "; the " + role +
+                         " must have charge " + charge_text(required_charge) +
+                         " (the simulators' ions are singly charged" +
                          (first.charge == 0 ? "; a neutral defect does not drift" : "") + ")");
   std::set<std::optional<double>> fermi;
   for (const auto* g : groups) fermi.insert(g->fermi_level_ev);
@@ -621,12 +675,14 @@ const ExportSpecies& select_species(const DeviceExport& table, const std::string
   }
   if (!best->density_m3)
     throw InputError("command line", "--density",
-                     "missing for the " + role + " " + name + " (give --density '" + name + "=N0' with N0 in m^-3)");
+                     "missing for the " + role + " " + name + " (give --density '" + name +
+                         "=N0' with N0 in m^-3)");
   return *best;
 }
 }  // namespace
 
-std::vector<SimulatorSet> simulator_sets(const DeviceExport& table, const SimulatorSelection& selection) {
+std::vector<SimulatorSet> simulator_sets(const DeviceExport& table,
+                                         const SimulatorSelection& selection) {
   if (selection.simsalabim_layer < 1)
     throw InputError("command line", "--layer", "must be an integer >= 1");
   const ExportSpecies& cation = select_species(table, selection.cation, "--cation", +1);
@@ -643,8 +699,9 @@ std::vector<SimulatorSet> simulator_sets(const DeviceExport& table, const Simula
     set.cation = &cation;
     set.cation_sample = &cs;
     if (anion) {
-      auto it = std::find_if(anion->samples.begin(), anion->samples.end(),
-                             [&](const ExportSample& a) { return a.temperature_k == cs.temperature_k; });
+      auto it =
+          std::find_if(anion->samples.begin(), anion->samples.end(),
+                       [&](const ExportSample& a) { return a.temperature_k == cs.temperature_k; });
       if (it == anion->samples.end()) continue;
       set.anion = anion;
       set.anion_sample = &*it;
@@ -652,8 +709,9 @@ std::vector<SimulatorSet> simulator_sets(const DeviceExport& table, const Simula
     out.push_back(set);
   }
   if (out.empty())
-    throw InputError("command line", "--anion",
-                     selection.cation + " and " + *selection.anion + " have no temperature in common");
+    throw InputError(
+        "command line", "--anion",
+        selection.cation + " and " + *selection.anion + " have no temperature in common");
   return out;
 }
 
@@ -671,30 +729,37 @@ std::string pad(std::string s, std::size_t width) {
 std::string ionmonger_parameters(const DeviceExport& table, const SimulatorSet& set) {
   const ExportSpecies& c = *set.cation;
   if (!c.arrhenius)
-    throw InputError("command line", "--cation",
-                     c.name + " has no Arrhenius fit in the results; IonMonger needs DIinf and EAI");
+    throw InputError(
+        "command line", "--cation",
+        c.name + " has no Arrhenius fit in the results; IonMonger needs DIinf and EAI");
   const auto& a = *c.arrhenius;
   const auto& p = *set.cation_sample;
   const double t = set.temperature_k;
   std::ostringstream o;
   o << "% ionhop export -> IonMonger parameters.m, T = " << temperature_tag(t) << " K\n"
-    << "% Mobile ion: " << group_text(c) << ", charge " << charge_text(c.charge) << ", from " << table.source_file
-    << "\n"
+    << "% Mobile ion: " << group_text(c) << ", charge " << charge_text(c.charge) << ", from "
+    << table.source_file << "\n"
     << "% Replace the lines T, N0, DIinf and EAI in IonMonger's parameters.m with these.\n"
-    << "% IonMonger forms DI = DIinf*exp(-EAI/(kB*T)): " << fmt(a.diffusion_at(t), 4) << " m2/s here;\n"
-    << "% " << (p.source == "point" ? "KMC point" : "Arrhenius fit") << " at this T: D = " << fmt(p.diffusion_m2_s, 4)
-    << " +- " << fmt(p.diffusion_err_m2_s, 2, "nan") << " m2/s, mu = " << fmt(p.mobility_m2_v_s, 4) << " +- "
+    << "% IonMonger forms DI = DIinf*exp(-EAI/(kB*T)): " << fmt(a.diffusion_at(t), 4)
+    << " m2/s here;\n"
+    << "% " << (p.source == "point" ? "KMC point" : "Arrhenius fit")
+    << " at this T: D = " << fmt(p.diffusion_m2_s, 4) << " +- "
+    << fmt(p.diffusion_err_m2_s, 2, "nan") << " m2/s, mu = " << fmt(p.mobility_m2_v_s, 4) << " +- "
     << fmt(p.mobility_err_m2_v_s, 2, "nan") << " m2/(V s).\n"
-    << "% Fit: DIinf = " << fmt(a.prefactor_m2_s, 4) << " +- " << fmt(a.prefactor_err_m2_s, 2, "nan")
-    << " m2/s, EAI = " << fmt(a.activation_energy_ev, 5) << " +- " << fmt(a.activation_energy_err_ev, 2, "nan")
-    << " eV, cov(ln DIinf, EAI) = " << fmt(a.cov_ln_prefactor_activation_energy, 3, "nan") << " eV.\n";
+    << "% Fit: DIinf = " << fmt(a.prefactor_m2_s, 4) << " +- "
+    << fmt(a.prefactor_err_m2_s, 2, "nan") << " m2/s, EAI = " << fmt(a.activation_energy_ev, 5)
+    << " +- " << fmt(a.activation_energy_err_ev, 2, "nan")
+    << " eV, cov(ln DIinf, EAI) = " << fmt(a.cov_ln_prefactor_activation_energy, 3, "nan")
+    << " eV.\n";
   if (set.anion)
     o << "% IonMonger has one mobile ion species; " << set.anion->name << " is not included.\n";
   o << pad("T     = " + sim(t) + ";", 28) << "% temperature (K)\n"
-    << pad("N0    = " + sim(*c.density_m3) + ";", 28) << "% typical density of ion vacancies (m-3)\n"
+    << pad("N0    = " + sim(*c.density_m3) + ";", 28)
+    << "% typical density of ion vacancies (m-3)\n"
     << pad("DIinf = " + sim(a.prefactor_m2_s) + ";", 28)
     << "% high-temp. vacancy diffusion coefficient (m2s-1)\n"
-    << pad("EAI   = " + sim(a.activation_energy_ev) + ";", 28) << "% " << c.name << " activation energy (eV)\n";
+    << pad("EAI   = " + sim(a.activation_energy_ev) + ";", 28) << "% " << c.name
+    << " activation energy (eV)\n";
   return o.str();
 }
 
@@ -708,7 +773,8 @@ std::string driftfusion_ionic_parameters(const SimulatorSet& set) {
   const double mu_a = set.anion ? set.anion_sample->mobility_m2_v_s * kM2ToCm2 : 0.0;
   std::ostringstream o;
   o << "N_ionic_species,Ncat,Nani,mu_c,mu_a\n"
-    << (set.anion ? 2 : 1) << ',' << sim(n_cat) << ',' << sim(n_ani) << ',' << sim(mu_c) << ',' << sim(mu_a) << "\n";
+    << (set.anion ? 2 : 1) << ',' << sim(n_cat) << ',' << sim(n_ani) << ',' << sim(mu_c) << ','
+    << sim(mu_a) << "\n";
   return o.str();
 }
 
@@ -718,9 +784,10 @@ std::string simsalabim_overrides(const SimulatorSet& set, int layer) {
   const double n_ani = set.anion ? *set.anion->density_m3 : *c.density_m3;
   const double mu_a = set.anion ? set.anion_sample->mobility_m2_v_s : 0.0;
   std::ostringstream o;
-  o << "-T " << sim(set.temperature_k) << ' ' << l << "N_cation " << sim(*c.density_m3) << ' ' << l << "N_anion "
-    << sim(n_ani) << ' ' << l << "mu_cation " << sim(set.cation_sample->mobility_m2_v_s) << ' ' << l
-    << "mu_anion " << sim(mu_a) << ' ' << l << "ionsMayEnter 1\n";
+  o << "-T " << sim(set.temperature_k) << ' ' << l << "N_cation " << sim(*c.density_m3) << ' ' << l
+    << "N_anion " << sim(n_ani) << ' ' << l << "mu_cation "
+    << sim(set.cation_sample->mobility_m2_v_s) << ' ' << l << "mu_anion " << sim(mu_a) << ' ' << l
+    << "ionsMayEnter 1\n";
   return o.str();
 }
 

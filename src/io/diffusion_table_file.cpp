@@ -28,7 +28,8 @@ std::vector<std::pair<std::string, std::vector<analysis::ArrheniusPoint>>> load_
     const std::string& path) {
   std::istringstream in(read_text_file(path));
   std::string line;
-  if (!std::getline(in, line)) throw InputError(path, "line 1", "empty file (expected a CSV header)");
+  if (!std::getline(in, line))
+    throw InputError(path, "line 1", "empty file (expected a CSV header)");
   const auto header = split_csv_line(line);
   auto column = [&](const std::string& name, bool required) -> int {
     for (std::size_t i = 0; i < header.size(); ++i)
@@ -49,8 +50,9 @@ std::vector<std::pair<std::string, std::vector<analysis::ArrheniusPoint>>> load_
     const auto cells = split_csv_line(line);
     const std::string where = "line " + std::to_string(line_no);
     if (cells.size() < header.size())
-      throw InputError(path, where, "has " + std::to_string(cells.size()) + " fields, header has " +
-                                        std::to_string(header.size()));
+      throw InputError(path, where,
+                       "has " + std::to_string(cells.size()) + " fields, header has " +
+                           std::to_string(header.size()));
     if (cells[c_d].empty()) continue;  // no D at this point
     auto number = [&](int c, bool positive) {
       double x;
@@ -73,7 +75,8 @@ std::vector<std::pair<std::string, std::vector<analysis::ArrheniusPoint>>> load_
     if (c_field >= 0 && !cells[c_field].empty() && cells[c_field] != "0 0 0")
       species += " [E = " + cells[c_field] + " V/cm]";
     if (c_fermi >= 0 && !cells[c_fermi].empty()) species += " [E_F = " + cells[c_fermi] + " eV]";
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == species; });
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const auto& g) { return g.first == species; });
     if (it == groups.end()) {
       groups.push_back({species, {}});
       it = groups.end() - 1;

@@ -46,10 +46,12 @@ JsonInput JsonInput::parse_file(const std::string& path, nlohmann::json& storage
   try {
     storage = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(path, "", "malformed JSON near " + line_column(text, e.byte > 0 ? e.byte - 1 : 0));
+    throw InputError(path, "",
+                     "malformed JSON near " + line_column(text, e.byte > 0 ? e.byte - 1 : 0));
   } catch (const nlohmann::json::out_of_range&) {
     // e.g. 1e400: JSON allows it, a double cannot hold it.
-    throw InputError(path, "", "a number is out of the range of a double (non-finite values are not allowed)");
+    throw InputError(
+        path, "", "a number is out of the range of a double (non-finite values are not allowed)");
   }
   return JsonInput(storage, path, "");
 }
@@ -61,8 +63,8 @@ void JsonInput::fail(const std::string& problem) const {
 void JsonInput::require_object(std::initializer_list<const char*> allowed) const {
   if (!value_->is_object()) fail("must be an object, not " + type_name(*value_));
   for (const auto& [key, _] : value_->items()) {
-    const bool known = std::any_of(allowed.begin(), allowed.end(),
-                                   [&](const char* a) { return key == a; });
+    const bool known =
+        std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
     if (!known) {
       std::string list;
       for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
@@ -76,7 +78,8 @@ bool JsonInput::has(const char* key) const { return value_->is_object() && value
 JsonInput JsonInput::at(const char* key) const {
   if (!value_->is_object()) fail("must be an object, not " + type_name(*value_));
   auto it = value_->find(key);
-  if (it == value_->end()) JsonInput(*value_, file_, path_ + "/" + key).fail("missing required key");
+  if (it == value_->end())
+    JsonInput(*value_, file_, path_ + "/" + key).fail("missing required key");
   return JsonInput(*it, file_, path_ + "/" + key);
 }
 
@@ -88,7 +91,8 @@ std::optional<JsonInput> JsonInput::find(const char* key) const {
 std::vector<JsonInput> JsonInput::array(std::size_t min_size) const {
   if (!value_->is_array()) fail("must be an array, not " + type_name(*value_));
   if (value_->size() < min_size)
-    fail("must have at least " + std::to_string(min_size) + " element" + (min_size == 1 ? "" : "s"));
+    fail("must have at least " + std::to_string(min_size) + " element" +
+         (min_size == 1 ? "" : "s"));
   std::vector<JsonInput> out;
   for (std::size_t i = 0; i < value_->size(); ++i)
     out.emplace_back((*value_)[i], file_, path_ + "/" + std::to_string(i));
@@ -122,33 +126,36 @@ double JsonInput::number() const {
 
 double JsonInput::non_negative() const {
   if (!value_->is_number() || !std::isfinite(value_->get<double>()) || value_->get<double>() < 0)
-    fail("must be a finite number >= 0" +
-         (value_->is_number() ? std::string(" (got ") + value_->dump() + ")"
-                              : ", not " + type_name(*value_)));
+    fail("must be a finite number >= 0" + (value_->is_number()
+                                               ? std::string(" (got ") + value_->dump() + ")"
+                                               : ", not " + type_name(*value_)));
   return value_->get<double>();
 }
 
 double JsonInput::positive() const {
   if (!value_->is_number() || !std::isfinite(value_->get<double>()) || value_->get<double>() <= 0)
-    fail("must be a finite number > 0" +
-         (value_->is_number() ? std::string(" (got ") + value_->dump() + ")"
-                              : ", not " + type_name(*value_)));
+    fail("must be a finite number > 0" + (value_->is_number()
+                                              ? std::string(" (got ") + value_->dump() + ")"
+                                              : ", not " + type_name(*value_)));
   return value_->get<double>();
 }
 
 std::int64_t JsonInput::integer() const {
   if (value_->is_number_float()) {
     const double x = value_->get<double>();
-    if (std::isfinite(x) && x == std::floor(x) && std::abs(x) < 9e15) return static_cast<std::int64_t>(x);
+    if (std::isfinite(x) && x == std::floor(x) && std::abs(x) < 9e15)
+      return static_cast<std::int64_t>(x);
   }
   if (!value_->is_number_integer()) fail("must be an integer, not " + type_name(*value_));
-  if (value_->is_number_unsigned() && value_->get<std::uint64_t>() > INT64_MAX) fail("integer too large");
+  if (value_->is_number_unsigned() && value_->get<std::uint64_t>() > INT64_MAX)
+    fail("integer too large");
   return value_->get<std::int64_t>();
 }
 
 std::int64_t JsonInput::integer_at_least(std::int64_t min) const {
   const auto v = integer();
-  if (v < min) fail("must be an integer >= " + std::to_string(min) + " (got " + std::to_string(v) + ")");
+  if (v < min)
+    fail("must be an integer >= " + std::to_string(min) + " (got " + std::to_string(v) + ")");
   return v;
 }
 

@@ -20,8 +20,8 @@ lattice::Vec3 read_vec3(const JsonInput& in) {
 lattice::Crystal load_crystal(const std::string& path) {
   nlohmann::json doc;
   const JsonInput root = JsonInput::parse_file(path, doc);
-  root.require_object({"schema", "name", "description", "cell_angstrom", "basis", "hop_shells",
-                       "provenance"});
+  root.require_object(
+      {"schema", "name", "description", "cell_angstrom", "basis", "hop_shells", "provenance"});
   if (root.at("schema").string() != "ionhop.lattice/1")
     root.at("schema").fail("unsupported schema (expected \"ionhop.lattice/1\")");
 
@@ -41,7 +41,8 @@ lattice::Crystal load_crystal(const std::string& path) {
     site.sublattice = b.at("sublattice").string();
     site.occupant = b.at("occupant").string();
     site.frac = read_vec3(b.at("frac"));
-    if (!labels.insert(site.label).second) b.at("label").fail("duplicate basis label '" + site.label + "'");
+    if (!labels.insert(site.label).second)
+      b.at("label").fail("duplicate basis label '" + site.label + "'");
     c.basis.push_back(site);
   }
   // Two basis sites on one position would make a zero-length hop and a meaningless graph.
@@ -50,23 +51,26 @@ lattice::Crystal load_crystal(const std::string& path) {
       lattice::Vec3 d = c.basis[i].frac - c.basis[j].frac;
       for (int k = 0; k < 3; ++k) d[k] -= std::round(d[k]);
       if (c.cartesian(d).norm() < 1e-3)
-        root.at("basis").array()[i].at("frac").fail("coincides with basis site '" + c.basis[j].label + "'");
+        root.at("basis").array()[i].at("frac").fail("coincides with basis site '" +
+                                                    c.basis[j].label + "'");
     }
 
   std::set<std::string> names;
   for (const auto& h : root.at("hop_shells").array(1)) {
-    h.require_object({"name", "sublattice", "distance_angstrom", "neighbour_shell",
-                      "tolerance_angstrom"});
+    h.require_object(
+        {"name", "sublattice", "distance_angstrom", "neighbour_shell", "tolerance_angstrom"});
     lattice::HopShellSpec shell;
     shell.name = h.at("name").string();
-    if (!names.insert(shell.name).second) h.at("name").fail("duplicate hop shell name '" + shell.name + "'");
+    if (!names.insert(shell.name).second)
+      h.at("name").fail("duplicate hop shell name '" + shell.name + "'");
     shell.sublattice = h.at("sublattice").string();
     if (!c.has_sublattice(shell.sublattice))
       h.at("sublattice").fail("no basis site is on sublattice '" + shell.sublattice + "'");
     const bool has_d = h.has("distance_angstrom"), has_n = h.has("neighbour_shell");
     if (has_d == has_n) h.fail("give exactly one of distance_angstrom and neighbour_shell");
     if (has_d) shell.distance_angstrom = h.at("distance_angstrom").positive();
-    if (has_n) shell.neighbour_shell = static_cast<int>(h.at("neighbour_shell").integer_at_least(1));
+    if (has_n)
+      shell.neighbour_shell = static_cast<int>(h.at("neighbour_shell").integer_at_least(1));
     if (auto tol = h.find("tolerance_angstrom")) shell.tolerance_angstrom = tol->positive();
     c.hop_shells.push_back(shell);
   }

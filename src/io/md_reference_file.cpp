@@ -14,14 +14,17 @@ analysis::MdReference load_md_reference(const std::string& path) {
     root.at("schema").fail("unsupported schema (expected \"ionhop.md_arrhenius/1\")");
   analysis::MdReference ref;
   ref.description = root.at("description").string();
-  for (const auto& t : root.at("md_temperatures_k").array(1)) ref.temperatures_k.push_back(t.positive());
+  for (const auto& t : root.at("md_temperatures_k").array(1))
+    ref.temperatures_k.push_back(t.positive());
   std::set<std::string> names;
   for (const auto& s : root.at("species").array(1)) {
-    s.require_object({"name", "mechanism", "charge", "immobile", "activation_energy_ev", "activation_energy_err_ev",
-                      "prefactor_cm2_s", "prefactor_err_cm2_s", "diffusion_300k_cm2_s"});
+    s.require_object({"name", "mechanism", "charge", "immobile", "activation_energy_ev",
+                      "activation_energy_err_ev", "prefactor_cm2_s", "prefactor_err_cm2_s",
+                      "diffusion_300k_cm2_s"});
     analysis::MdArrhenius md;
     md.species = s.at("name").string();
-    if (!names.insert(md.species).second) s.at("name").fail("duplicate species '" + md.species + "'");
+    if (!names.insert(md.species).second)
+      s.at("name").fail("duplicate species '" + md.species + "'");
     if (auto im = s.find("immobile")) md.immobile = im->boolean();
     if (auto m = s.find("mechanism")) {
       md.mechanism = m->string();

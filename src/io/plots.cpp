@@ -44,7 +44,8 @@ std::string supercell_text(const JsonInput& object) {
   const auto cells = v->array(3);
   if (cells.size() != 3) v->fail("must be an array of 3 integers");
   std::string out;
-  for (const auto& c : cells) out += (out.empty() ? "" : "x") + std::to_string(c.integer_at_least(1));
+  for (const auto& c : cells)
+    out += (out.empty() ? "" : "x") + std::to_string(c.integer_at_least(1));
   return out;
 }
 
@@ -113,8 +114,9 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
 
 // Okabe–Ito (without yellow) followed by Tableau colours: distinguishable, colour-blind safe
 // for the first six.
-const std::array<const char*, 10> kPalette = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
-                                              "#56B4E9", "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF"};
+const std::array<const char*, 10> kPalette = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                              "#E69F00", "#56B4E9", "#8C564B", "#7F7F7F",
+                                              "#BCBD22", "#17BECF"};
 const std::array<int, 6> kFilledPoint = {7, 5, 9, 11, 13, 15};
 const std::array<int, 6> kOpenPoint = {6, 4, 8, 10, 12, 14};
 
@@ -142,9 +144,11 @@ struct DataTable {
     std::ostringstream o;
     for (const auto& h : header) o << "# " << one_line(h) << "\n";
     o << "# Columns (whitespace separated; NaN = not available):\n";
-    for (std::size_t i = 0; i < columns.size(); ++i) o << "#   " << i + 1 << "  " << columns[i] << "\n";
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      o << "#   " << i + 1 << "  " << columns[i] << "\n";
     o << "# One block per series, blocks separated by two blank lines (gnuplot: index N):\n";
-    for (std::size_t b = 0; b < blocks.size(); ++b) o << "#   index " << b << ": " << blocks[b].comment << "\n";
+    for (std::size_t b = 0; b < blocks.size(); ++b)
+      o << "#   index " << b << ": " << blocks[b].comment << "\n";
     for (std::size_t b = 0; b < blocks.size(); ++b) {
       o << (b ? "\n\n" : "\n") << "# index " << b << ": " << blocks[b].comment << "\n";
       for (const auto& row : blocks[b].rows) {
@@ -182,7 +186,8 @@ struct Selection {
 std::string config_text(const std::string& supercell, std::int64_t defects) {
   std::vector<std::string> parts;
   if (!supercell.empty()) parts.push_back(supercell);
-  if (defects > 0) parts.push_back(std::to_string(defects) + (defects == 1 ? " defect" : " defects"));
+  if (defects > 0)
+    parts.push_back(std::to_string(defects) + (defects == 1 ? " defect" : " defects"));
   return join(parts, ", ");
 }
 
@@ -217,8 +222,9 @@ struct SeriesKey {
   double fermi_level_ev = kPlotMissing;
   std::string field;  // field vector, or direction in the field plot ("" without a field)
   bool operator==(const SeriesKey& o) const {
-    return species == o.species && same_number(temperature_k, o.temperature_k) && supercell == o.supercell &&
-           defects == o.defects && same_number(fermi_level_ev, o.fermi_level_ev) && field == o.field;
+    return species == o.species && same_number(temperature_k, o.temperature_k) &&
+           supercell == o.supercell && defects == o.defects &&
+           same_number(fermi_level_ev, o.fermi_level_ev) && field == o.field;
   }
 };
 
@@ -301,7 +307,8 @@ std::string script_header(const PlotBundle& b, const PlotResults& r, const std::
   o << "# ionhop plot " << b.kind << ": " << what << "\n"
     << "# Generated from " << one_line(r.file) << ".\n"
     << "# Reads " << b.data_name << " (same directory; its header lists the columns and the data\n"
-    << "# blocks) and writes " << b.kind << ".png and " << b.kind << ".svg. To restyle, edit this file and run\n"
+    << "# blocks) and writes " << b.kind << ".png and " << b.kind
+    << ".svg. To restyle, edit this file and run\n"
     << "#   cd DIR && gnuplot " << b.script_name << "\n\n"
     << "data = " << sq(b.data_name) << "\n"
     << "set encoding utf8\n"
@@ -314,7 +321,8 @@ std::string script_header(const PlotBundle& b, const PlotResults& r, const std::
 // Opens the loop that draws the same figure once per image format.
 // fit_width: also set `fit_lw`, the width of the translucent fit lines (narrow with the libgd png
 // terminal, which has no transparency).
-std::string terminal_loop_open(const std::string& kind, int width, int height, bool fit_width = false) {
+std::string terminal_loop_open(const std::string& kind, int width, int height,
+                               bool fit_width = false) {
   const std::string size = "size " + std::to_string(width) + "," + std::to_string(height);
   const std::string wide = fit_width ? "; fit_lw = 5" : "";
   const std::string narrow = fit_width ? "; fit_lw = 2" : "";
@@ -323,12 +331,14 @@ std::string terminal_loop_open(const std::string& kind, int width, int height, b
     << "do for [ext in 'png svg'] {\n"
     << "  if (ext eq 'png') {\n"
     << "    if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
-    << "      set terminal pngcairo enhanced " << size << " font 'Sans,11' linewidth 1.3" << wide << "\n"
+    << "      set terminal pngcairo enhanced " << size << " font 'Sans,11' linewidth 1.3" << wide
+    << "\n"
     << "    } else {\n"
     << "      set terminal png enhanced " << size << narrow << "\n"
     << "    }\n"
     << "  } else {\n"
-    << "    set terminal svg enhanced " << size << " font 'Sans,11' linewidth 1.3 background 'white'" << wide << "\n"
+    << "    set terminal svg enhanced " << size
+    << " font 'Sans,11' linewidth 1.3 background 'white'" << wide << "\n"
     << "  }\n"
     << "  set output " << sq(kind + ".") << ".ext\n";
   return o.str();
@@ -336,7 +346,8 @@ std::string terminal_loop_open(const std::string& kind, int width, int height, b
 
 std::string terminal_loop_close() { return "  set output\n}\n"; }
 
-std::string plot_command(const std::vector<std::string>& elements, const std::string& indent = "  ") {
+std::string plot_command(const std::vector<std::string>& elements,
+                         const std::string& indent = "  ") {
   return indent + "plot " + join(elements, ", \\\n" + indent + "     ") + "\n";
 }
 
@@ -346,7 +357,8 @@ std::string style_line(int index, const char* colour, int point_type) {
 }
 
 // Tabulates D = exp(ln_d0 - ea / (kB T)) at n temperatures evenly spaced in 1/T.
-std::vector<std::vector<double>> arrhenius_rows(double ln_d0, double ea, double t_low, double t_high, int n = 21) {
+std::vector<std::vector<double>> arrhenius_rows(double ln_d0, double ea, double t_low,
+                                                double t_high, int n = 21) {
   std::vector<std::vector<double>> rows;
   const double x0 = 1 / t_high, x1 = 1 / t_low;
   for (int i = 0; i < n; ++i) {
@@ -359,8 +371,9 @@ std::vector<std::vector<double>> arrhenius_rows(double ln_d0, double ea, double 
 
 // Temperatures to label on the top axis of an Arrhenius plot: round values, not too dense.
 std::string temperature_tics(double t_min, double t_max, double x_span) {
-  static const double candidates[] = {20,  50,  100, 150, 200, 250, 300, 350, 400,  450,  500,  550,
-                                      600, 700, 800, 900, 1000, 1200, 1500, 2000, 2500, 3000, 4000, 5000};
+  static const double candidates[] = {20,   50,   100,  150,  200,  250,  300,  350,
+                                      400,  450,  500,  550,  600,  700,  800,  900,
+                                      1000, 1200, 1500, 2000, 2500, 3000, 4000, 5000};
   std::vector<std::string> tics;
   double last_x = INFINITY;
   for (double t : candidates) {
@@ -371,7 +384,8 @@ std::string temperature_tics(double t_min, double t_max, double x_span) {
     last_x = x;
   }
   if (tics.size() < 2) {  // narrow range: label its ends
-    tics = {sq(short_num(t_min)) + " " + num(1000 / t_min), sq(short_num(t_max)) + " " + num(1000 / t_max)};
+    tics = {sq(short_num(t_min)) + " " + num(1000 / t_min),
+            sq(short_num(t_max)) + " " + num(1000 / t_max)};
   }
   return "(" + join(tics, ", ") + ")";
 }
@@ -397,17 +411,20 @@ bool positive_finite(double x) { return std::isfinite(x) && x > 0; }
 void build_arrhenius(const PlotResults& r, const Selection& selected, PlotBundle& b) {
   std::vector<const PlotPoint*> used;
   for (const auto& p : r.points)
-    if (selected(p.species) && !p.immobile && positive_finite(p.diffusion_cm2_s)) used.push_back(&p);
+    if (selected(p.species) && !p.immobile && positive_finite(p.diffusion_cm2_s))
+      used.push_back(&p);
   if (used.empty())
     throw InputError(r.file, "/points",
                      "no plottable points for the arrhenius plot" + selected.describe() +
                          " (needs mobile points with diffusion_cm2_s > 0)");
   // Series: (species, supercell, defects, Fermi level, field) in order of first appearance.
-  const auto all_series = group_series(used, {.temperature = false, .fermi_level = true, .field = true});
+  const auto all_series =
+      group_series(used, {.temperature = false, .fermi_level = true, .field = true});
   const Varies vary = varies(all_series);
   std::vector<std::string> species_order;
   for (const auto& se : all_series)
-    if (std::find(species_order.begin(), species_order.end(), se.key.species) == species_order.end())
+    if (std::find(species_order.begin(), species_order.end(), se.key.species) ==
+        species_order.end())
       species_order.push_back(se.key.species);
   for (const auto& m : r.md_species)
     if (selected(m.species) && !m.immobile &&
@@ -423,7 +440,8 @@ void build_arrhenius(const PlotResults& r, const Selection& selected, PlotBundle
                   "from " + r.file,
                   "KMC fit and MD lines: D = D0 exp(-Ea / (kB T)), kB = 8.617333262e-5 eV/K"};
   table.columns = {"inverse_temperature_1000_per_k (1000 K/T)", "temperature_k (K)",
-                   "diffusion_cm2_s (cm^2/s)", "diffusion_err_cm2_s (cm^2/s; standard error, KMC points only)"};
+                   "diffusion_cm2_s (cm^2/s)",
+                   "diffusion_err_cm2_s (cm^2/s; standard error, KMC points only)"};
 
   double t_min = INFINITY, t_max = 0;
   for (const auto* p : used) {
@@ -439,7 +457,8 @@ void build_arrhenius(const PlotResults& r, const Selection& selected, PlotBundle
   for (const auto& se : all_series) {
     const std::string& species = se.key.species;
     auto pts = se.points;
-    std::sort(pts.begin(), pts.end(), [](auto* a, auto* c) { return a->temperature_k > c->temperature_k; });
+    std::sort(pts.begin(), pts.end(),
+              [](auto* a, auto* c) { return a->temperature_k > c->temperature_k; });
     std::vector<std::vector<double>> rows;
     for (const auto* p : pts)
       rows.push_back({1000 / p->temperature_k, p->temperature_k, p->diffusion_cm2_s,
@@ -449,7 +468,8 @@ void build_arrhenius(const PlotResults& r, const Selection& selected, PlotBundle
     const int style = static_cast<int>(b.series.size()) + 1;
     const std::size_t c = colour_of(species);
     const int nth = style_count[species]++;
-    styles << style_line(style, kPalette[c % kPalette.size()], kFilledPoint[(c + nth) % kFilledPoint.size()]);
+    styles << style_line(style, kPalette[c % kPalette.size()],
+                         kFilledPoint[(c + nth) % kFilledPoint.size()]);
     const std::string label = series_label(se.key, vary, false, false);
     elements.push_back("data index " + std::to_string(block) + " using 1:3:4 with yerrorbars ls " +
                        std::to_string(style) + " title " + sq(label));
@@ -460,20 +480,24 @@ void build_arrhenius(const PlotResults& r, const Selection& selected, PlotBundle
     for (const auto& a : r.arrhenius) {
       if (a.species != species) continue;
       const auto& k = se.key;
-      const bool same_config = (a.supercell.empty() || k.supercell.empty() || a.supercell == k.supercell) &&
-                               (a.defects == 0 || k.defects == 0 || a.defects == k.defects);
-      const bool same_conditions = same_number(a.fermi_level_ev ? *a.fermi_level_ev : kPlotMissing, k.fermi_level_ev) &&
-                                   field_text(a.field_v_per_cm, false) == k.field;
-      if (same_config && same_conditions && std::isfinite(a.ln_prefactor) && std::isfinite(a.activation_energy_ev)) {
+      const bool same_config =
+          (a.supercell.empty() || k.supercell.empty() || a.supercell == k.supercell) &&
+          (a.defects == 0 || k.defects == 0 || a.defects == k.defects);
+      const bool same_conditions =
+          same_number(a.fermi_level_ev ? *a.fermi_level_ev : kPlotMissing, k.fermi_level_ev) &&
+          field_text(a.field_v_per_cm, false) == k.field;
+      if (same_config && same_conditions && std::isfinite(a.ln_prefactor) &&
+          std::isfinite(a.activation_energy_ev)) {
         fit = &a;
         break;
       }
     }
     const double lo = pts.back()->temperature_k, hi = pts.front()->temperature_k;
     if (fit && hi > lo) {
-      const int fb = table.add("KMC Arrhenius fit (Ea = " + short_num(fit->activation_energy_ev) +
-                                   " eV, D0 = " + short_num(std::exp(fit->ln_prefactor)) + " cm^2/s), " + plain,
-                               arrhenius_rows(fit->ln_prefactor, fit->activation_energy_ev, lo, hi));
+      const int fb = table.add(
+          "KMC Arrhenius fit (Ea = " + short_num(fit->activation_energy_ev) +
+              " eV, D0 = " + short_num(std::exp(fit->ln_prefactor)) + " cm^2/s), " + plain,
+          arrhenius_rows(fit->ln_prefactor, fit->activation_energy_ev, lo, hi));
       // Wide and translucent, so that an MD line on top of it stays visible.
       elements.push_back("data index " + std::to_string(fb) + " using 1:3 with lines lc rgb " +
                          sq(translucent(kPalette[c % kPalette.size()])) + " lw fit_lw notitle");
@@ -500,18 +524,21 @@ void build_arrhenius(const PlotResults& r, const Selection& selected, PlotBundle
       const std::size_t c = colour_of(m.species);
       const int style = md_style++;
       styles << style_line(style, kPalette[c % kPalette.size()], kOpenPoint[c % kOpenPoint.size()]);
-      const std::string law = "MD Arrhenius law (Ea = " + short_num(ea) + " eV, D0 = " +
-                              short_num(m.prefactor_cm2_s) + " cm^2/s), " + m.species;
+      const std::string law = "MD Arrhenius law (Ea = " + short_num(ea) +
+                              " eV, D0 = " + short_num(m.prefactor_cm2_s) + " cm^2/s), " +
+                              m.species;
       if (have_md_temperatures) {
         if (md_t_max > md_t_min) {
-          const int lb = table.add(law + ", over the MD temperatures", arrhenius_rows(ln_d0, ea, md_t_min, md_t_max));
+          const int lb = table.add(law + ", over the MD temperatures",
+                                   arrhenius_rows(ln_d0, ea, md_t_min, md_t_max));
           elements.push_back("data index " + std::to_string(lb) + " using 1:3 with lines ls " +
                              std::to_string(style) + " dt 2 notitle");
           any_md_line = true;
         }
         if (sweep_t_min < md_t_min) {
-          const int eb = table.add(law + ", extrapolated from the MD temperatures to the lowest sweep temperature",
-                                   arrhenius_rows(ln_d0, ea, sweep_t_min, md_t_min));
+          const int eb = table.add(
+              law + ", extrapolated from the MD temperatures to the lowest sweep temperature",
+              arrhenius_rows(ln_d0, ea, sweep_t_min, md_t_min));
           elements.push_back("data index " + std::to_string(eb) + " using 1:3 with lines ls " +
                              std::to_string(style) + " dt 3 notitle");
           any_md_extrapolation = true;
@@ -520,7 +547,8 @@ void build_arrhenius(const PlotResults& r, const Selection& selected, PlotBundle
         for (double t : r.md_temperatures_k)
           rows.push_back({1000 / t, t, std::exp(ln_d0 - ea / (kBoltzmannEv * t)), kPlotMissing});
         std::sort(rows.begin(), rows.end());
-        const int pb = table.add("MD reference D at the MD temperatures (from D0, Ea), " + m.species, std::move(rows));
+        const int pb = table.add(
+            "MD reference D at the MD temperatures (from D0, Ea), " + m.species, std::move(rows));
         elements.push_back("data index " + std::to_string(pb) + " using 1:3 with points ls " +
                            std::to_string(style) + " ps 1.8 notitle");
         any_md_points = true;
@@ -536,25 +564,30 @@ void build_arrhenius(const PlotResults& r, const Selection& selected, PlotBundle
     }
   }
   // Legend entries for the line styles (black), after the species.
-  if (any_fit) elements.push_back("keyentry with lines lc rgb " + sq(translucent("#000000")) +
-                                  " lw fit_lw title 'KMC Arrhenius fit'");
-  if (any_md_line) elements.push_back("keyentry with lines lc 'black' dt 2 title 'MD Arrhenius law'");
-  if (any_md_extrapolation) elements.push_back("keyentry with lines lc 'black' dt 3 title 'MD extrapolated'");
+  if (any_fit)
+    elements.push_back("keyentry with lines lc rgb " + sq(translucent("#000000")) +
+                       " lw fit_lw title 'KMC Arrhenius fit'");
+  if (any_md_line)
+    elements.push_back("keyentry with lines lc 'black' dt 2 title 'MD Arrhenius law'");
+  if (any_md_extrapolation)
+    elements.push_back("keyentry with lines lc 'black' dt 3 title 'MD extrapolated'");
   if (any_md_points)
-    elements.push_back("keyentry with points lc 'black' pt 6 ps 1.8 title 'MD (at " + short_num(md_t_min) + "–" +
-                       short_num(md_t_max) + " K)'");
+    elements.push_back("keyentry with points lc 'black' pt 6 ps 1.8 title 'MD (at " +
+                       short_num(md_t_min) + "–" + short_num(md_t_max) + " K)'");
 
   const double x_lo = 1000 / t_max, x_hi = 1000 / t_min;
   const Padded x = pad_linear(x_lo, x_hi, 0.04, 0.1);
   const bool md = any_md_line || any_md_points || any_md_extrapolation;
 
   std::ostringstream s;
-  s << script_header(b, r, md ? "KMC diffusion coefficients with MD reference, Arrhenius plot"
-                              : "KMC diffusion coefficients, Arrhenius plot")
+  s << script_header(b, r,
+                     md ? "KMC diffusion coefficients with MD reference, Arrhenius plot"
+                        : "KMC diffusion coefficients, Arrhenius plot")
     << "\n# Line styles: one colour per species (filled symbols: KMC, open: MD).\n"
     << styles.str() << "\n"
-    << "set title " << sq(md ? "Diffusion coefficients: KMC (points ± σ, Arrhenius fits) and MD reference"
-                             : "Diffusion coefficients: KMC points ± σ and Arrhenius fits")
+    << "set title "
+    << sq(md ? "Diffusion coefficients: KMC (points ± σ, Arrhenius fits) and MD reference"
+             : "Diffusion coefficients: KMC points ± σ and Arrhenius fits")
     << "\n"
     << "set xlabel '1000/T (K^{-1})'\n"
     << "set ylabel 'D (cm^2 s^{-1})'\n"
@@ -566,7 +599,8 @@ void build_arrhenius(const PlotResults& r, const Selection& selected, PlotBundle
     << "set x2tics " << temperature_tics(t_min, t_max, x.hi - x.lo) << "\n"
     << "set x2label 'T (K)'\n"
     << "set key outside right top vertical Left reverse samplen 3 spacing 1.2\n"
-    << terminal_loop_open(b.kind, 1000, 650, true) << plot_command(elements) << terminal_loop_close();
+    << terminal_loop_open(b.kind, 1000, 650, true) << plot_command(elements)
+    << terminal_loop_close();
   b.script = s.str();
   b.data = table.text();
 }
@@ -583,7 +617,8 @@ void build_fermi(const PlotResults& r, const Selection& selected, PlotBundle& b)
     throw InputError(r.file, "/points",
                      "no plottable points for the fermi plot" + selected.describe() +
                          " (needs points with a numeric fermi_level_ev and diffusion_cm2_s > 0)");
-  const auto all_series = group_series(used, {.temperature = true, .fermi_level = false, .field = true});
+  const auto all_series =
+      group_series(used, {.temperature = true, .fermi_level = false, .field = true});
   const Varies vary = varies(all_series);
   std::vector<std::string> species_order;
   for (const auto* p : used)
@@ -603,30 +638,36 @@ void build_fermi(const PlotResults& r, const Selection& selected, PlotBundle& b)
   for (const auto& se : all_series) {
     const std::string& species = se.key.species;
     auto pts = se.points;
-    std::sort(pts.begin(), pts.end(), [](auto* a, auto* c) { return *a->fermi_level_ev < *c->fermi_level_ev; });
+    std::sort(pts.begin(), pts.end(),
+              [](auto* a, auto* c) { return *a->fermi_level_ev < *c->fermi_level_ev; });
     std::vector<std::vector<double>> rows;
     bool has_d = false, has_fast = false;
     for (const auto* p : pts) {
       const double d = positive_finite(p->diffusion_cm2_s) ? p->diffusion_cm2_s : kPlotMissing;
-      const double fast =
-          positive_finite(p->diffusion_fast_switching_cm2_s) ? p->diffusion_fast_switching_cm2_s : kPlotMissing;
+      const double fast = positive_finite(p->diffusion_fast_switching_cm2_s)
+                              ? p->diffusion_fast_switching_cm2_s
+                              : kPlotMissing;
       has_d = has_d || std::isfinite(d);
       has_fast = has_fast || std::isfinite(fast);
       rows.push_back({*p->fermi_level_ev, d,
-                      std::isfinite(d) && std::isfinite(p->diffusion_err_cm2_s) ? p->diffusion_err_cm2_s
-                                                                                : (std::isfinite(d) ? 0.0 : kPlotMissing),
+                      std::isfinite(d) && std::isfinite(p->diffusion_err_cm2_s)
+                          ? p->diffusion_err_cm2_s
+                          : (std::isfinite(d) ? 0.0 : kPlotMissing),
                       fast, p->temperature_k});
       e_min = std::min(e_min, *p->fermi_level_ev);
       e_max = std::max(e_max, *p->fermi_level_ev);
     }
     const int block = table.add(series_label(se.key, vary, false, true), std::move(rows));
     const int style = static_cast<int>(b.series.size()) + 1;
-    const std::size_t sp = std::find(species_order.begin(), species_order.end(), species) - species_order.begin();
-    styles << style_line(style, kPalette[b.series.size() % kPalette.size()], kFilledPoint[sp % kFilledPoint.size()]);
+    const std::size_t sp =
+        std::find(species_order.begin(), species_order.end(), species) - species_order.begin();
+    styles << style_line(style, kPalette[b.series.size() % kPalette.size()],
+                         kFilledPoint[sp % kFilledPoint.size()]);
     const std::string label = series_label(se.key, vary, false, false);
     const std::string idx = "data index " + std::to_string(block);
     if (has_d)
-      elements.push_back(idx + " using 1:2:3 with yerrorlines ls " + std::to_string(style) + " title " + sq(label));
+      elements.push_back(idx + " using 1:2:3 with yerrorlines ls " + std::to_string(style) +
+                         " title " + sq(label));
     if (has_fast) {
       elements.push_back(idx + " using 1:4 with lines ls " + std::to_string(style) + " dt 2 " +
                          (has_d ? std::string("notitle") : "title " + sq(label)));
@@ -643,8 +684,9 @@ void build_fermi(const PlotResults& r, const Selection& selected, PlotBundle& b)
   s << script_header(b, r, "diffusion coefficient vs Fermi level")
     << "\n# Line styles: one colour per (species, temperature); symbol per species.\n"
     << styles.str() << "\n"
-    << "set title " << sq(any_fast ? "Diffusion coefficient vs Fermi level (dashed: fast charge-state switching)"
-                                   : "Diffusion coefficient vs Fermi level")
+    << "set title "
+    << sq(any_fast ? "Diffusion coefficient vs Fermi level (dashed: fast charge-state switching)"
+                   : "Diffusion coefficient vs Fermi level")
     << "\n"
     << "set xlabel 'Fermi level E_F (eV)'\n"
     << "set ylabel 'D (cm^2 s^{-1})'\n"
@@ -666,9 +708,10 @@ void build_field(const PlotResults& r, const Selection& selected, PlotBundle& b)
         (std::isfinite(p.drift->mobility_cm2_v_s) || std::isfinite(p.drift->nernst_einstein_ratio)))
       used.push_back(&p);
   if (used.empty())
-    throw InputError(r.file, "/points",
-                     "no plottable points for the field plot" + selected.describe() +
-                         " (needs points with drift.field_magnitude_v_per_cm > 0 and drift.mobility_cm2_v_s)");
+    throw InputError(
+        r.file, "/points",
+        "no plottable points for the field plot" + selected.describe() +
+            " (needs points with drift.field_magnitude_v_per_cm > 0 and drift.mobility_cm2_v_s)");
   // Log mobility axis when all mobilities are positive and span a decade or more.
   double mu_min = INFINITY, mu_max = -INFINITY, e_min = INFINITY, e_max = 0;
   bool any_ratio = false;
@@ -686,7 +729,8 @@ void build_field(const PlotResults& r, const Selection& selected, PlotBundle& b)
 
   // Series: (species, T, supercell, defects, Fermi level, field direction).
   const auto all_series = group_series(
-      used, {.temperature = true, .fermi_level = true, .field = true, .field_direction_only = true});
+      used,
+      {.temperature = true, .fermi_level = true, .field = true, .field_direction_only = true});
   const Varies vary = varies(all_series);
   std::vector<std::string> species_order;
   for (const auto* p : used)
@@ -695,9 +739,11 @@ void build_field(const PlotResults& r, const Selection& selected, PlotBundle& b)
   DataTable table;
   table.header = {"ionhop plot field: drift mobility and Nernst-Einstein ratio vs field magnitude",
                   "from " + r.file};
-  table.columns = {"field_magnitude_v_per_cm (V/cm)", "mobility_cm2_v_s (cm^2/(V s))",
+  table.columns = {"field_magnitude_v_per_cm (V/cm)",
+                   "mobility_cm2_v_s (cm^2/(V s))",
                    "mobility_err_cm2_v_s (cm^2/(V s); standard error)",
-                   "nernst_einstein_ratio (1 in linear response)", "nernst_einstein_ratio_err (standard error)",
+                   "nernst_einstein_ratio (1 in linear response)",
+                   "nernst_einstein_ratio_err (standard error)",
                    "temperature_k (K)"};
   std::ostringstream styles;
   std::vector<std::string> top, bottom;
@@ -711,29 +757,38 @@ void build_field(const PlotResults& r, const Selection& selected, PlotBundle& b)
     bool has_mu = false, has_ratio = false;
     for (const auto* p : pts) {
       const auto& d = *p->drift;
-      const bool mu_ok = std::isfinite(d.mobility_cm2_v_s) && (!log_mobility || d.mobility_cm2_v_s > 0);
+      const bool mu_ok =
+          std::isfinite(d.mobility_cm2_v_s) && (!log_mobility || d.mobility_cm2_v_s > 0);
       const bool ratio_ok = std::isfinite(d.nernst_einstein_ratio);
       has_mu = has_mu || mu_ok;
       has_ratio = has_ratio || ratio_ok;
-      rows.push_back({d.field_magnitude_v_per_cm, mu_ok ? d.mobility_cm2_v_s : kPlotMissing,
-                      mu_ok ? (std::isfinite(d.mobility_err_cm2_v_s) ? d.mobility_err_cm2_v_s : 0.0) : kPlotMissing,
-                      ratio_ok ? d.nernst_einstein_ratio : kPlotMissing,
-                      ratio_ok ? (std::isfinite(d.nernst_einstein_ratio_err) ? d.nernst_einstein_ratio_err : 0.0)
-                               : kPlotMissing,
-                      p->temperature_k});
+      rows.push_back(
+          {d.field_magnitude_v_per_cm, mu_ok ? d.mobility_cm2_v_s : kPlotMissing,
+           mu_ok ? (std::isfinite(d.mobility_err_cm2_v_s) ? d.mobility_err_cm2_v_s : 0.0)
+                 : kPlotMissing,
+           ratio_ok ? d.nernst_einstein_ratio : kPlotMissing,
+           ratio_ok
+               ? (std::isfinite(d.nernst_einstein_ratio_err) ? d.nernst_einstein_ratio_err : 0.0)
+               : kPlotMissing,
+           p->temperature_k});
     }
     const int block = table.add(series_label(se.key, vary, true, true), std::move(rows));
     const int style = static_cast<int>(b.series.size()) + 1;
-    const std::size_t sp = std::find(species_order.begin(), species_order.end(), species) - species_order.begin();
-    styles << style_line(style, kPalette[b.series.size() % kPalette.size()], kFilledPoint[sp % kFilledPoint.size()]);
+    const std::size_t sp =
+        std::find(species_order.begin(), species_order.end(), species) - species_order.begin();
+    styles << style_line(style, kPalette[b.series.size() % kPalette.size()],
+                         kFilledPoint[sp % kFilledPoint.size()]);
     const std::string label = series_label(se.key, vary, true, false);
     const std::string idx = "data index " + std::to_string(block);
     if (has_mu)
-      top.push_back(idx + " using 1:2:3 with yerrorlines ls " + std::to_string(style) + " title " + sq(label));
+      top.push_back(idx + " using 1:2:3 with yerrorlines ls " + std::to_string(style) + " title " +
+                    sq(label));
     else  // keep the series in the legend
-      top.push_back("keyentry with yerrorlines ls " + std::to_string(style) + " title " + sq(label));
+      top.push_back("keyentry with yerrorlines ls " + std::to_string(style) + " title " +
+                    sq(label));
     if (has_ratio)
-      bottom.push_back(idx + " using 1:4:5 with yerrorlines ls " + std::to_string(style) + " notitle");
+      bottom.push_back(idx + " using 1:4:5 with yerrorlines ls " + std::to_string(style) +
+                       " notitle");
     b.series.push_back(label);
   }
   bottom.push_back("1 with lines lc 'black' dt 2 lw 1 title 'ratio = 1'");
@@ -763,16 +818,18 @@ void build_field(const PlotResults& r, const Selection& selected, PlotBundle& b)
     << "set key at screen 0.745, screen 0.90 left top vertical Left reverse samplen 3 spacing 1.2\n"
     << "set lmargin at screen 0.11\n"
     << "set rmargin at screen 0.72\n"
-    << terminal_loop_open(b.kind, 1000, two_panels ? 800 : 600)
-    << "  set multiplot title " << sq(two_panels ? "Drift mobility and Nernst–Einstein ratio vs field"
-                                                 : "Drift mobility vs field")
+    << terminal_loop_open(b.kind, 1000, two_panels ? 800 : 600) << "  set multiplot title "
+    << sq(two_panels ? "Drift mobility and Nernst–Einstein ratio vs field"
+                     : "Drift mobility vs field")
     << "\n"
     << "  # Top panel: mobility.\n"
     << "  set tmargin at screen " << (two_panels ? "0.90" : "0.88") << "\n"
     << "  set bmargin at screen " << (two_panels ? "0.53" : "0.12") << "\n"
-    << (two_panels ? "  set format x ''\n  unset xlabel\n" : "  set format x " + x_format + "\n  set xlabel '|E| (V/cm)'\n")
+    << (two_panels ? "  set format x ''\n  unset xlabel\n"
+                   : "  set format x " + x_format + "\n  set xlabel '|E| (V/cm)'\n")
     << "  set ylabel " << sq(mu_label) << "\n"
-    << (log_mobility ? "  set logscale y\n  set format y '10^{%L}'\n" : "  unset logscale y\n  set format y '%h'\n")
+    << (log_mobility ? "  set logscale y\n  set format y '10^{%L}'\n"
+                     : "  unset logscale y\n  set format y '%h'\n")
     << "  set key\n"
     << plot_command(top);
   if (two_panels) {
@@ -799,7 +856,8 @@ class TemporaryDirectory {
   TemporaryDirectory() {
     std::string templ = (fs::temp_directory_path() / "ionhop-plot-XXXXXX").string();
     if (::mkdtemp(templ.data()) == nullptr)
-      throw InputError("", "", std::string("cannot create a temporary directory: ") + std::strerror(errno));
+      throw InputError("", "",
+                       std::string("cannot create a temporary directory: ") + std::strerror(errno));
     path_ = templ;
   }
   ~TemporaryDirectory() {
@@ -855,7 +913,8 @@ PlotResults parse_plot_results(const nlohmann::json& results, const std::string&
     point.immobile = optional_boolean(p, "immobile");
     point.diffusion_cm2_s = nullable_number(p, "diffusion_cm2_s");
     point.diffusion_err_cm2_s = nullable_number(p, "diffusion_err_cm2_s");
-    if (auto f = p.find("fermi_level_ev"); f && !f->raw().is_null()) point.fermi_level_ev = f->number();
+    if (auto f = p.find("fermi_level_ev"); f && !f->raw().is_null())
+      point.fermi_level_ev = f->number();
     point.field_v_per_cm = field_vector(p);
     point.diffusion_fast_switching_cm2_s = nullable_number(p, "diffusion_fast_switching_cm2_s");
     if (auto d = p.find("drift"); d && !d->raw().is_null()) {
@@ -882,7 +941,8 @@ PlotResults parse_plot_results(const nlohmann::json& results, const std::string&
         if (positive_finite(d0)) fit.ln_prefactor = std::log(d0);
       }
       fit.activation_energy_ev = nullable_number(a, "activation_energy_ev");
-      if (auto f = a.find("fermi_level_ev"); f && !f->raw().is_null()) fit.fermi_level_ev = f->number();
+      if (auto f = a.find("fermi_level_ev"); f && !f->raw().is_null())
+        fit.fermi_level_ev = f->number();
       fit.field_v_per_cm = field_vector(a);
       r.arrhenius.push_back(std::move(fit));
     }
@@ -939,10 +999,12 @@ std::string gnuplot_enhanced_label(const std::string& name) {
   return out;
 }
 
-PlotBundle make_plot(const PlotResults& results, const std::string& kind, const std::vector<std::string>& species) {
+PlotBundle make_plot(const PlotResults& results, const std::string& kind,
+                     const std::vector<std::string>& species) {
   const auto& kinds = plot_kinds();
   if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
-    throw InputError("command line", "KIND", "unknown plot kind '" + kind + "' (known: " + join(kinds, ", ") + ")");
+    throw InputError("command line", "KIND",
+                     "unknown plot kind '" + kind + "' (known: " + join(kinds, ", ") + ")");
   const auto present = species_in(results);
   for (const auto& s : species)
     if (std::find(present.begin(), present.end(), s) == present.end())
@@ -978,14 +1040,16 @@ std::string find_gnuplot() {
   throw InputError("", "", "gnuplot not found on PATH: install gnuplot-nox");
 }
 
-std::map<std::string, std::string> render_plot(const PlotBundle& bundle, const std::string& gnuplot) {
+std::map<std::string, std::string> render_plot(const PlotBundle& bundle,
+                                               const std::string& gnuplot) {
   TemporaryDirectory tmp;
   write_file(tmp.path() / bundle.script_name, bundle.script);
   write_file(tmp.path() / bundle.data_name, bundle.data);
   const fs::path log_path = tmp.path() / ".gnuplot.log";
 
   const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error(std::string("cannot start gnuplot: fork: ") + std::strerror(errno));
+  if (pid < 0)
+    throw std::runtime_error(std::string("cannot start gnuplot: fork: ") + std::strerror(errno));
   if (pid == 0) {  // child: only async-signal-safe calls until exec
     if (::chdir(tmp.path().c_str()) != 0) ::_exit(126);
     const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -999,15 +1063,18 @@ std::map<std::string, std::string> render_plot(const PlotBundle& bundle, const s
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error(std::string("waiting for gnuplot: ") + std::strerror(errno));
+    if (errno != EINTR)
+      throw std::runtime_error(std::string("waiting for gnuplot: ") + std::strerror(errno));
   }
   std::string log;
   if (fs::exists(log_path)) log = read_text_file(log_path.string());
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    const std::string how = WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))
-                                              : "killed by signal " + std::to_string(WTERMSIG(status));
-    const std::string why = WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "cannot execute " + gnuplot
-                                                                             : gnuplot_error_line(log);
+    const std::string how = WIFEXITED(status)
+                                ? "exit code " + std::to_string(WEXITSTATUS(status))
+                                : "killed by signal " + std::to_string(WTERMSIG(status));
+    const std::string why = WIFEXITED(status) && WEXITSTATUS(status) == 127
+                                ? "cannot execute " + gnuplot
+                                : gnuplot_error_line(log);
     throw InputError("", "", "gnuplot failed on " + bundle.script_name + " (" + how + "): " + why);
   }
   std::map<std::string, std::string> files = {{bundle.script_name, bundle.script},
@@ -1016,7 +1083,8 @@ std::map<std::string, std::string> render_plot(const PlotBundle& bundle, const s
     const fs::path p = tmp.path() / image;
     std::error_code ec;
     if (!fs::exists(p, ec) || fs::file_size(p, ec) == 0)
-      throw InputError("", "", "gnuplot did not write " + image + " (" + gnuplot_error_line(log) + ")");
+      throw InputError("", "",
+                       "gnuplot did not write " + image + " (" + gnuplot_error_line(log) + ")");
     files[image] = read_text_file(p.string());
   }
   return files;

@@ -11,10 +11,12 @@ namespace ionhop::io {
 rates::RateTable load_rate_table(const std::string& path) {
   nlohmann::json doc;
   const JsonInput root = JsonInput::parse_file(path, doc);
-  root.require_object({"schema", "name", "description", "lattice", "provenance", "species", "charge_model"});
+  root.require_object(
+      {"schema", "name", "description", "lattice", "provenance", "species", "charge_model"});
   rates::RateTable t;
   t.schema = root.at("schema").string();
-  if (t.schema != "ionhop.rates/1") root.at("schema").fail("unsupported schema (expected \"ionhop.rates/1\")");
+  if (t.schema != "ionhop.rates/1")
+    root.at("schema").fail("unsupported schema (expected \"ionhop.rates/1\")");
   t.name = root.at("name").string();
   if (auto d = root.find("description")) t.description = d->string();
   t.provenance = root.at("provenance").string_or_json();
@@ -25,24 +27,31 @@ rates::RateTable load_rate_table(const std::string& path) {
                       "site_energies_ev", "provenance", "note"});
     rates::DefectSpecies sp;
     sp.name = s.at("name").string();
-    if (!names.insert(sp.name).second) s.at("name").fail("duplicate species name '" + sp.name + "'");
+    if (!names.insert(sp.name).second)
+      s.at("name").fail("duplicate species name '" + sp.name + "'");
     const std::string mech = s.at("mechanism").string();
-    if (mech == "vacancy") sp.mechanism = rates::Mechanism::vacancy;
-    else if (mech == "interstitial") sp.mechanism = rates::Mechanism::interstitial;
-    else s.at("mechanism").fail("must be \"vacancy\" or \"interstitial\" (got \"" + mech + "\")");
+    if (mech == "vacancy")
+      sp.mechanism = rates::Mechanism::vacancy;
+    else if (mech == "interstitial")
+      sp.mechanism = rates::Mechanism::interstitial;
+    else
+      s.at("mechanism").fail("must be \"vacancy\" or \"interstitial\" (got \"" + mech + "\")");
     sp.charge = static_cast<int>(s.at("charge").integer());
     sp.sublattice = s.at("sublattice").string();
     if (auto m = s.find("mobile")) sp.mobile = m->boolean();
     sp.provenance = s.at("provenance").string_or_json();
     const auto hops = s.at("hops").array();
-    if (sp.mobile && hops.empty()) s.at("hops").fail("a mobile species needs at least one hop (or set \"mobile\": false)");
-    if (!sp.mobile && !hops.empty()) s.at("hops").fail("an immobile species (\"mobile\": false) must list no hops");
+    if (sp.mobile && hops.empty())
+      s.at("hops").fail("a mobile species needs at least one hop (or set \"mobile\": false)");
+    if (!sp.mobile && !hops.empty())
+      s.at("hops").fail("an immobile species (\"mobile\": false) must list no hops");
     std::set<std::string> shells;
     for (const auto& h : hops) {
       h.require_object({"shell", "barrier_ev", "attempt_frequency_hz", "provenance"});
       rates::HopRate hop;
       hop.shell = h.at("shell").string();
-      if (!shells.insert(hop.shell).second) h.at("shell").fail("shell '" + hop.shell + "' listed twice");
+      if (!shells.insert(hop.shell).second)
+        h.at("shell").fail("shell '" + hop.shell + "' listed twice");
       hop.barrier_ev = h.at("barrier_ev").non_negative();
       hop.attempt_frequency_hz = h.at("attempt_frequency_hz").positive();
       hop.provenance = h.at("provenance").string_or_json();
@@ -106,7 +115,8 @@ nlohmann::json rate_table_to_json(const rates::RateTable& t) {
     out["species"].push_back(s);
   }
   if (!t.charge_model.empty()) {
-    nlohmann::json cm = {{"band_gap_ev", t.charge_model.band_gap_ev}, {"transitions", nlohmann::json::array()}};
+    nlohmann::json cm = {{"band_gap_ev", t.charge_model.band_gap_ev},
+                         {"transitions", nlohmann::json::array()}};
     for (const auto& tr : t.charge_model.transitions)
       cm["transitions"].push_back({{"from", tr.from},
                                    {"to", tr.to},

@@ -38,14 +38,18 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
   out["schema"] = "ionhop.results/1";
   out["units"] = {{"diffusion", "cm^2/s"}, {"energy", "eV"}, {"temperature", "K"}, {"time", "s"}};
   out["conventions"] = {
-      {"diffusion", "D = <|dr|^2>/(6t) from unwrapped defect displacements, averaged over block "
-                    "origins (blocks per run given) and defects; error = standard error over "
-                    "independent replicas"},
-      {"correlation_factor", "f = sum_ions |R_ion|^2 / sum_jumps d^2 over host ions (vacancy mechanism)"},
-      {"arrhenius", "weighted least squares of ln D vs 1/(k_B T), weights 1/sigma(ln D)^2; "
-                    "covariance scaled by chi2/dof when > 1"},
-      {"z_score", "(ln D_KMC - ln D_MD) / sqrt(sigma_ln_KMC^2 + sigma_ln_MD^2); MD errors of E_a "
-                  "and D0 treated as independent"}};
+      {"diffusion",
+       "D = <|dr|^2>/(6t) from unwrapped defect displacements, averaged over block "
+       "origins (blocks per run given) and defects; error = standard error over "
+       "independent replicas"},
+      {"correlation_factor",
+       "f = sum_ions |R_ion|^2 / sum_jumps d^2 over host ions (vacancy mechanism)"},
+      {"arrhenius",
+       "weighted least squares of ln D vs 1/(k_B T), weights 1/sigma(ln D)^2; "
+       "covariance scaled by chi2/dof when > 1"},
+      {"z_score",
+       "(ln D_KMC - ln D_MD) / sqrt(sigma_ln_KMC^2 + sigma_ln_MD^2); MD errors of E_a "
+       "and D0 treated as independent"}};
   out["settings"] = {{"replicas", config.replicas},
                      {"blocks", config.blocks},
                      {"stop_hops", config.stop.max_hops},
@@ -61,7 +65,8 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
               {"supercell", cell_json(p.point.supercell)},
               {"defects", p.point.defects},
               {"immobile", p.immobile},
-              {"field_v_per_cm", json::array({p.point.field_v_per_cm[0], p.point.field_v_per_cm[1], p.point.field_v_per_cm[2]})},
+              {"field_v_per_cm", json::array({p.point.field_v_per_cm[0], p.point.field_v_per_cm[1],
+                                              p.point.field_v_per_cm[2]})},
               {"fermi_level_ev", num(p.point.fermi_level_ev)},
               {"replicas", p.replicas},
               {"hops", p.hops},
@@ -72,7 +77,9 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
       j["convergence"] = {
           {"diffusion_first_half_cm2_s", num(p.diffusion_first_half.value)},
           {"diffusion_first_half_err_cm2_s", num(p.diffusion_first_half.error)},
-          {"relative_change", num(p.diffusion.value > 0 ? p.diffusion_first_half.value / p.diffusion.value - 1 : NAN)}};
+          {"relative_change",
+           num(p.diffusion.value > 0 ? p.diffusion_first_half.value / p.diffusion.value - 1
+                                     : NAN)}};
       j["diffusion_single_origin_cm2_s"] = num(p.diffusion_single_origin.value);
       j["diffusion_single_origin_err_cm2_s"] = num(p.diffusion_single_origin.error);
       j["diffusion_uncorrelated_cm2_s"] = num(p.diffusion_uncorrelated.value);
@@ -93,12 +100,13 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
       if (!p.charge_states.empty()) {
         json states = json::array();
         for (const auto& cs : p.charge_states)
-          states.push_back({{"species", cs.species},
-                            {"charge", cs.charge},
-                            {"time_fraction", num(cs.time_fraction.value)},
-                            {"time_fraction_err", num(cs.time_fraction.error)},
-                            {"equilibrium_fraction", num(cs.equilibrium_fraction)},
-                            {"diffusion_uncorrelated_cm2_s", num(cs.diffusion_uncorrelated_cm2_s)}});
+          states.push_back(
+              {{"species", cs.species},
+               {"charge", cs.charge},
+               {"time_fraction", num(cs.time_fraction.value)},
+               {"time_fraction_err", num(cs.time_fraction.error)},
+               {"equilibrium_fraction", num(cs.equilibrium_fraction)},
+               {"diffusion_uncorrelated_cm2_s", num(cs.diffusion_uncorrelated_cm2_s)}});
         j["charge_states"] = states;
         j["diffusion_fast_switching_cm2_s"] = num(p.diffusion_fast_switching_cm2_s);
         j["transitions_per_defect_hz"] = num(p.transitions_per_defect_hz.value);
@@ -119,7 +127,8 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
         {{"species", a.species},
          {"supercell", cell_json(a.supercell)},
          {"defects", a.defects},
-         {"field_v_per_cm", json::array({a.field_v_per_cm[0], a.field_v_per_cm[1], a.field_v_per_cm[2]})},
+         {"field_v_per_cm",
+          json::array({a.field_v_per_cm[0], a.field_v_per_cm[1], a.field_v_per_cm[2]})},
          {"fermi_level_ev", num(a.fermi_level_ev)},
          {"points", a.fit.points},
          {"activation_energy_ev", num(a.fit.activation_energy_ev)},
@@ -128,8 +137,9 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
          {"prefactor_err_cm2_s", num(a.fit.prefactor_err())},
          {"ln_prefactor", num(a.fit.ln_prefactor)},
          {"covariance_ln_prefactor_activation_energy",
-          json::array({json::array({num(a.fit.var_ln_prefactor), num(a.fit.cov_ln_prefactor_activation)}),
-                       json::array({num(a.fit.cov_ln_prefactor_activation), num(a.fit.var_activation)})})},
+          json::array(
+              {json::array({num(a.fit.var_ln_prefactor), num(a.fit.cov_ln_prefactor_activation)}),
+               json::array({num(a.fit.cov_ln_prefactor_activation), num(a.fit.var_activation)})})},
          {"chi2", num(a.fit.chi2)},
          {"degrees_of_freedom", a.fit.degrees_of_freedom},
          {"covariance_scaled", a.fit.covariance_scaled},
@@ -174,7 +184,8 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
 json provenance_to_json(const sweep::SweepConfig& config, const sweep::SweepResult& result,
                         const RunProvenance& run) {
   json inputs = json::array();
-  for (const auto& f : config.inputs) inputs.push_back({{"role", f.role}, {"path", f.path}, {"sha256", f.sha256}});
+  for (const auto& f : config.inputs)
+    inputs.push_back({{"role", f.role}, {"path", f.path}, {"sha256", f.sha256}});
   json wall = json::array();
   for (const auto& p : result.points)
     wall.push_back({{"species", p.point.species},
@@ -202,17 +213,18 @@ std::string points_csv(const sweep::SweepResult& result) {
        "correlation_factor_err,field_v_per_cm,fermi_level_ev,mobility_cm2_v_s,mobility_err_cm2_v_s,"
        "nernst_einstein_ratio,nernst_einstein_ratio_err\n";
   for (const auto& p : result.points) {
-    o << p.point.species << ',' << p.mechanism << ',' << p.charge << ',' << csv_num(p.point.temperature_k)
-      << ',' << cell_text(p.point.supercell) << ',' << p.point.defects << ',' << p.replicas << ','
-      << p.hops << ',' << csv_num(p.diffusion.value) << ',' << csv_num(p.diffusion.error) << ','
-      << csv_num(p.diffusion_first_half.value) << ',' << csv_num(p.diffusion_first_half.error) << ','
-      << csv_num(p.simulated_time_s.value) << ',' << csv_num(p.tracer_diffusion.value) << ','
-      << csv_num(p.tracer_diffusion.error) << ',' << csv_num(p.correlation_factor.value) << ','
-      << csv_num(p.correlation_factor.error) << ',' << csv_num(p.point.field_v_per_cm[0]) << ' '
-      << csv_num(p.point.field_v_per_cm[1]) << ' ' << csv_num(p.point.field_v_per_cm[2]) << ','
-      << csv_num(p.point.fermi_level_ev) << ',' << csv_num(p.mobility_cm2_v_s.value) << ','
-      << csv_num(p.mobility_cm2_v_s.error) << ',' << csv_num(p.nernst_einstein_ratio.value) << ','
-      << csv_num(p.nernst_einstein_ratio.error) << '\n';
+    o << p.point.species << ',' << p.mechanism << ',' << p.charge << ','
+      << csv_num(p.point.temperature_k) << ',' << cell_text(p.point.supercell) << ','
+      << p.point.defects << ',' << p.replicas << ',' << p.hops << ',' << csv_num(p.diffusion.value)
+      << ',' << csv_num(p.diffusion.error) << ',' << csv_num(p.diffusion_first_half.value) << ','
+      << csv_num(p.diffusion_first_half.error) << ',' << csv_num(p.simulated_time_s.value) << ','
+      << csv_num(p.tracer_diffusion.value) << ',' << csv_num(p.tracer_diffusion.error) << ','
+      << csv_num(p.correlation_factor.value) << ',' << csv_num(p.correlation_factor.error) << ','
+      << csv_num(p.point.field_v_per_cm[0]) << ' ' << csv_num(p.point.field_v_per_cm[1]) << ' '
+      << csv_num(p.point.field_v_per_cm[2]) << ',' << csv_num(p.point.fermi_level_ev) << ','
+      << csv_num(p.mobility_cm2_v_s.value) << ',' << csv_num(p.mobility_cm2_v_s.error) << ','
+      << csv_num(p.nernst_einstein_ratio.value) << ',' << csv_num(p.nernst_einstein_ratio.error)
+      << '\n';
   }
   return o.str();
 }
@@ -225,10 +237,11 @@ std::string arrhenius_csv(const sweep::SweepResult& result) {
   for (const auto& a : result.arrhenius) {
     const auto d300 = a.fit.diffusion_at(300.0);
     o << a.species << ',' << cell_text(a.supercell) << ',' << a.defects << ','
-      << csv_num(a.fit.activation_energy_ev) << ',' << csv_num(a.fit.activation_energy_err_ev()) << ','
-      << csv_num(a.fit.prefactor()) << ',' << csv_num(a.fit.prefactor_err()) << ','
+      << csv_num(a.fit.activation_energy_ev) << ',' << csv_num(a.fit.activation_energy_err_ev())
+      << ',' << csv_num(a.fit.prefactor()) << ',' << csv_num(a.fit.prefactor_err()) << ','
       << csv_num(a.fit.cov_ln_prefactor_activation) << ',' << csv_num(d300.value) << ','
-      << csv_num(d300.error) << ',' << csv_num(a.fit.chi2) << ',' << a.fit.degrees_of_freedom << '\n';
+      << csv_num(d300.error) << ',' << csv_num(a.fit.chi2) << ',' << a.fit.degrees_of_freedom
+      << '\n';
   }
   return o.str();
 }

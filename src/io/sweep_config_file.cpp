@@ -37,7 +37,8 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
   const JsonInput root = JsonInput::parse_file(path, doc);
   root.require_object({"schema", "description", "lattice", "rates", "species", "temperatures_k",
                        "supercells", "defects_per_supercell", "fields_v_per_cm", "fermi_levels_ev",
-                       "replicas", "stop", "blocks", "seed", "md_reference", "report_temperature_k"});
+                       "replicas", "stop", "blocks", "seed", "md_reference",
+                       "report_temperature_k"});
   if (root.at("schema").string() != "ionhop.sweep/1")
     root.at("schema").fail("unsupported schema (expected \"ionhop.sweep/1\")");
 
@@ -87,19 +88,23 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
     c.fields_v_per_cm.clear();
     for (const auto& e : f->array(1)) {
       const auto xyz = e.array();
-      if (xyz.size() != 3) e.fail("a field must be a vector [Ex, Ey, Ez] in V/cm (got " + std::to_string(xyz.size()) + " components)");
+      if (xyz.size() != 3)
+        e.fail("a field must be a vector [Ex, Ey, Ez] in V/cm (got " + std::to_string(xyz.size()) +
+               " components)");
       c.fields_v_per_cm.push_back({xyz[0].number(), xyz[1].number(), xyz[2].number()});
     }
   }
   if (auto f = root.find("fermi_levels_ev")) {
     if (c.rate_table.charge_model.empty())
-      f->fail("the rate table " + rates_path + " has no charge_model, so a Fermi level has no effect");
+      f->fail("the rate table " + rates_path +
+              " has no charge_model, so a Fermi level has no effect");
     c.fermi_levels_ev.clear();
     const double gap = c.rate_table.charge_model.band_gap_ev;
     for (const auto& e : f->array(1)) {
       const double ef = e.number();
       if (ef < 0 || ef > gap)
-        e.fail("Fermi level must lie in the band gap [0, " + std::to_string(gap) + "] eV (got " + std::to_string(ef) + ")");
+        e.fail("Fermi level must lie in the band gap [0, " + std::to_string(gap) + "] eV (got " +
+               std::to_string(ef) + ")");
       c.fermi_levels_ev.push_back(ef);
     }
   }
@@ -124,7 +129,8 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
 void validate_sweep_config(const sweep::SweepConfig& c, const std::string& file) {
   if (c.replicas == 0) throw InputError(file, "/replicas", "must be an integer >= 1 (got 0)");
   if (c.stop.max_hops > 0 && c.blocks > c.stop.max_hops)
-    throw InputError(file, "/blocks", "must not exceed stop/hops (" + std::to_string(c.stop.max_hops) + ")");
+    throw InputError(file, "/blocks",
+                     "must not exceed stop/hops (" + std::to_string(c.stop.max_hops) + ")");
   for (std::size_t i = 0; i < c.supercells.size(); ++i) {
     try {
       lattice::check_supercell_fits(c.crystal, c.supercells[i]);
@@ -137,9 +143,9 @@ void validate_sweep_config(const sweep::SweepConfig& c, const std::string& file)
       for (std::size_t j = 0; j < c.defect_counts.size(); ++j)
         if (c.defect_counts[j] > sites)
           throw InputError(file, "/defects_per_supercell/" + std::to_string(j),
-                           std::to_string(c.defect_counts[j]) + " " + name + " defects do not fit on the " +
-                               std::to_string(sites) + " '" + sp.sublattice + "' sites of supercell " +
-                               std::to_string(i));
+                           std::to_string(c.defect_counts[j]) + " " + name +
+                               " defects do not fit on the " + std::to_string(sites) + " '" +
+                               sp.sublattice + "' sites of supercell " + std::to_string(i));
     }
   }
 }

@@ -34,9 +34,10 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
     for (SiteIndex s : graph.sites_of_sublattice(sp.sublattice))
       if (site_defect_[s] < 0) free_sites.push_back(s);
     if (placement.count > free_sites.size())
-      throw InputError("", "", "cannot place " + std::to_string(placement.count) + " " + sp.name +
-                                   " defects: sublattice '" + sp.sublattice + "' has only " +
-                                   std::to_string(free_sites.size()) + " free sites");
+      throw InputError("", "",
+                       "cannot place " + std::to_string(placement.count) + " " + sp.name +
+                           " defects: sublattice '" + sp.sublattice + "' has only " +
+                           std::to_string(free_sites.size()) + " free sites");
     for (std::size_t i = 0; i < placement.count; ++i) {
       const std::size_t j = i + rng_.below(free_sites.size() - i);
       std::swap(free_sites[i], free_sites[j]);
@@ -82,19 +83,22 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
 
   // Charge transitions, only when a Fermi level is given and the table has a charge model.
   if (std::isfinite(settings.fermi_level_ev) && !table.charge_model.empty()) {
-    transitions_ = rates::compile_transitions(table, settings.fermi_level_ev, settings.temperature_k);
+    transitions_ =
+        rates::compile_transitions(table, settings.fermi_level_ev, settings.temperature_k);
     std::size_t most = 0;
     for (const auto& list : transitions_) most = std::max(most, list.size());
     stride_ = hop_stride_ + most;
     state_count_.assign(n_species * n_species, 0);
     state_time_.assign(n_species * n_species, 0.0);
-    for (std::size_t d = 0; d < defect_site_.size(); ++d) ++state_count_[defect_group_[d] * n_species + defect_species_[d]];
+    for (std::size_t d = 0; d < defect_site_.size(); ++d)
+      ++state_count_[defect_group_[d] * n_species + defect_species_[d]];
   } else {
     transitions_.assign(n_species, {});
   }
   group_transitions_.assign(n_species, 0);
 
-  for (const auto& sp : table.species) species_is_vacancy_.push_back(sp.mechanism == rates::Mechanism::vacancy);
+  for (const auto& sp : table.species)
+    species_is_vacancy_.push_back(sp.mechanism == rates::Mechanism::vacancy);
   species_hops_.assign(n_species, 0);
   species_jump2_.assign(n_species, 0.0);
   block_msd_.assign(n_species, {});
@@ -265,7 +269,9 @@ RunResult Engine::run() {
   if (!stop.bounded()) throw std::logic_error("Engine::run: unbounded stop condition");
   const std::size_t blocks = std::max<std::size_t>(settings_.blocks, 1);
   const bool blocks_by_hops = stop.max_hops > 0;
-  auto hop_boundary = [&](std::size_t b) { return (stop.max_hops * (b + 1) + blocks - 1) / blocks; };
+  auto hop_boundary = [&](std::size_t b) {
+    return (stop.max_hops * (b + 1) + blocks - 1) / blocks;
+  };
   // Hop count at which the open block closes (kept in a variable: no division per hop).
   std::uint64_t next_hop_boundary = blocks_by_hops ? hop_boundary(block_time_.size()) : 0;
   auto time_boundary = [&](std::size_t b) {
@@ -354,7 +360,8 @@ RunResult Engine::collect() const {
     if (ion.occupant < 0) continue;
     auto& h = r.hosts[ion.occupant];
     ++h.ions;
-    h.displacement2_sum_angstrom2 += ion.disp[0] * ion.disp[0] + ion.disp[1] * ion.disp[1] + ion.disp[2] * ion.disp[2];
+    h.displacement2_sum_angstrom2 +=
+        ion.disp[0] * ion.disp[0] + ion.disp[1] * ion.disp[1] + ion.disp[2] * ion.disp[2];
   }
   return r;
 }

@@ -47,7 +47,8 @@ ReplicaObservables replica_observables(const RunResult& run, std::size_t species
     }
     const double samples = n * static_cast<double>(used);
     if (time_sum > 0 && samples > 1)
-      o.diffusion_drift_corrected_angstrom2_s = sum / (6.0 * n * time_sum) * samples / (samples - 1.0);
+      o.diffusion_drift_corrected_angstrom2_s =
+          sum / (6.0 * n * time_sum) * samples / (samples - 1.0);
   }
   if (!t.state_time_s.empty()) {
     for (double x : t.state_time_s) o.state_fraction.push_back(x / (n * run.time_s));

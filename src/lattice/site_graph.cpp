@@ -21,7 +21,8 @@ std::string supercell_text(const std::array<int, 3>& n) {
 void check_supercell_fits(const Crystal& crystal, std::array<int, 3> supercell) {
   for (int n : supercell)
     if (n < 1)
-      throw InputError("", "", "supercell " + supercell_text(supercell) + " must be >= 1 along every axis");
+      throw InputError("", "",
+                       "supercell " + supercell_text(supercell) + " must be >= 1 along every axis");
   const auto templates = build_hop_templates(crystal);
   const auto distances = resolve_shell_distances(crystal);
   auto image = [&](const Eigen::Vector3i& off, std::size_t basis) {
@@ -38,11 +39,12 @@ void check_supercell_fits(const Crystal& crystal, std::array<int, 3> supercell) 
       const auto target = image(t.cell_offset, t.target_basis);
       if (target == source || !reached.insert(target).second) {
         const auto& shell = crystal.hop_shells[t.shell];
-        throw InputError("", "",
-                         "supercell " + supercell_text(supercell) + " is too small for hop shell '" +
-                             shell.name + "' (" + std::to_string(distances[t.shell]) +
-                             " Å): hops from basis site '" + crystal.basis[b].label +
-                             "' reach the same site through different periodic images; use more cells");
+        throw InputError(
+            "", "",
+            "supercell " + supercell_text(supercell) + " is too small for hop shell '" +
+                shell.name + "' (" + std::to_string(distances[t.shell]) +
+                " Å): hops from basis site '" + crystal.basis[b].label +
+                "' reach the same site through different periodic images; use more cells");
       }
     }
   }

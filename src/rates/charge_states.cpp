@@ -9,18 +9,20 @@
 
 namespace ionhop::rates {
 
-double transition_free_energy_ev(int charge_from, int charge_to, double fermi_level_ev, double level_ev) {
+double transition_free_energy_ev(int charge_from, int charge_to, double fermi_level_ev,
+                                 double level_ev) {
   return (charge_to - charge_from) * (fermi_level_ev - level_ev);
 }
 
-std::vector<std::vector<CompiledTransition>> compile_transitions(const RateTable& table, double fermi_level_ev,
+std::vector<std::vector<CompiledTransition>> compile_transitions(const RateTable& table,
+                                                                 double fermi_level_ev,
                                                                  double temperature_k) {
   std::vector<std::vector<CompiledTransition>> out(table.species.size());
   const double kt = units::thermal_energy_ev(temperature_k);
   for (const auto& t : table.charge_model.transitions) {
     const std::size_t from = *table.species_index(t.from), to = *table.species_index(t.to);
-    const double dg = transition_free_energy_ev(table.species[from].charge, table.species[to].charge,
-                                                fermi_level_ev, t.level_ev);
+    const double dg = transition_free_energy_ev(
+        table.species[from].charge, table.species[to].charge, fermi_level_ev, t.level_ev);
     out[from].push_back({to, t.capture_rate_hz});
     out[to].push_back({from, t.capture_rate_hz * std::exp(dg / kt)});  // k_b/k_f = exp(ΔG/kT)
   }
@@ -50,8 +52,8 @@ std::vector<std::size_t> charge_state_family(const RateTable& table, std::size_t
   return family;
 }
 
-std::vector<double> equilibrium_occupancies(const RateTable& table, std::size_t species, double fermi_level_ev,
-                                            double temperature_k) {
+std::vector<double> equilibrium_occupancies(const RateTable& table, std::size_t species,
+                                            double fermi_level_ev, double temperature_k) {
   const auto family = charge_state_family(table, species);
   // Free energy of each state relative to `species`, along the transition graph (a tree or
   // consistent cycles: G is a state function of the charge, G(q) = E_f0(q) + q E_F).
@@ -62,8 +64,8 @@ std::vector<double> equilibrium_occupancies(const RateTable& table, std::size_t 
     changed = false;
     for (const auto& t : table.charge_model.transitions) {
       const std::size_t a = *table.species_index(t.from), b = *table.species_index(t.to);
-      const double dg = transition_free_energy_ev(table.species[a].charge, table.species[b].charge, fermi_level_ev,
-                                                  t.level_ev);
+      const double dg = transition_free_energy_ev(table.species[a].charge, table.species[b].charge,
+                                                  fermi_level_ev, t.level_ev);
       if (std::isfinite(g[a]) && !std::isfinite(g[b])) {
         g[b] = g[a] + dg;
         changed = true;
@@ -97,14 +99,18 @@ void check_charge_model(const RateTable& table) {
     const auto& a = table.species[*from];
     const auto& b = table.species[*to];
     if (std::abs(a.charge - b.charge) != 1)
-      throw InputError("", at, "a transition captures one carrier: charges of '" + t.from + "' (" +
-                                   std::to_string(a.charge) + ") and '" + t.to + "' (" + std::to_string(b.charge) +
-                                   ") must differ by 1");
+      throw InputError("", at,
+                       "a transition captures one carrier: charges of '" + t.from + "' (" +
+                           std::to_string(a.charge) + ") and '" + t.to + "' (" +
+                           std::to_string(b.charge) + ") must differ by 1");
     if (a.sublattice != b.sublattice || a.mechanism != b.mechanism)
-      throw InputError("", at, "'" + t.from + "' and '" + t.to + "' must be the same kind of defect (mechanism and sublattice)");
+      throw InputError("", at,
+                       "'" + t.from + "' and '" + t.to +
+                           "' must be the same kind of defect (mechanism and sublattice)");
     if (t.level_ev < 0 || t.level_ev > m.band_gap_ev)
       throw InputError("", at + "/level_ev",
-                       "transition level must lie in the band gap [0, " + std::to_string(m.band_gap_ev) + "] eV (got " +
+                       "transition level must lie in the band gap [0, " +
+                           std::to_string(m.band_gap_ev) + "] eV (got " +
                            std::to_string(t.level_ev) + ")");
   }
 }

@@ -12,23 +12,25 @@ void check_against_crystal(const RateTable& table, const lattice::Crystal& cryst
     const auto& sp = table.species[s];
     const std::string at = "/species/" + std::to_string(s);
     if (!crystal.has_sublattice(sp.sublattice))
-      throw InputError("", at + "/sublattice",
-                       "unknown sublattice '" + sp.sublattice + "' (lattice '" + crystal.name + "')");
+      throw InputError(
+          "", at + "/sublattice",
+          "unknown sublattice '" + sp.sublattice + "' (lattice '" + crystal.name + "')");
     for (std::size_t h = 0; h < sp.hops.size(); ++h) {
       const auto shell = crystal.shell_index(sp.hops[h].shell);
       const std::string hat = at + "/hops/" + std::to_string(h) + "/shell";
       if (!shell)
-        throw InputError("", hat, "unknown hop shell '" + sp.hops[h].shell + "' (lattice '" +
-                                      crystal.name + "')");
+        throw InputError(
+            "", hat,
+            "unknown hop shell '" + sp.hops[h].shell + "' (lattice '" + crystal.name + "')");
       if (crystal.hop_shells[*shell].sublattice != sp.sublattice)
-        throw InputError("", hat, "hop shell '" + sp.hops[h].shell + "' joins sublattice '" +
-                                      crystal.hop_shells[*shell].sublattice + "', not '" +
-                                      sp.sublattice + "'");
+        throw InputError("", hat,
+                         "hop shell '" + sp.hops[h].shell + "' joins sublattice '" +
+                             crystal.hop_shells[*shell].sublattice + "', not '" + sp.sublattice +
+                             "'");
     }
     for (const auto& [label, energy] : sp.site_energies_ev) {
       const auto b = crystal.basis_index(label);
-      if (!b)
-        throw InputError("", at + "/site_energies_ev/" + label, "unknown basis site label");
+      if (!b) throw InputError("", at + "/site_energies_ev/" + label, "unknown basis site label");
       if (crystal.basis[*b].sublattice != sp.sublattice)
         throw InputError("", at + "/site_energies_ev/" + label,
                          "basis site is on sublattice '" + crystal.basis[*b].sublattice +

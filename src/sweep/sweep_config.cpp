@@ -15,7 +15,8 @@ std::vector<SweepPoint> expand_grid(const SweepConfig& config) {
       for (std::size_t count : config.defect_counts)
         for (const auto& field : config.fields_v_per_cm)
           for (double fermi : config.fermi_levels_ev)
-            for (double t : config.temperatures_k) points.push_back({name, index, t, cell, count, field, fermi});
+            for (double t : config.temperatures_k)
+              points.push_back({name, index, t, cell, count, field, fermi});
   }
   return points;
 }

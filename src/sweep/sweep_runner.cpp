@@ -79,7 +79,8 @@ PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph&
   std::vector<double> times, groups;
   for (const auto& run : runs) {
     times.push_back(run.time_s);
-    for (double g : run.observables.diffusion_block_groups_angstrom2_s) groups.push_back(g * kToCm2);
+    for (double g : run.observables.diffusion_block_groups_angstrom2_s)
+      groups.push_back(g * kToCm2);
   }
   r.simulated_time_s = analysis::mean_with_standard_error(times);
   r.min_simulated_time_s = times.empty() ? NAN : *std::min_element(times.begin(), times.end());
@@ -90,7 +91,8 @@ PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph&
   const double kt = units::thermal_energy_ev(point.temperature_k);
   if (point.has_field()) {
     // Field direction and magnitude in internal units (V/Å); 1 V/cm = 1e-8 V/Å.
-    const Eigen::Vector3d field(point.field_v_per_cm[0], point.field_v_per_cm[1], point.field_v_per_cm[2]);
+    const Eigen::Vector3d field(point.field_v_per_cm[0], point.field_v_per_cm[1],
+                                point.field_v_per_cm[2]);
     const Eigen::Vector3d unit = field.normalized();
     const double e_v_per_angstrom = field.norm() * 1e-8;
     const double sign = sp.charge > 0 ? 1.0 : (sp.charge < 0 ? -1.0 : 1.0);
@@ -98,11 +100,13 @@ PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph&
     for (const auto& run : runs) {
       const auto& o = run.observables;
       const double v_par = o.drift_velocity_angstrom_s.dot(unit);  // Å/s
-      const double mobility = sign * v_par / e_v_per_angstrom;        // Å²/(V·s)
-      v.push_back(v_par * 1e-8);                                      // cm/s
+      const double mobility = sign * v_par / e_v_per_angstrom;     // Å²/(V·s)
+      v.push_back(v_par * 1e-8);                                   // cm/s
       mu.push_back(mobility * kToCm2);
       d_corr.push_back(o.diffusion_drift_corrected_angstrom2_s * kToCm2);
-      if (sp.charge != 0) ratio.push_back(mobility * kt / (std::abs(sp.charge) * o.diffusion_drift_corrected_angstrom2_s));
+      if (sp.charge != 0)
+        ratio.push_back(mobility * kt /
+                        (std::abs(sp.charge) * o.diffusion_drift_corrected_angstrom2_s));
     }
     r.drift_velocity_cm_s = analysis::mean_with_standard_error(v);
     r.mobility_cm2_v_s = analysis::mean_with_standard_error(mu);
@@ -112,8 +116,8 @@ PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph&
 
   if (std::isfinite(point.fermi_level_ev) && !config.rate_table.charge_model.empty()) {
     const auto family = rates::charge_state_family(config.rate_table, point.species_index);
-    const auto p_eq = rates::equilibrium_occupancies(config.rate_table, point.species_index, point.fermi_level_ev,
-                                                     point.temperature_k);
+    const auto p_eq = rates::equilibrium_occupancies(config.rate_table, point.species_index,
+                                                     point.fermi_level_ev, point.temperature_k);
     const rates::CompiledRates zero_field(config.rate_table, graph, point.temperature_k);
     r.diffusion_fast_switching_cm2_s = 0;
     for (std::size_t i = 0; i < family.size(); ++i) {
@@ -122,11 +126,13 @@ PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph&
       cs.charge = config.rate_table.species[family[i]].charge;
       std::vector<double> fractions;
       for (const auto& run : runs)
-        if (family[i] < run.observables.state_fraction.size()) fractions.push_back(run.observables.state_fraction[family[i]]);
+        if (family[i] < run.observables.state_fraction.size())
+          fractions.push_back(run.observables.state_fraction[family[i]]);
       cs.time_fraction = analysis::mean_with_standard_error(fractions);
       cs.equilibrium_fraction = p_eq[i];
-      cs.diffusion_uncorrelated_cm2_s =
-          rates::uncorrelated_diffusion_angstrom2_s(config.rate_table, zero_field, graph, family[i]) * kToCm2;
+      cs.diffusion_uncorrelated_cm2_s = rates::uncorrelated_diffusion_angstrom2_s(
+                                            config.rate_table, zero_field, graph, family[i]) *
+                                        kToCm2;
       r.diffusion_fast_switching_cm2_s += p_eq[i] * cs.diffusion_uncorrelated_cm2_s;
       r.charge_states.push_back(cs);
     }
@@ -143,7 +149,8 @@ void fit_and_compare(const SweepConfig& config, SweepResult& result) {
     char conditions[160];
     std::snprintf(conditions, sizeof conditions, "|E=%g,%g,%g|EF=%g", p.point.field_v_per_cm[0],
                   p.point.field_v_per_cm[1], p.point.field_v_per_cm[2], p.point.fermi_level_ev);
-    const std::string key = p.point.species + "|" + cell_key(p.point.supercell, p.point.defects) + conditions;
+    const std::string key =
+        p.point.species + "|" + cell_key(p.point.supercell, p.point.defects) + conditions;
     if (!groups.count(key)) order.push_back(key);
     groups[key].push_back(&p);
   }
@@ -153,7 +160,8 @@ void fit_and_compare(const SweepConfig& config, SweepResult& result) {
     const auto& pts = groups[key];
     const PointResult& head = *pts.front();
     if (head.immobile) {
-      result.notes.push_back(head.point.species + ": immobile in the rate table (no hops); D = 0, no Arrhenius fit");
+      result.notes.push_back(head.point.species +
+                             ": immobile in the rate table (no hops); D = 0, no Arrhenius fit");
       continue;
     }
     std::vector<analysis::ArrheniusPoint> data;
@@ -177,7 +185,8 @@ void fit_and_compare(const SweepConfig& config, SweepResult& result) {
     a.diffusion_at_report_temperature = a.fit.diffusion_at(config.report_temperature_k);
     result.arrhenius.push_back(a);
     // The MD comparison uses the first zero-field, fixed-charge group of each species.
-    if (!first_fit.count(a.species) && !head.point.has_field() && !std::isfinite(head.point.fermi_level_ev))
+    if (!first_fit.count(a.species) && !head.point.has_field() &&
+        !std::isfinite(head.point.fermi_level_ev))
       first_fit[a.species] = &result.arrhenius.back();
   }
 
@@ -206,10 +215,11 @@ void fit_and_compare(const SweepConfig& config, SweepResult& result) {
             !std::isfinite(p.point.fermi_level_ev))
           at = &p;
       if (at && at->diffusion.error > 0) {
-        result.comparison.push_back(analysis::compare_with_md(species, t, at->diffusion, "point", *md));
+        result.comparison.push_back(
+            analysis::compare_with_md(species, t, at->diffusion, "point", *md));
       } else if (fit_it != first_fit.end()) {
-        result.comparison.push_back(analysis::compare_with_md(
-            species, t, fit_it->second->fit.diffusion_at(t), "fit", *md));
+        result.comparison.push_back(
+            analysis::compare_with_md(species, t, fit_it->second->fit.diffusion_at(t), "fit", *md));
       }
     }
   }
@@ -222,7 +232,8 @@ SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options) {
   // One site graph per supercell, shared read-only by all tasks.
   std::map<std::array<int, 3>, std::unique_ptr<lattice::SiteGraph>> graphs;
   for (const auto& cell : config.supercells)
-    if (!graphs.count(cell)) graphs[cell] = std::make_unique<lattice::SiteGraph>(config.crystal, cell);
+    if (!graphs.count(cell))
+      graphs[cell] = std::make_unique<lattice::SiteGraph>(config.crystal, cell);
 
   struct Task {
     std::size_t point, replica;
@@ -246,7 +257,8 @@ SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options) {
     settings.stop = config.stop;
     settings.blocks = config.blocks;
     settings.field_v_per_angstrom =
-        Eigen::Vector3d(point.field_v_per_cm[0], point.field_v_per_cm[1], point.field_v_per_cm[2]) * 1e-8;
+        Eigen::Vector3d(point.field_v_per_cm[0], point.field_v_per_cm[1], point.field_v_per_cm[2]) *
+        1e-8;
     settings.fermi_level_ev = point.fermi_level_ev;
     kmc::Engine engine(*graphs.at(point.supercell), config.rate_table, settings,
                        core::RandomStream(config.seed, stream_id(point, task.replica)));
@@ -269,19 +281,22 @@ SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options) {
     if (options.threads > 0)
       limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                     options.threads);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tasks.size(), 1),
-                      [&](const tbb::blocked_range<std::size_t>& range) {
-                        for (std::size_t i = range.begin(); i != range.end(); ++i) body(i);
-                      },
-                      tbb::simple_partitioner());
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, tasks.size(), 1),
+        [&](const tbb::blocked_range<std::size_t>& range) {
+          for (std::size_t i = range.begin(); i != range.end(); ++i) body(i);
+        },
+        tbb::simple_partitioner());
   }
 
   SweepResult result;
   for (std::size_t p = 0; p < points.size(); ++p) {
     std::vector<ReplicaRun> point_runs;
     if (config.rate_table.species[points[p].species_index].mobile)
-      point_runs.assign(runs.begin() + p * config.replicas, runs.begin() + (p + 1) * config.replicas);
-    result.points.push_back(summarize_point(config, *graphs.at(points[p].supercell), points[p], point_runs));
+      point_runs.assign(runs.begin() + p * config.replicas,
+                        runs.begin() + (p + 1) * config.replicas);
+    result.points.push_back(
+        summarize_point(config, *graphs.at(points[p].supercell), points[p], point_runs));
   }
   fit_and_compare(config, result);
   return result;

@@ -10,7 +10,9 @@ using namespace ionhop;
 using analysis::ArrheniusPoint;
 
 namespace {
-double arrhenius(double d0, double ea, double t) { return d0 * std::exp(-ea / (units::boltzmann_ev_per_k * t)); }
+double arrhenius(double d0, double ea, double t) {
+  return d0 * std::exp(-ea / (units::boltzmann_ev_per_k * t));
+}
 }  // namespace
 
 TEST_CASE("noise-free Arrhenius data are fitted exactly", "[analysis][arrhenius]") {
@@ -26,7 +28,8 @@ TEST_CASE("noise-free Arrhenius data are fitted exactly", "[analysis][arrhenius]
   CHECK(fit.diffusion_at(300).value == Approx(arrhenius(2.4e-4, 0.16, 300)).epsilon(1e-10));
 }
 
-TEST_CASE("Arrhenius covariance is honest: pulls of noisy fits are standard normal", "[analysis][arrhenius]") {
+TEST_CASE("Arrhenius covariance is honest: pulls of noisy fits are standard normal",
+          "[analysis][arrhenius]") {
   // 2000 synthetic data sets with Gaussian noise of known σ in ln D; the reported
   // uncertainties must match the scatter of the fitted values (pull mean 0, sd 1).
   std::mt19937_64 gen(12345);
@@ -45,7 +48,8 @@ TEST_CASE("Arrhenius covariance is honest: pulls of noisy fits are standard norm
     const double scale = fit.covariance_scaled ? fit.chi2 / fit.degrees_of_freedom : 1.0;
     const double pe = (fit.activation_energy_ev - ea) / std::sqrt(fit.var_activation / scale);
     const double d300 = fit.diffusion_at(300.0).value;
-    const double pd = (std::log(d300) - std::log(arrhenius(d0, ea, 300))) / (fit.ln_diffusion_err(300.0) / std::sqrt(scale));
+    const double pd = (std::log(d300) - std::log(arrhenius(d0, ea, 300))) /
+                      (fit.ln_diffusion_err(300.0) / std::sqrt(scale));
     sum_e += pe;
     sum_e2 += pe * pe;
     sum_d += pd;
@@ -62,10 +66,14 @@ TEST_CASE("Arrhenius covariance is honest: pulls of noisy fits are standard norm
 
 TEST_CASE("Arrhenius fit rejects unusable data", "[analysis][arrhenius][bad-input]") {
   CHECK_THROWS_AS(analysis::fit_arrhenius({{300, 1e-6, 1e-8}}), std::invalid_argument);
-  CHECK_THROWS_AS(analysis::fit_arrhenius({{300, 1e-6, 1e-8}, {300, 2e-6, 1e-8}}), std::invalid_argument);
-  CHECK_THROWS_AS(analysis::fit_arrhenius({{300, -1e-6, 1e-8}, {400, 2e-6, 1e-8}}), std::invalid_argument);
-  CHECK_THROWS_AS(analysis::fit_arrhenius({{300, 1e-6, 0}, {400, 2e-6, 1e-8}}), std::invalid_argument);
-  CHECK_THROWS_AS(analysis::fit_arrhenius({{-300, 1e-6, 1e-8}, {400, 2e-6, 1e-8}}), std::invalid_argument);
+  CHECK_THROWS_AS(analysis::fit_arrhenius({{300, 1e-6, 1e-8}, {300, 2e-6, 1e-8}}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(analysis::fit_arrhenius({{300, -1e-6, 1e-8}, {400, 2e-6, 1e-8}}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(analysis::fit_arrhenius({{300, 1e-6, 0}, {400, 2e-6, 1e-8}}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(analysis::fit_arrhenius({{-300, 1e-6, 1e-8}, {400, 2e-6, 1e-8}}),
+                  std::invalid_argument);
 }
 
 TEST_CASE("MD reference propagation and comparison", "[analysis][comparison]") {
@@ -80,7 +88,8 @@ TEST_CASE("MD reference propagation and comparison", "[analysis][comparison]") {
   CHECK(d.value == Approx(4.92e-7).epsilon(0.005));
   const double kt = units::boltzmann_ev_per_k * 300;
   CHECK(d.error / d.value == Approx(std::hypot(0.19 / 0.24, 0.03 / kt)).epsilon(1e-12));
-  const auto c = analysis::compare_with_md("V_I^+", 300, {2 * d.value, 0.1 * d.value, 8}, "point", md);
+  const auto c =
+      analysis::compare_with_md("V_I^+", 300, {2 * d.value, 0.1 * d.value, 8}, "point", md);
   CHECK(c.ratio == Approx(2.0));
   CHECK(c.z_score == Approx(std::log(2.0) / std::hypot(0.05, d.error / d.value)));
 }

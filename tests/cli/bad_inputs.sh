@@ -10,76 +10,10 @@
 # The bad inputs live in tests/data/bad/; each is a one-change variant of a good file
 # (tests/data/good/small_sweep.json, lattices/cspbi3_cubic.json, rates/cspbi3_md_effective.json).
 set -u
+source "$(dirname "$0")/common.sh"
 
-if [[ $# -ne 2 ]]; then
-  echo "usage: $0 IONHOP SOURCE_DIR" >&2
-  exit 2
-fi
-IONHOP=$1
-SRC=$2
-cd "$SRC" || exit 2
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ionhop_cli_bad.XXXXXX") || exit 2
-trap 'rm -rf "$WORK"' EXIT
-RUN="$WORK/run"   # parent of every --out target: must stay empty (no out dir, no .out.partial-*)
-OUT="$RUN/out"
-mkdir -p "$RUN"
-
-TIMEOUT=()
-command -v timeout >/dev/null 2>&1 && TIMEOUT=(timeout 120)
-
-passed=0
-failed=0
+setup bad 120 "$@"   # IONHOP, SRC, WORK, RUN (--out parent: must stay empty), OUT, TIMEOUT
 B=tests/data/bad
-
-# expect_error DESCRIPTION SUBSTRING... -- COMMAND...
-expect_error() {
-  local desc=$1
-  shift
-  local -a subs=()
-  while [[ $# -gt 0 && $1 != "--" ]]; do
-    subs+=("$1")
-    shift
-  done
-  shift  # the "--"
-  local err="$WORK/stderr" outlog="$WORK/stdout"
-  if declare -F "$1" >/dev/null; then
-    "$@" >"$outlog" 2>"$err"  # a shell function below, which applies the timeout itself
-  else
-    "${TIMEOUT[@]}" "$@" >"$outlog" 2>"$err"
-  fi
-  local rc=$?
-  local -a why=()
-  [[ $rc -eq 2 ]] || why+=("exit code $rc, expected 2")
-  local lines
-  lines=$(wc -l <"$err")
-  # Exactly one line: one newline, and nothing after it.
-  if [[ $lines -ne 1 || -n $(tail -c 1 "$err") ]]; then
-    why+=("stderr has $lines newline(s), expected exactly one line")
-  fi
-  [[ $(head -c 15 "$err") == "ionhop: error: " ]] || why+=("stderr does not start with 'ionhop: error: '")
-  local s
-  for s in "${subs[@]}"; do
-    grep -qF -- "$s" "$err" || why+=("stderr lacks '$s'")
-  done
-  local left
-  left=$(ls -A "$RUN")
-  if [[ -n $left ]]; then
-    why+=("left behind in the --out parent: $(echo "$left" | tr '\n' ' ')")
-    rm -rf "${RUN:?}"/* "${RUN:?}"/.[!.]* 2>/dev/null
-  fi
-  if [[ ${#why[@]} -eq 0 ]]; then
-    passed=$((passed + 1))
-    echo "ok   - $desc"
-  else
-    failed=$((failed + 1))
-    echo "FAIL - $desc"
-    printf '       %s\n' "${why[@]}"
-    echo "       command: $*"
-    echo "       stderr:"
-    sed 's/^/         | /' "$err"
-  fi
-}
 
 # sweep CONFIG: the usual bad-config invocation, --out under $RUN.
 sweep() { "${TIMEOUT[@]}" "$IONHOP" sweep "$@" --out "$OUT" --threads 1 --quiet; }
@@ -89,11 +23,9 @@ sweep() { "${TIMEOUT[@]}" "$IONHOP" sweep "$@" --out "$OUT" --threads 1 --quiet;
   >"$WORK/stdout" 2>"$WORK/stderr"
 rc=$?
 if [[ $rc -eq 0 && -f $OUT/results.json && ! -s $WORK/stderr ]]; then
-  passed=$((passed + 1))
-  echo "ok   - baseline tests/data/good/small_sweep.json runs"
+  ok "baseline tests/data/good/small_sweep.json runs"
 else
-  failed=$((failed + 1))
-  echo "FAIL - baseline tests/data/good/small_sweep.json runs (exit $rc)"
+  fail "baseline tests/data/good/small_sweep.json runs" "exit $rc" "stderr:"
   sed 's/^/         | /' "$WORK/stderr"
 fi
 rm -rf "$OUT"
@@ -255,15 +187,12 @@ for item in config_malformed.json:config_malformed.json \
   after=$(snapshot "$EXIST")
   extra=$(ls -A "$EXIST_PARENT" | grep -vx out)
   if [[ $before == "$after" && -z $extra ]]; then
-    passed=$((passed + 1))
-    echo "ok   - existing --out unchanged after $cfg"
+    ok "existing --out unchanged after $cfg"
   else
-    failed=$((failed + 1))
-    echo "FAIL - existing --out unchanged after $cfg"
+    fail "existing --out unchanged after $cfg"
     [[ $before == "$after" ]] || diff <(echo "$before") <(echo "$after") | sed 's/^/         | /'
     [[ -z $extra ]] || echo "         left next to it: $extra"
   fi
 done
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -5,36 +5,10 @@
 #
 # Usage: determinism.sh IONHOP SOURCE_DIR
 set -u
+source "$(dirname "$0")/common.sh"
 
-if [[ $# -ne 2 ]]; then
-  echo "usage: $0 IONHOP SOURCE_DIR" >&2
-  exit 2
-fi
-IONHOP=$1
-SRC=$2
-cd "$SRC" || exit 2
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ionhop_cli_det.XXXXXX") || exit 2
-trap 'rm -rf "$WORK"' EXIT
-
-TIMEOUT=()
-command -v timeout >/dev/null 2>&1 && TIMEOUT=(timeout 120)
-
+setup det 120 "$@"   # IONHOP, SRC, WORK, TIMEOUT (and check, ok, fail, finish)
 CONFIG=tests/data/good/determinism_sweep.json
-passed=0
-failed=0
-
-check() {  # check DESCRIPTION COMMAND...
-  local desc=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "ok   - $desc"
-  else
-    failed=$((failed + 1))
-    echo "FAIL - $desc"
-  fi
-}
 
 run_sweep() {  # run_sweep NAME ARGS...
   local name=$1
@@ -63,5 +37,4 @@ check "arrhenius.csv has data rows" test "$(wc -l <"$WORK/t1/arrhenius.csv")" -g
 different_seed_changes_points() { ! cmp -s "$WORK/t2/points.csv" "$WORK/s43/points.csv"; }
 check "--seed 43 changes points.csv" different_seed_changes_points
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

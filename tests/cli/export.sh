@@ -7,74 +7,15 @@
 #
 # Usage: export.sh IONHOP SOURCE_DIR
 set -u
+source "$(dirname "$0")/common.sh"
 
-if [[ $# -ne 2 ]]; then
-  echo "usage: $0 IONHOP SOURCE_DIR" >&2
-  exit 2
-fi
-IONHOP=$1
-SRC=$2
-cd "$SRC" || exit 2
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ionhop_cli_export.XXXXXX") || exit 2
-trap 'rm -rf "$WORK"' EXIT
-RUN="$WORK/run"   # parent of every bad --out target: must stay empty
-OUT="$RUN/out"
-mkdir -p "$RUN"
-
-TIMEOUT=()
-command -v timeout >/dev/null 2>&1 && TIMEOUT=(timeout 60)
-
-passed=0
-failed=0
+setup export 60 "$@"   # IONHOP, SRC, WORK, RUN (parent of every bad --out: must stay empty), OUT, TIMEOUT
 D=tests/data/export
 SMALL=$D/results_small.json
 
-ok() { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL - $1"
-  shift
-  printf '       %s\n' "$@"
-}
-
-# expect_error DESCRIPTION SUBSTRING... -- ARGS... (ARGS go to `ionhop export`, --out $OUT added)
-expect_error() {
-  local desc=$1
-  shift
-  local -a subs=()
-  while [[ $# -gt 0 && $1 != "--" ]]; do
-    subs+=("$1")
-    shift
-  done
-  shift  # the "--"
-  local err="$WORK/stderr"
-  "${TIMEOUT[@]}" "$IONHOP" export "$@" --out "$OUT" >"$WORK/stdout" 2>"$err"
-  local rc=$?
-  local -a why=()
-  [[ $rc -eq 2 ]] || why+=("exit code $rc, expected 2")
-  local lines
-  lines=$(wc -l <"$err")
-  if [[ $lines -ne 1 || -n $(tail -c 1 "$err") ]]; then
-    why+=("stderr has $lines newline(s), expected exactly one line")
-  fi
-  [[ $(head -c 15 "$err") == "ionhop: error: " ]] || why+=("stderr does not start with 'ionhop: error: '")
-  local s
-  for s in "${subs[@]}"; do
-    grep -qF -- "$s" "$err" || why+=("stderr lacks '$s'")
-  done
-  local left
-  left=$(ls -A "$RUN")
-  if [[ -n $left ]]; then
-    why+=("left behind in the --out parent: $(echo "$left" | tr '\n' ' ')")
-    rm -rf "${RUN:?}"/* "${RUN:?}"/.[!.]* 2>/dev/null
-  fi
-  if [[ ${#why[@]} -eq 0 ]]; then
-    ok "$desc"
-  else
-    fail "$desc" "${why[@]}" "command: ionhop export $*" "stderr: $(cat "$err")"
-  fi
-}
+# ionhop_export ARGS...: the bad-input invocation, `ionhop export ARGS --out $OUT`; used as
+#   expect_error DESCRIPTION SUBSTRING... -- ionhop_export ARGS...
+ionhop_export() { "${TIMEOUT[@]}" "$IONHOP" export "$@" --out "$OUT"; }
 
 # ---- good export ----------------------------------------------------------------------------
 GOOD="$WORK/good"
@@ -125,37 +66,36 @@ fi
 
 # ---- bad input ------------------------------------------------------------------------------
 expect_error "missing --density for the cation" "--density" "missing for the cation V_I^+" \
-  -- "$SMALL"
+  -- ionhop_export "$SMALL"
 expect_error "missing --density for the anion" "--density" "missing for the anion I_i^-" \
-  -- "$SMALL" --density 'V_I^+=1e25' --anion 'I_i^-'
+  -- ionhop_export "$SMALL" --density 'V_I^+=1e25' --anion 'I_i^-'
 expect_error "unknown species in --density" "--density" "unknown species 'V_Br^+'" \
-  -- "$SMALL" --density 'V_Br^+=1e25'
+  -- ionhop_export "$SMALL" --density 'V_Br^+=1e25'
 expect_error "unknown --cation" "--cation" "V_Br^+" \
-  -- "$SMALL" --density 'V_I^+=1e25' --cation 'V_Br^+'
+  -- ionhop_export "$SMALL" --density 'V_I^+=1e25' --cation 'V_Br^+'
 expect_error "neutral cation" "--cation" "V_I^0 has charge 0" \
-  -- "$SMALL" --density 'V_I^0=1e25' --cation 'V_I^0'
+  -- ionhop_export "$SMALL" --density 'V_I^0=1e25' --cation 'V_I^0'
 expect_error "immobile cation" "--cation" "V_I^- is immobile" \
-  -- "$SMALL" --density 'V_I^-=1e25' --cation 'V_I^-'
+  -- ionhop_export "$SMALL" --density 'V_I^-=1e25' --cation 'V_I^-'
 expect_error "cation with charge -1" "--cation" "I_i^- has charge -1" \
-  -- "$SMALL" --density 'I_i^-=1e25' --cation 'I_i^-'
+  -- ionhop_export "$SMALL" --density 'I_i^-=1e25' --cation 'I_i^-'
 expect_error "neutral anion" "--anion" "V_I^0 has charge 0" \
-  -- "$SMALL" --density 'V_I^+=1e25' --density 'V_I^0=1e25' --anion 'V_I^0'
+  -- ionhop_export "$SMALL" --density 'V_I^+=1e25' --density 'V_I^0=1e25' --anion 'V_I^0'
 expect_error "negative density" "--density" "V_I^+: density must be a finite number > 0" "-1e25" \
-  -- "$SMALL" --density 'V_I^+=-1e25'
+  -- ionhop_export "$SMALL" --density 'V_I^+=-1e25'
 expect_error "density not a number" "--density" "1e25x" \
-  -- "$SMALL" --density 'V_I^+=1e25x'
+  -- ionhop_export "$SMALL" --density 'V_I^+=1e25x'
 expect_error "density without '='" "--density" "expected SPECIES=N0_M3" \
-  -- "$SMALL" --density 'V_I^+'
+  -- ionhop_export "$SMALL" --density 'V_I^+'
 expect_error "negative --temperature" "--temperature" \
-  -- "$SMALL" --density 'V_I^+=1e25' --temperature -300
+  -- ionhop_export "$SMALL" --density 'V_I^+=1e25' --temperature -300
 expect_error "unknown --format" "--format" \
-  -- "$SMALL" --density 'V_I^+=1e25' --format comsol
+  -- ionhop_export "$SMALL" --density 'V_I^+=1e25' --format comsol
 expect_error "results.json missing arrhenius" "$D/results_no_arrhenius.json" "/arrhenius" "missing required key" \
-  -- $D/results_no_arrhenius.json --density 'V_I^+=1e25'
+  -- ionhop_export $D/results_no_arrhenius.json --density 'V_I^+=1e25'
 expect_error "results.json that does not exist" "$D/nonexistent.json" "cannot read" \
-  -- $D/nonexistent.json --density 'V_I^+=1e25'
+  -- ionhop_export $D/nonexistent.json --density 'V_I^+=1e25'
 expect_error "a sweep config instead of a results.json" "tests/data/good/small_sweep.json" "/schema" \
-  -- tests/data/good/small_sweep.json --density 'V_I^+=1e25'
+  -- ionhop_export tests/data/good/small_sweep.json --density 'V_I^+=1e25'
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -10,75 +10,10 @@
 #
 # Usage: plot.sh IONHOP SOURCE_DIR
 set -u
+source "$(dirname "$0")/common.sh"
 
-if [[ $# -ne 2 ]]; then
-  echo "usage: $0 IONHOP SOURCE_DIR" >&2
-  exit 2
-fi
-IONHOP=$1
-SRC=$2
-cd "$SRC" || exit 2
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ionhop_cli_plot.XXXXXX") || exit 2
-trap 'rm -rf "$WORK"' EXIT
-RUN="$WORK/run"   # parent of every failing --out target: must stay empty
-OUT="$RUN/out"
-mkdir -p "$RUN"
-
-TIMEOUT=()
-command -v timeout >/dev/null 2>&1 && TIMEOUT=(timeout 120)
-
-passed=0
-failed=0
-skipped=0
+setup plot 120 "$@"   # IONHOP, SRC, WORK, RUN (parent of every failing --out: must stay empty), OUT, TIMEOUT
 D=tests/data/plot
-
-ok() { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL - $1"
-  shift
-  printf '       %s\n' "$@"
-}
-
-# expect_error DESCRIPTION SUBSTRING... -- COMMAND...
-expect_error() {
-  local desc=$1
-  shift
-  local -a subs=()
-  while [[ $# -gt 0 && $1 != "--" ]]; do
-    subs+=("$1")
-    shift
-  done
-  shift  # the "--"
-  local err="$WORK/stderr"
-  "${TIMEOUT[@]}" "$@" >"$WORK/stdout" 2>"$err"
-  local rc=$?
-  local -a why=()
-  [[ $rc -eq 2 ]] || why+=("exit code $rc, expected 2")
-  local lines
-  lines=$(wc -l <"$err")
-  if [[ $lines -ne 1 || -n $(tail -c 1 "$err") ]]; then
-    why+=("stderr has $lines newline(s), expected exactly one line")
-  fi
-  [[ $(head -c 15 "$err") == "ionhop: error: " ]] || why+=("stderr does not start with 'ionhop: error: '")
-  local s
-  for s in "${subs[@]}"; do
-    grep -qF -- "$s" "$err" || why+=("stderr lacks '$s'")
-  done
-  local left
-  left=$(ls -A "$RUN")
-  if [[ -n $left ]]; then
-    why+=("left behind in the --out parent: $(echo "$left" | tr '\n' ' ')")
-    rm -rf "${RUN:?}"/* "${RUN:?}"/.[!.]* 2>/dev/null
-  fi
-  if [[ ${#why[@]} -eq 0 ]]; then
-    ok "$desc"
-  else
-    fail "$desc" "${why[@]}" "command: $*" "stderr:"
-    sed 's/^/         | /' "$err"
-  fi
-}
 
 # expect_plot DESCRIPTION KIND RESULTS [EXTRA ARGS...]: a good plot into $WORK/good_KIND.
 expect_plot() {
@@ -140,8 +75,7 @@ if command -v gnuplot >/dev/null 2>&1; then
     fail "plot into an existing directory"
   fi
 else
-  skipped=$((skipped + 1))
-  echo "skip - good-input plots: gnuplot is not on PATH (install gnuplot-nox)"
+  skip "good-input plots: gnuplot is not on PATH (install gnuplot-nox)"
 fi
 
 # ---- bad inputs ------------------------------------------------------------------------------
@@ -177,7 +111,4 @@ else
 fi
 rm -rf "$OUT"
 
-echo "plot CLI tests: $passed passed, $failed failed, $skipped skipped"
-[[ $failed -eq 0 ]] || exit 1
-[[ $skipped -eq 0 ]] || exit 77
-exit 0
+finish   # 1 on a failure, else 77 (skipped) if gnuplot is missing

@@ -42,13 +42,16 @@ TEST_CASE("below(n) is unbiased", "[core][rng]") {
   for (int i = 0; i < draws; ++i) ++count[r.below(n)];
   // Chi-square with 6 dof: P(χ² > 22.46) = 0.001.
   double chi2 = 0;
-  for (int c : count) chi2 += (c - draws / double(n)) * (c - draws / double(n)) / (draws / double(n));
+  for (int c : count)
+    chi2 += (c - draws / double(n)) * (c - draws / double(n)) / (draws / double(n));
   CHECK(chi2 < 22.46);
 }
 
 TEST_CASE("sha256 matches the FIPS 180-4 examples", "[core][sha256]") {
-  CHECK(ionhop::core::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  CHECK(ionhop::core::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(ionhop::core::sha256_hex("") ==
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(ionhop::core::sha256_hex("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(ionhop::core::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }

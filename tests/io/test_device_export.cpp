@@ -26,7 +26,8 @@ std::string error_of(const std::function<void()>& f) {
 // Rounds to `digits` significant figures.
 double sig(double x, int digits) {
   if (x == 0) return 0;
-  const double scale = std::pow(10.0, digits - 1 - static_cast<int>(std::floor(std::log10(std::abs(x)))));
+  const double scale =
+      std::pow(10.0, digits - 1 - static_cast<int>(std::floor(std::log10(std::abs(x)))));
   return std::round(x * scale) / scale;
 }
 
@@ -98,7 +99,8 @@ TEST_CASE("export: IonMonger default ion parameters: D and mu at 298 K", "[io][e
   CHECK(io::mobility_from_diffusion(d, 0, 298.0) == 0.0);
 
   // The same law as a results.json (D0 in cm^2/s there), exported end to end.
-  const auto results = io::load_results_for_export(test::data_path("export/results_ionmonger_default.json"));
+  const auto results =
+      io::load_results_for_export(test::data_path("export/results_ionmonger_default.json"));
   io::ExportOptions options;
   options.densities_m3 = {{"V_I^+", 1.6e25}};
   const auto table = io::build_device_export(results, options);
@@ -138,7 +140,8 @@ TEST_CASE("export: IonMonger default ion parameters: D and mu at 298 K", "[io][e
   CHECK(ss.at("l2.ionsMayEnter") == 1.0);
 }
 
-TEST_CASE("export: canonical table: SI units, mobile species, neutral species and notes", "[io][export]") {
+TEST_CASE("export: canonical table: SI units, mobile species, neutral species and notes",
+          "[io][export]") {
   const auto table = small_table();
   // I_i^-, V_I^+, V_I^0 are mobile; V_I^- is immobile and left out with a note.
   REQUIRE(table.species.size() == 3);
@@ -162,9 +165,11 @@ TEST_CASE("export: canonical table: SI units, mobile species, neutral species an
   CHECK(v.samples[1].source == "point");
   // results.json: V_I^+ at 300 K, D = 5.0228e-7 cm^2/s → 5.0228e-11 m^2/s.
   CHECK(v.samples[1].diffusion_m2_s == Approx(5.02283771327e-11).epsilon(1e-10));
-  CHECK(v.samples[1].mobility_m2_v_s == Approx(5.02283771327e-11 / (units::boltzmann_ev_per_k * 300)).epsilon(1e-12));
+  CHECK(v.samples[1].mobility_m2_v_s ==
+        Approx(5.02283771327e-11 / (units::boltzmann_ev_per_k * 300)).epsilon(1e-12));
   CHECK(v.samples[1].mobility_err_m2_v_s ==
-        Approx(v.samples[1].mobility_m2_v_s * v.samples[1].diffusion_err_m2_s / v.samples[1].diffusion_m2_s));
+        Approx(v.samples[1].mobility_m2_v_s * v.samples[1].diffusion_err_m2_s /
+               v.samples[1].diffusion_m2_s));
   REQUIRE(v.arrhenius);
   CHECK(v.arrhenius->prefactor_m2_s == Approx(2.403e-8).epsilon(1e-3));
   CHECK(v.arrhenius->activation_energy_ev == Approx(0.16).epsilon(1e-2));
@@ -242,31 +247,41 @@ TEST_CASE("export: simulator files round-trip to the canonical table", "[io][exp
 
 TEST_CASE("export: bad input: one message naming the problem", "[io][export][bad-input]") {
   const std::string no_fit = test::data_path("export/results_no_arrhenius.json");
-  CHECK(error_of([&] { io::load_results_for_export(no_fit); }) == no_fit + ": /arrhenius: missing required key");
+  CHECK(error_of([&] { io::load_results_for_export(no_fit); }) ==
+        no_fit + ": /arrhenius: missing required key");
 
   const auto results = io::load_results_for_export(test::data_path("export/results_small.json"));
   io::ExportOptions options;
   options.densities_m3 = {{"V_I^2+", 1e25}};
-  CHECK(error_of([&] { io::build_device_export(results, options); })
-            .find("command line: --density: unknown species 'V_I^2+'") == 0);
+  CHECK(error_of([&] {
+          io::build_device_export(results, options);
+        }).find("command line: --density: unknown species 'V_I^2+'") == 0);
   options.densities_m3 = {{"V_I^+", -1e25}};
-  CHECK(error_of([&] { io::build_device_export(results, options); })
-            .find("command line: --density: V_I^+: density must be a finite number > 0") == 0);
+  CHECK(error_of([&] {
+          io::build_device_export(results, options);
+        }).find("command line: --density: V_I^+: density must be a finite number > 0") == 0);
 
   options.densities_m3 = {{"V_I^0", 1e25}};
   const auto table = io::build_device_export(results, options);
   io::SimulatorSelection sel;
   CHECK(error_of([&] { io::simulator_sets(table, sel); }) ==
-        "command line: --density: missing for the cation V_I^+ (give --density 'V_I^+=N0' with N0 in m^-3)");
+        "command line: --density: missing for the cation V_I^+ (give --density 'V_I^+=N0' with N0 "
+        "in m^-3)");
   sel.cation = "V_I^0";
-  CHECK(error_of([&] { io::simulator_sets(table, sel); }).find("command line: --cation: V_I^0 has charge 0") == 0);
+  CHECK(error_of([&] {
+          io::simulator_sets(table, sel);
+        }).find("command line: --cation: V_I^0 has charge 0") == 0);
   sel.cation = "V_I^-";
-  CHECK(error_of([&] { io::simulator_sets(table, sel); }).find("V_I^- is immobile") != std::string::npos);
-  sel.cation = "I_i^-";
-  CHECK(error_of([&] { io::simulator_sets(table, sel); }).find("I_i^- has charge -1; the cation must have charge +1") !=
+  CHECK(error_of([&] { io::simulator_sets(table, sel); }).find("V_I^- is immobile") !=
         std::string::npos);
+  sel.cation = "I_i^-";
+  CHECK(error_of([&] {
+          io::simulator_sets(table, sel);
+        }).find("I_i^- has charge -1; the cation must have charge +1") != std::string::npos);
 
   CHECK(error_of([] { io::read_device_export_csv("name,charge\n", "x.csv"); }) ==
         "x.csv: line 1: not an ionhop device_export.csv header");
-  CHECK(error_of([] { io::read_device_export_json("{\"schema\": \"other\"}", "x.json"); }).find("x.json: /") == 0);
+  CHECK(error_of([] {
+          io::read_device_export_json("{\"schema\": \"other\"}", "x.json");
+        }).find("x.json: /") == 0);
 }

@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 
 namespace {
 std::string write_temp(const std::string& name, const std::string& text) {
-  const fs::path p = fs::temp_directory_path() / ("ionhop_test_" + std::to_string(::getpid()) + "_" + name);
+  const fs::path p =
+      fs::temp_directory_path() / ("ionhop_test_" + std::to_string(::getpid()) + "_" + name);
   std::ofstream(p) << text;
   return p.string();
 }
@@ -51,15 +52,20 @@ TEST_CASE("rate table errors name file, JSON path and problem", "[io][bad-input]
   CHECK(error_of([&] { io::load_rate_table(p); }) ==
         p + ": /species/0/hops/0/attempt_frequency_hz: must be a finite number > 0 (got 0)");
   p = write_temp("type.json", rates_with("\"fast\"", "1e12"));
-  CHECK(error_of([&] { io::load_rate_table(p); }).find("/species/0/hops/0/barrier_ev: must be a finite number >= 0, not a string") !=
+  CHECK(error_of([&] {
+          io::load_rate_table(p);
+        }).find("/species/0/hops/0/barrier_ev: must be a finite number >= 0, not a string") !=
         std::string::npos);
   p = write_temp("malformed.json", "{\"schema\": ");
   CHECK(error_of([&] { io::load_rate_table(p); }).find(p + ": malformed JSON near line 1") == 0);
   std::string unknown = rates_with("0.2", "1e12");
   unknown.replace(unknown.find("\"name\": \"t\""), 11, "\"name\": \"t\", \"colour\": 1");
   p = write_temp("unknown.json", unknown);
-  CHECK(error_of([&] { io::load_rate_table(p); }).find("/colour: unknown key") != std::string::npos);
-  CHECK(error_of([&] { io::load_rate_table("/nonexistent/rates.json"); }).find("/nonexistent/rates.json: cannot read file") == 0);
+  CHECK(error_of([&] { io::load_rate_table(p); }).find("/colour: unknown key") !=
+        std::string::npos);
+  CHECK(error_of([&] {
+          io::load_rate_table("/nonexistent/rates.json");
+        }).find("/nonexistent/rates.json: cannot read file") == 0);
 }
 
 TEST_CASE("lattice errors name the JSON path", "[io][bad-input]") {
@@ -72,14 +78,20 @@ TEST_CASE("lattice errors name the JSON path", "[io][bad-input]") {
     s.replace(s.find("SUB"), 3, sub);
     return s;
   };
-  CHECK_NOTHROW(io::load_crystal(write_temp("l0.json", make("[[3,0,0],[0,3,0],[0,0,3]]", "\"A\""))));
+  CHECK_NOTHROW(
+      io::load_crystal(write_temp("l0.json", make("[[3,0,0],[0,3,0],[0,0,3]]", "\"A\""))));
   auto p = write_temp("l1.json", make("[[3,0,0],[0,3,0],[3,3,0]]", "\"A\""));
-  CHECK(error_of([&] { io::load_crystal(p); }).find("/cell_angstrom: lattice vectors are linearly dependent") != std::string::npos);
+  CHECK(error_of([&] {
+          io::load_crystal(p);
+        }).find("/cell_angstrom: lattice vectors are linearly dependent") != std::string::npos);
   p = write_temp("l2.json", make("[[3,0,0],[0,3,0],[0,0,3]]", "\"Z\""));
-  CHECK(error_of([&] { io::load_crystal(p); }).find("/hop_shells/0/sublattice: no basis site is on sublattice 'Z'") !=
+  CHECK(error_of([&] {
+          io::load_crystal(p);
+        }).find("/hop_shells/0/sublattice: no basis site is on sublattice 'Z'") !=
         std::string::npos);
   p = write_temp("l3.json", make("[[3,0,0],[0,3,0]]", "\"A\""));
-  CHECK(error_of([&] { io::load_crystal(p); }).find("/cell_angstrom: must be 3 lattice vectors") != std::string::npos);
+  CHECK(error_of([&] { io::load_crystal(p); }).find("/cell_angstrom: must be 3 lattice vectors") !=
+        std::string::npos);
 }
 
 TEST_CASE("output directory appears whole or not at all", "[io]") {
@@ -95,6 +107,7 @@ TEST_CASE("output directory appears whole or not at all", "[io]") {
   CHECK(s == "3");
   // No staging directory is left next to it.
   for (const auto& e : fs::directory_iterator(dir.parent_path()))
-    CHECK(e.path().filename().string().find(".ionhop_out_" + std::to_string(::getpid()) + ".partial") == std::string::npos);
+    CHECK(e.path().filename().string().find(".ionhop_out_" + std::to_string(::getpid()) +
+                                            ".partial") == std::string::npos);
   fs::remove_all(dir);
 }

@@ -26,7 +26,9 @@ std::string plot_error(const std::function<void()>& f) {
   return "(no error)";
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // Data rows of block `index` of a generated table (each block starts with "# index N: ...").
 std::vector<std::vector<double>> block_rows(const std::string& data, int index) {
@@ -123,24 +125,31 @@ TEST_CASE("plot: results.json is read with the fields the plots use", "[io][plot
 }
 
 TEST_CASE("plot: bad results.json gives InputError with file and JSON path", "[io][plot]") {
-  CHECK(contains(plot_error([] { io::load_plot_results(test::data_path("plot/no_such_file.json")); }),
-                 "cannot read file"));
-  CHECK(contains(plot_error([] { io::load_plot_results(test::data_path("plot/malformed_results.json")); }),
-                 "malformed JSON near line 4"));
-  const auto wrong = plot_error([] { io::load_plot_results(test::data_path("plot/wrong_type_results.json")); });
+  CHECK(
+      contains(plot_error([] { io::load_plot_results(test::data_path("plot/no_such_file.json")); }),
+               "cannot read file"));
+  CHECK(contains(
+      plot_error([] { io::load_plot_results(test::data_path("plot/malformed_results.json")); }),
+      "malformed JSON near line 4"));
+  const auto wrong =
+      plot_error([] { io::load_plot_results(test::data_path("plot/wrong_type_results.json")); });
   CHECK(contains(wrong, "wrong_type_results.json: /points/0/temperature_k: "));
   CHECK(contains(wrong, "string"));
-  CHECK(contains(plot_error([] { io::parse_plot_results(json::parse(R"({"arrhenius": []})"), "x.json"); }),
-                 "x.json: /points: missing required key"));
+  CHECK(contains(
+      plot_error([] { io::parse_plot_results(json::parse(R"({"arrhenius": []})"), "x.json"); }),
+      "x.json: /points: missing required key"));
   CHECK(contains(plot_error([] {
-                   io::parse_plot_results(json::parse(R"({"points": [{"species": "A", "temperature_k": 300,
-                     "drift": {"field_magnitude_v_per_cm": "big"}}]})"), "x.json");
+                   io::parse_plot_results(
+                       json::parse(R"({"points": [{"species": "A", "temperature_k": 300,
+                     "drift": {"field_magnitude_v_per_cm": "big"}}]})"),
+                       "x.json");
                  }),
                  "/points/0/drift/field_magnitude_v_per_cm"));
 }
 
-TEST_CASE("plot arrhenius: KMC points, fits and MD lines in the data; script reads it by relative name",
-          "[io][plot]") {
+TEST_CASE(
+    "plot arrhenius: KMC points, fits and MD lines in the data; script reads it by relative name",
+    "[io][plot]") {
   const auto r = io::parse_plot_results(small_results(), "dir/r.json");
   const auto b = io::make_plot(r, "arrhenius");
   CHECK(b.script_name == "arrhenius.gp");
@@ -175,9 +184,12 @@ TEST_CASE("plot arrhenius: KMC points, fits and MD lines in the data; script rea
   CHECK(fit_rows.back()[2] == Approx(std::exp(-8.33 - 0.16 / (kB * 300))));
 
   // MD: law over 500–600 K, extrapolation 300–500 K, points at 500, 550, 600 K.
-  const int md_line = find_block(b.data, "MD Arrhenius law (Ea = 0.16 eV, D0 = 0.00024 cm^2/s), V_I^+, over");
-  const int md_extra = find_block(b.data, "MD Arrhenius law (Ea = 0.16 eV, D0 = 0.00024 cm^2/s), V_I^+, extrapolated");
-  const int md_points = find_block(b.data, "MD reference D at the MD temperatures (from D0, Ea), V_I^+");
+  const int md_line =
+      find_block(b.data, "MD Arrhenius law (Ea = 0.16 eV, D0 = 0.00024 cm^2/s), V_I^+, over");
+  const int md_extra = find_block(
+      b.data, "MD Arrhenius law (Ea = 0.16 eV, D0 = 0.00024 cm^2/s), V_I^+, extrapolated");
+  const int md_points =
+      find_block(b.data, "MD reference D at the MD temperatures (from D0, Ea), V_I^+");
   REQUIRE(md_line >= 0);
   REQUIRE(md_extra >= 0);
   REQUIRE(md_points >= 0);
@@ -206,8 +218,10 @@ TEST_CASE("plot arrhenius: KMC points, fits and MD lines in the data; script rea
   CHECK(contains(b.script, "set key outside"));
   CHECK(contains(b.script, "set title "));
   CHECK(contains(b.script, "data index " + std::to_string(kmc) + " using 1:3:4 with yerrorbars"));
-  CHECK(contains(b.script, "data index " + std::to_string(md_line) + " using 1:3 with lines ls 100 dt 2"));
-  CHECK(contains(b.script, "data index " + std::to_string(md_extra) + " using 1:3 with lines ls 100 dt 3"));
+  CHECK(contains(b.script,
+                 "data index " + std::to_string(md_line) + " using 1:3 with lines ls 100 dt 2"));
+  CHECK(contains(b.script,
+                 "data index " + std::to_string(md_extra) + " using 1:3 with lines ls 100 dt 3"));
   CHECK(contains(b.script, "title 'MD Arrhenius law'"));
   CHECK(contains(b.script, "title 'MD extrapolated'"));
 }
@@ -223,8 +237,10 @@ TEST_CASE("plot arrhenius: species selection, no MD reference, nothing to plot",
   CHECK(contains(plot_error([&] { io::make_plot(r, "arrhenius", {"V_Pb^2-"}); }),
                  "command line: --species: 'V_Pb^2-' is not in r.json"));
   CHECK(contains(plot_error([&] { io::make_plot(r, "arrhenius", {"V_I^-"}); }),
-                 "r.json: /points: no plottable points for the arrhenius plot for the selected species (V_I^-)"));
-  CHECK(contains(plot_error([&] { io::make_plot(r, "histogram"); }), "unknown plot kind 'histogram'"));
+                 "r.json: /points: no plottable points for the arrhenius plot for the selected "
+                 "species (V_I^-)"));
+  CHECK(contains(plot_error([&] { io::make_plot(r, "histogram"); }),
+                 "unknown plot kind 'histogram'"));
 
   j.erase("md_reference");
   const auto no_md = io::make_plot(io::parse_plot_results(j, "r.json"), "arrhenius");
@@ -235,8 +251,13 @@ TEST_CASE("plot arrhenius: species selection, no MD reference, nothing to plot",
 
   // Two supercells: labels name the configuration.
   auto k = small_results();
-  k["points"].push_back({{"species", "V_I^+"}, {"temperature_k", 300}, {"supercell", {4, 4, 4}}, {"defects", 2},
-                         {"immobile", false}, {"diffusion_cm2_s", 4.9e-7}, {"diffusion_err_cm2_s", 1e-8}});
+  k["points"].push_back({{"species", "V_I^+"},
+                         {"temperature_k", 300},
+                         {"supercell", {4, 4, 4}},
+                         {"defects", 2},
+                         {"immobile", false},
+                         {"diffusion_cm2_s", 4.9e-7},
+                         {"diffusion_err_cm2_s", 1e-8}});
   const auto two = io::make_plot(io::parse_plot_results(k, "r.json"), "arrhenius");
   REQUIRE(two.series.size() == 3);
   CHECK(two.series[2] == "V_{I}^{+} (4x4x4, 2 defects)");
@@ -249,7 +270,8 @@ TEST_CASE("plot arrhenius: the shipped CsPbI3 results", "[io][plot]") {
   for (const char* s : {"I_i^-", "I_i^0", "I_i^+", "V_I^+", "V_I^0"}) {
     CAPTURE(s);
     CHECK(find_block(b.data, std::string("KMC points, ") + s + " (") >= 0);
-    CHECK(find_block(b.data, std::string("MD reference D at the MD temperatures (from D0, Ea), ") + s) >= 0);
+    CHECK(find_block(b.data, std::string("MD reference D at the MD temperatures (from D0, Ea), ") +
+                                 s) >= 0);
   }
   CHECK(contains(b.script, "set x2tics ('250' 4, '300' 3.333333333"));
 }
@@ -257,7 +279,8 @@ TEST_CASE("plot arrhenius: the shipped CsPbI3 results", "[io][plot]") {
 TEST_CASE("plot fermi: one series per (species, T), fast switching dashed", "[io][plot]") {
   const auto r = io::load_plot_results(test::data_path("plot/fermi_results.json"));
   const auto b = io::make_plot(r, "fermi");
-  CHECK(b.series == std::vector<std::string>{"I_{i} 300 K", "I_{i} 400 K", "V_{I} 300 K", "V_{I} 400 K"});
+  CHECK(b.series ==
+        std::vector<std::string>{"I_{i} 300 K", "I_{i} 400 K", "V_{I} 300 K", "V_{I} 400 K"});
   const auto rows = block_rows(b.data, 2);
   REQUIRE(rows.size() == 9);
   CHECK(rows[0][0] == Approx(0.0));
@@ -288,8 +311,8 @@ TEST_CASE("plot field: mobility and Nernst-Einstein panels", "[io][plot]") {
   const auto r = io::load_plot_results(test::data_path("plot/field_results.json"));
   const auto b = io::make_plot(r, "field");
   // I_i^0 (neutral: null mobility and ratio) has nothing to plot.
-  CHECK(b.series ==
-        std::vector<std::string>{"I_{i}^{-} 300 K", "I_{i}^{-} 400 K", "V_{I}^{+} 300 K", "V_{I}^{+} 400 K"});
+  CHECK(b.series == std::vector<std::string>{"I_{i}^{-} 300 K", "I_{i}^{-} 400 K",
+                                             "V_{I}^{+} 300 K", "V_{I}^{+} 400 K"});
   const auto rows = block_rows(b.data, 0);
   REQUIRE(rows.size() == 6);
   CHECK(rows[0][0] == Approx(1e3));
@@ -301,16 +324,19 @@ TEST_CASE("plot field: mobility and Nernst-Einstein panels", "[io][plot]") {
   CHECK(contains(b.script, "data = 'field_data.dat'"));
   CHECK(contains(b.script, "set logscale x"));
   CHECK(contains(b.script, "set multiplot"));
-  CHECK(contains(b.script, "data index 0 using 1:2:3 with yerrorlines ls 1 title 'I_{i}^{-} 300 K'"));
+  CHECK(
+      contains(b.script, "data index 0 using 1:2:3 with yerrorlines ls 1 title 'I_{i}^{-} 300 K'"));
   CHECK(contains(b.script, "data index 0 using 1:4:5 with yerrorlines ls 1 notitle"));
   CHECK(contains(b.script, "1 with lines lc 'black' dt 2"));  // ratio = 1
   CHECK(contains(b.script, "set xlabel '|E| (V/cm)'"));
   CHECK(contains(b.script, "set ylabel 'Nernst–Einstein ratio'"));
 
-  CHECK(contains(plot_error([&] { io::make_plot(r, "field", {"I_i^0"}); }),
-                 "/points: no plottable points for the field plot for the selected species (I_i^0)"));
+  CHECK(
+      contains(plot_error([&] { io::make_plot(r, "field", {"I_i^0"}); }),
+               "/points: no plottable points for the field plot for the selected species (I_i^0)"));
   const auto cspbi3 = io::load_plot_results(test::data_path("plot/cspbi3_results.json"));
-  CHECK(contains(plot_error([&] { io::make_plot(cspbi3, "field"); }), "no plottable points for the field plot"));
+  CHECK(contains(plot_error([&] { io::make_plot(cspbi3, "field"); }),
+                 "no plottable points for the field plot"));
 }
 
 TEST_CASE("plot: species names as gnuplot enhanced text", "[io][plot]") {
@@ -325,13 +351,22 @@ TEST_CASE("plot: points at different Fermi levels and fields are separate series
   // The layout of a sweep over Fermi levels and fields: every point names its conditions
   // (fermi_level_ev null and field_v_per_cm [0,0,0] when not set), as do the fits.
   auto point = [](const char* species, double t, json fermi, json field, double d) {
-    json p = {{"species", species},   {"temperature_k", t}, {"supercell", {8, 8, 8}},
-              {"defects", 1},         {"immobile", false},  {"field_v_per_cm", field},
-              {"fermi_level_ev", fermi}, {"diffusion_cm2_s", d}, {"diffusion_err_cm2_s", d / 50}};
-    const double e = std::hypot(field[0].get<double>(), field[1].get<double>(), field[2].get<double>());
+    json p = {{"species", species},
+              {"temperature_k", t},
+              {"supercell", {8, 8, 8}},
+              {"defects", 1},
+              {"immobile", false},
+              {"field_v_per_cm", field},
+              {"fermi_level_ev", fermi},
+              {"diffusion_cm2_s", d},
+              {"diffusion_err_cm2_s", d / 50}};
+    const double e =
+        std::hypot(field[0].get<double>(), field[1].get<double>(), field[2].get<double>());
     if (e > 0)
-      p["drift"] = {{"field_magnitude_v_per_cm", e},       {"mobility_cm2_v_s", d / (kB * t)},
-                    {"mobility_err_cm2_v_s", d / (kB * t) / 50}, {"nernst_einstein_ratio", 1.0},
+      p["drift"] = {{"field_magnitude_v_per_cm", e},
+                    {"mobility_cm2_v_s", d / (kB * t)},
+                    {"mobility_err_cm2_v_s", d / (kB * t) / 50},
+                    {"nernst_einstein_ratio", 1.0},
                     {"nernst_einstein_ratio_err", 0.02}};
     return p;
   };
@@ -346,18 +381,31 @@ TEST_CASE("plot: points at different Fermi levels and fields are separate series
     r["points"].push_back(point("X", t, nullptr, ez2, d));
     r["points"].push_back(point("X", t, nullptr, ex, d));
   }
-  r["arrhenius"].push_back({{"species", "X"}, {"supercell", {8, 8, 8}}, {"defects", 1}, {"field_v_per_cm", zero},
-                            {"fermi_level_ev", 0.5}, {"ln_prefactor", std::log(2e-3)}, {"activation_energy_ev", 0.2}});
-  r["arrhenius"].push_back({{"species", "X"}, {"supercell", {8, 8, 8}}, {"defects", 1}, {"field_v_per_cm", zero},
-                            {"fermi_level_ev", nullptr}, {"ln_prefactor", std::log(1e-3)}, {"activation_energy_ev", 0.2}});
+  r["arrhenius"].push_back({{"species", "X"},
+                            {"supercell", {8, 8, 8}},
+                            {"defects", 1},
+                            {"field_v_per_cm", zero},
+                            {"fermi_level_ev", 0.5},
+                            {"ln_prefactor", std::log(2e-3)},
+                            {"activation_energy_ev", 0.2}});
+  r["arrhenius"].push_back({{"species", "X"},
+                            {"supercell", {8, 8, 8}},
+                            {"defects", 1},
+                            {"field_v_per_cm", zero},
+                            {"fermi_level_ev", nullptr},
+                            {"ln_prefactor", std::log(1e-3)},
+                            {"activation_energy_ev", 0.2}});
   const auto results = io::parse_plot_results(r, "mixed.json");
 
   const auto a = io::make_plot(results, "arrhenius");
-  CHECK(a.series == std::vector<std::string>{"X", "X (E_F = 0.5 eV)", "X (E_F = 1 eV)", "X (E = [0 0 100000] V/cm)",
-                                             "X (E = [0 0 200000] V/cm)", "X (E = [100000 0 0] V/cm)"});
+  CHECK(a.series == std::vector<std::string>{
+                        "X", "X (E_F = 0.5 eV)", "X (E_F = 1 eV)", "X (E = [0 0 100000] V/cm)",
+                        "X (E = [0 0 200000] V/cm)", "X (E = [100000 0 0] V/cm)"});
   // Each fit goes with the points of its own conditions.
-  const int fit_half = find_block(a.data, "KMC Arrhenius fit (Ea = 0.2 eV, D0 = 0.002 cm^2/s), X (E_F = 0.5 eV");
-  const int fit_none = find_block(a.data, "KMC Arrhenius fit (Ea = 0.2 eV, D0 = 0.001 cm^2/s), X (8x8x8");
+  const int fit_half =
+      find_block(a.data, "KMC Arrhenius fit (Ea = 0.2 eV, D0 = 0.002 cm^2/s), X (E_F = 0.5 eV");
+  const int fit_none =
+      find_block(a.data, "KMC Arrhenius fit (Ea = 0.2 eV, D0 = 0.001 cm^2/s), X (8x8x8");
   CHECK(fit_half == find_block(a.data, "KMC points, X (E_F = 0.5 eV") + 1);
   CHECK(fit_none == find_block(a.data, "KMC points, X (8x8x8") + 1);
   CHECK(find_block(a.data, "X (E_F = 1 eV, 8x8x8, 1 defect)") >= 0);  // no fit for E_F = 1

@@ -31,11 +31,13 @@ rates::RateTable three_state_table(double capture_rate_hz) {
   t.species.push_back(v0);
   t.species.push_back(vm);
   t.charge_model.band_gap_ev = 1.7;
-  t.charge_model.transitions = {{"V+", "V0", 0.8, capture_rate_hz, "test"}, {"V0", "V-", 1.2, capture_rate_hz, "test"}};
+  t.charge_model.transitions = {{"V+", "V0", 0.8, capture_rate_hz, "test"},
+                                {"V0", "V-", 1.2, capture_rate_hz, "test"}};
   return t;
 }
 
-sweep::SweepConfig config_for(const rates::RateTable& table, std::vector<double> fermi, std::uint64_t hops) {
+sweep::SweepConfig config_for(const rates::RateTable& table, std::vector<double> fermi,
+                              std::uint64_t hops) {
   sweep::SweepConfig c;
   c.crystal = io::load_crystal(test::source_path("lattices/cspbi3_cubic.json"));
   c.rate_table = table;
@@ -72,20 +74,24 @@ TEST_CASE("equilibrium occupancies from transition levels", "[rates][charge]") {
   CHECK(tr[0][0].rate_hz / tr[1][0].rate_hz == Approx(std::exp(-(0.8 - 1.0) / kt)).epsilon(1e-12));
 }
 
-TEST_CASE("time fractions in each charge state match the equilibrium occupancies", "[sweep][charge][physics]") {
-  const auto result = sweep::run_sweep(config_for(three_state_table(1e9), {0.7, 0.8, 1.0, 1.2}, 50000));
+TEST_CASE("time fractions in each charge state match the equilibrium occupancies",
+          "[sweep][charge][physics]") {
+  const auto result =
+      sweep::run_sweep(config_for(three_state_table(1e9), {0.7, 0.8, 1.0, 1.2}, 50000));
   REQUIRE(result.points.size() == 4);
   for (const auto& p : result.points) {
     REQUIRE(p.charge_states.size() == 3);
     for (const auto& cs : p.charge_states) {
-      INFO("E_F = " << p.point.fermi_level_ev << ", " << cs.species << ": time fraction " << cs.time_fraction.value
-                    << " ± " << cs.time_fraction.error << ", equilibrium " << cs.equilibrium_fraction);
+      INFO("E_F = " << p.point.fermi_level_ev << ", " << cs.species << ": time fraction "
+                    << cs.time_fraction.value << " ± " << cs.time_fraction.error << ", equilibrium "
+                    << cs.equilibrium_fraction);
       // A fraction that is ~0 in equilibrium may be exactly 0 in every replica (σ = 0).
       if (cs.equilibrium_fraction < 1e-4) {
         CHECK(cs.time_fraction.value < 1e-3);
         continue;
       }
-      if (cs.equilibrium_fraction > 0.01) CHECK(cs.time_fraction.error < 0.1 * cs.equilibrium_fraction);
+      if (cs.equilibrium_fraction > 0.01)
+        CHECK(cs.time_fraction.error < 0.1 * cs.equilibrium_fraction);
       CHECK(test::within_standard_errors(cs.time_fraction, cs.equilibrium_fraction));
     }
   }
@@ -97,8 +103,9 @@ TEST_CASE("fast charge switching: D is the occupancy-weighted D", "[sweep][charg
   auto config = config_for(three_state_table(1e12), {0.8, 1.0}, 40000);
   const auto result = sweep::run_sweep(config);
   for (const auto& p : result.points) {
-    INFO("E_F = " << p.point.fermi_level_ev << ": D = " << p.diffusion.value << " ± " << p.diffusion.error
-                  << ", fast-switching limit " << p.diffusion_fast_switching_cm2_s);
+    INFO("E_F = " << p.point.fermi_level_ev << ": D = " << p.diffusion.value << " ± "
+                  << p.diffusion.error << ", fast-switching limit "
+                  << p.diffusion_fast_switching_cm2_s);
     CHECK(p.transitions_per_defect_hz.value > 30 * p.hop_rate_per_defect_hz.value);
     CHECK(p.diffusion.error < 0.1 * p.diffusion.value);
     CHECK(test::within_standard_errors(p.diffusion, p.diffusion_fast_switching_cm2_s));
@@ -110,11 +117,13 @@ TEST_CASE("charge models are checked", "[rates][charge][bad-input]") {
   CHECK_NOTHROW(rates::check_charge_model(t));
   auto bad = t;
   bad.charge_model.transitions[0].level_ev = 1.9;
-  CHECK_THROWS_WITH(rates::check_charge_model(bad), Catch::Contains("/charge_model/transitions/0/level_ev"));
+  CHECK_THROWS_WITH(rates::check_charge_model(bad),
+                    Catch::Contains("/charge_model/transitions/0/level_ev"));
   bad = t;
   bad.charge_model.transitions[1].from = "V+";  // +1 → −1: two carriers at once
   CHECK_THROWS_WITH(rates::check_charge_model(bad), Catch::Contains("must differ by 1"));
   bad = t;
   bad.charge_model.transitions[0].from = "nope";
-  CHECK_THROWS_WITH(rates::check_charge_model(bad), Catch::Contains("/charge_model/transitions/0/from"));
+  CHECK_THROWS_WITH(rates::check_charge_model(bad),
+                    Catch::Contains("/charge_model/transitions/0/from"));
 }

@@ -15,7 +15,8 @@ analysis::Estimate measure_f(const std::string& lattice_file, std::array<int, 3>
                              std::uint64_t hops, std::size_t replicas) {
   const auto crystal = io::load_crystal(test::source_path(lattice_file));
   const lattice::SiteGraph graph(crystal, cell);
-  const auto table = test::single_species_table("V", rates::Mechanism::vacancy, "A", "nn", 0.1, 1e12);
+  const auto table =
+      test::single_species_table("V", rates::Mechanism::vacancy, "A", "nn", 0.1, 1e12);
   kmc::RunSettings s;
   s.temperature_k = 300;
   s.defects = {{0, 1}};
@@ -28,7 +29,8 @@ analysis::Estimate measure_f(const std::string& lattice_file, std::array<int, 3>
 }
 }  // namespace
 
-TEST_CASE("vacancy-mechanism tracer correlation factors of sc, bcc and fcc", "[kmc][physics][correlation]") {
+TEST_CASE("vacancy-mechanism tracer correlation factors of sc, bcc and fcc",
+          "[kmc][physics][correlation]") {
   struct Case {
     const char* lattice;
     std::array<int, 3> cell;

@@ -44,10 +44,12 @@ TEST_CASE("rates obey detailed balance hop by hop", "[rates][physics]") {
       // Find the reverse hop from the target basis.
       for (std::size_t m = 0; m < graph.hop_templates(tb).size(); ++m) {
         const auto& back = graph.hop_templates(tb)[m];
-        if (back.target_basis != b || (back.displacement_angstrom + templates[k].displacement_angstrom).norm() > 1e-9)
+        if (back.target_basis != b ||
+            (back.displacement_angstrom + templates[k].displacement_angstrom).norm() > 1e-9)
           continue;
         const double e_i = b == 0 ? 0 : de, e_j = tb == 0 ? 0 : de;
-        CHECK(r.rate_hz(0, b, k) / r.rate_hz(0, tb, m) == Approx(std::exp(-(e_j - e_i) / kt)).epsilon(1e-12));
+        CHECK(r.rate_hz(0, b, k) / r.rate_hz(0, tb, m) ==
+              Approx(std::exp(-(e_j - e_i) / kt)).epsilon(1e-12));
         cross += b != tb;
       }
     }
@@ -71,10 +73,12 @@ TEST_CASE("one defect occupies site classes with Boltzmann weights", "[kmc][phys
       const auto& occ = r.species[0].occupancy_time_s;
       return occ[1] / (occ[0] + occ[1]);
     });
-    INFO("time fraction on B = " << frac_b.value << " ± " << frac_b.error << ", Boltzmann " << exact_b);
+    INFO("time fraction on B = " << frac_b.value << " ± " << frac_b.error << ", Boltzmann "
+                                 << exact_b);
     CHECK(frac_b.error < 0.1 * exact_b);
     CHECK(test::within_standard_errors(frac_b, exact_b));
-    for (const auto& r : runs) CHECK(r.species[0].occupancy_time_s[0] + r.species[0].occupancy_time_s[1] ==
-                                     Approx(r.time_s).epsilon(1e-9));
+    for (const auto& r : runs)
+      CHECK(r.species[0].occupancy_time_s[0] + r.species[0].occupancy_time_s[1] ==
+            Approx(r.time_s).epsilon(1e-9));
   }
 }

@@ -28,10 +28,11 @@ lattice::Crystal chain_crystal() {
   return c;
 }
 
-analysis::Estimate drift_x(const lattice::Crystal& crystal, std::array<int, 3> cell, double field_v_per_angstrom,
-                           int charge, std::uint64_t hops) {
+analysis::Estimate drift_x(const lattice::Crystal& crystal, std::array<int, 3> cell,
+                           double field_v_per_angstrom, int charge, std::uint64_t hops) {
   const lattice::SiteGraph graph(crystal, cell);
-  auto table = test::single_species_table("D", rates::Mechanism::interstitial, "A", "nn", 0.1, 1e12);
+  auto table =
+      test::single_species_table("D", rates::Mechanism::interstitial, "A", "nn", 0.1, 1e12);
   table.species[0].charge = charge;
   kmc::RunSettings s;
   s.temperature_k = 300;
@@ -45,19 +46,21 @@ analysis::Estimate drift_x(const lattice::Crystal& crystal, std::array<int, 3> c
 }
 }  // namespace
 
-TEST_CASE("biased random walk: drift velocity equals sum of Gamma_k(E) dx_k", "[kmc][field][physics]") {
+TEST_CASE("biased random walk: drift velocity equals sum of Gamma_k(E) dx_k",
+          "[kmc][field][physics]") {
   const double kt = units::thermal_energy_ev(300), a = 3.0;
   const double gamma0 = 1e12 * std::exp(-0.1 / kt);
-  for (double eps : {0.05, 1.0, 3.0}) {  // from linear response to strongly non-linear
+  for (double eps : {0.05, 1.0, 3.0}) {     // from linear response to strongly non-linear
     const double field = 2 * kt * eps / a;  // V/Å, so that qEa/2kT = eps for q = 1
     const double exact = gamma0 * a * (std::exp(eps) - std::exp(-eps));
     // 1D chain and simple cubic (the 4 transverse hops do not drift) give the same v.
     for (bool three_d : {false, true}) {
-      const auto v = three_d ? drift_x(io::load_crystal(test::source_path("lattices/simple_cubic.json")),
-                                       {6, 6, 6}, field, 1, 100000)
-                             : drift_x(chain_crystal(), {20, 1, 1}, field, 1, 100000);
-      INFO((three_d ? "sc" : "chain") << ", eps = " << eps << ": v = " << v.value << " ± " << v.error
-                                      << " Å/s, exact " << exact);
+      const auto v =
+          three_d ? drift_x(io::load_crystal(test::source_path("lattices/simple_cubic.json")),
+                            {6, 6, 6}, field, 1, 100000)
+                  : drift_x(chain_crystal(), {20, 1, 1}, field, 1, 100000);
+      INFO((three_d ? "sc" : "chain") << ", eps = " << eps << ": v = " << v.value << " ± "
+                                      << v.error << " Å/s, exact " << exact);
       CHECK(v.error < 0.1 * exact);
       CHECK(test::within_standard_errors(v, exact));
     }
@@ -85,9 +88,11 @@ TEST_CASE("Nernst-Einstein at low field on the CsPbI3 X sublattice", "[sweep][fi
   const auto result = sweep::run_sweep(c);
   REQUIRE(result.points.size() == 3);
   for (const auto& p : result.points) {
-    INFO(p.point.species << ": mu = " << p.mobility_cm2_v_s.value << " ± " << p.mobility_cm2_v_s.error
-                         << " cm²/Vs, D = " << p.diffusion_drift_corrected.value << ", mu kT/qD = "
-                         << p.nernst_einstein_ratio.value << " ± " << p.nernst_einstein_ratio.error);
+    INFO(p.point.species << ": mu = " << p.mobility_cm2_v_s.value << " ± "
+                         << p.mobility_cm2_v_s.error
+                         << " cm²/Vs, D = " << p.diffusion_drift_corrected.value
+                         << ", mu kT/qD = " << p.nernst_einstein_ratio.value << " ± "
+                         << p.nernst_einstein_ratio.error);
     if (p.charge == 0) {
       // Neutral: no drift.
       CHECK(std::isnan(p.nernst_einstein_ratio.value));
@@ -99,7 +104,9 @@ TEST_CASE("Nernst-Einstein at low field on the CsPbI3 X sublattice", "[sweep][fi
     // D about the drift equals the zero-field random-walk D = zΓd²/6 at this weak field.
     const auto& hop = c.rate_table.species[*c.rate_table.species_index(p.point.species)].hops[0];
     const double d = 6.29 / std::sqrt(2.0);
-    const double exact = 8 * rates::arrhenius_rate_hz(hop.attempt_frequency_hz, hop.barrier_ev, 300) * d * d / 6 * 1e-16;
+    const double exact = 8 *
+                         rates::arrhenius_rate_hz(hop.attempt_frequency_hz, hop.barrier_ev, 300) *
+                         d * d / 6 * 1e-16;
     CHECK(test::within_standard_errors(p.diffusion_drift_corrected, exact));
   }
 }

@@ -23,7 +23,8 @@ TEST_CASE("single vacancy on the CsPbI3 X sublattice: D = z Gamma d^2 / 6", "[km
   const auto crystal = io::load_crystal(test::source_path("lattices/cspbi3_cubic.json"));
   const lattice::SiteGraph graph(crystal, {8, 8, 8});
   const double barrier = 0.16, nu = 1.0e12, temperature = 300.0;
-  const auto table = test::single_species_table("V_I^+", rates::Mechanism::vacancy, "X", "X-X", barrier, nu);
+  const auto table =
+      test::single_species_table("V_I^+", rates::Mechanism::vacancy, "X", "X-X", barrier, nu);
   kmc::RunSettings s;
   s.temperature_k = temperature;
   s.defects = {{0, 1}};
@@ -58,8 +59,11 @@ TEST_CASE("interstitial and vacancy species together, each with its own D", "[km
   // Two species in one supercell (dilute: 4 + 4 defects on 3·12³ = 5184 sites).
   const auto crystal = io::load_crystal(test::source_path("lattices/cspbi3_cubic.json"));
   const lattice::SiteGraph graph(crystal, {12, 12, 12});
-  auto table = test::single_species_table("I_i^-", rates::Mechanism::interstitial, "X", "X-X", 0.21, 4.0e11);
-  auto vac = test::single_species_table("V_I^+", rates::Mechanism::vacancy, "X", "X-X", 0.16, 9.0e10).species[0];
+  auto table =
+      test::single_species_table("I_i^-", rates::Mechanism::interstitial, "X", "X-X", 0.21, 4.0e11);
+  auto vac =
+      test::single_species_table("V_I^+", rates::Mechanism::vacancy, "X", "X-X", 0.16, 9.0e10)
+          .species[0];
   table.species.push_back(vac);
   kmc::RunSettings s;
   s.temperature_k = 450.0;
@@ -70,11 +74,13 @@ TEST_CASE("interstitial and vacancy species together, each with its own D", "[km
   const double kt = units::boltzmann_ev_per_k * 450.0, d = 6.29 / std::sqrt(2.0);
   for (std::size_t sp = 0; sp < 2; ++sp) {
     const auto& hop = table.species[sp].hops[0];
-    const double exact = exact_random_walk_d(8, hop.attempt_frequency_hz * std::exp(-hop.barrier_ev / kt), d);
+    const double exact =
+        exact_random_walk_d(8, hop.attempt_frequency_hz * std::exp(-hop.barrier_ev / kt), d);
     const auto e = test::estimate_over(runs, [sp](const kmc::RunResult& r) {
       return kmc::replica_observables(r, sp, sp == 1).diffusion_angstrom2_s;
     });
-    INFO(table.species[sp].name << ": D_KMC = " << e.value << " ± " << e.error << ", exact " << exact);
+    INFO(table.species[sp].name << ": D_KMC = " << e.value << " ± " << e.error << ", exact "
+                                << exact);
     // Site blocking at this dilution changes D by < 0.2 %, far below the tolerance.
     CHECK(e.error < 0.05 * exact);
     CHECK(test::within_standard_errors(e, exact));
@@ -84,13 +90,15 @@ TEST_CASE("interstitial and vacancy species together, each with its own D", "[km
 TEST_CASE("waiting times are exponential with mean 1/R", "[kmc][physics]") {
   const auto crystal = io::load_crystal(test::source_path("lattices/simple_cubic.json"));
   const lattice::SiteGraph graph(crystal, {6, 6, 6});
-  const auto table = test::single_species_table("V", rates::Mechanism::vacancy, "A", "nn", 0.1, 1e12);
+  const auto table =
+      test::single_species_table("V", rates::Mechanism::vacancy, "A", "nn", 0.1, 1e12);
   kmc::RunSettings s;
   s.temperature_k = 300;
   s.defects = {{0, 1}};
   kmc::Engine engine(graph, table, s, core::RandomStream(1, 1));
   const double total = engine.total_rate_hz();
-  REQUIRE(total == Approx(6 * 1e12 * std::exp(-0.1 / (units::boltzmann_ev_per_k * 300))).epsilon(1e-12));
+  REQUIRE(total ==
+          Approx(6 * 1e12 * std::exp(-0.1 / (units::boltzmann_ev_per_k * 300))).epsilon(1e-12));
   const int n = 200000;
   double sum = 0, sum2 = 0, prev = 0;
   int longer_than_mean = 0;
@@ -113,7 +121,8 @@ TEST_CASE("waiting times are exponential with mean 1/R", "[kmc][physics]") {
 TEST_CASE("time-limited runs stop exactly at the time limit", "[kmc]") {
   const auto crystal = io::load_crystal(test::source_path("lattices/cspbi3_cubic.json"));
   const lattice::SiteGraph graph(crystal, {4, 4, 4});
-  const auto table = test::single_species_table("V", rates::Mechanism::vacancy, "X", "X-X", 0.2, 1e12);
+  const auto table =
+      test::single_species_table("V", rates::Mechanism::vacancy, "X", "X-X", 0.2, 1e12);
   kmc::RunSettings s;
   s.temperature_k = 300;
   s.defects = {{0, 2}};
@@ -136,7 +145,8 @@ TEST_CASE("time-limited runs stop exactly at the time limit", "[kmc]") {
 TEST_CASE("immobile species never move and a frozen hop-limited run ends", "[kmc]") {
   const auto crystal = io::load_crystal(test::source_path("lattices/cspbi3_cubic.json"));
   const lattice::SiteGraph graph(crystal, {3, 3, 3});
-  auto table = test::single_species_table("V_I^-", rates::Mechanism::vacancy, "X", "X-X", 0.2, 1e12);
+  auto table =
+      test::single_species_table("V_I^-", rates::Mechanism::vacancy, "X", "X-X", 0.2, 1e12);
   table.species[0].mobile = false;
   table.species[0].hops.clear();
   kmc::RunSettings s;

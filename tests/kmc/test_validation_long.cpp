@@ -20,7 +20,8 @@ TEST_CASE("validation: correlation factors to 1e-3", "[.validation]") {
                         Case{"lattices/fcc.json", {12, 12, 12}, 0.78146}}) {
     const auto crystal = io::load_crystal(test::source_path(c.lattice));
     const lattice::SiteGraph graph(crystal, c.cell);
-    const auto table = test::single_species_table("V", rates::Mechanism::vacancy, "A", "nn", 0.1, 1e12);
+    const auto table =
+        test::single_species_table("V", rates::Mechanism::vacancy, "A", "nn", 0.1, 1e12);
     kmc::RunSettings s;
     s.temperature_k = 300;
     s.defects = {{0, 1}};
@@ -40,7 +41,8 @@ TEST_CASE("validation: random-walk D to 0.5 % for every shipped CsPbI3 species",
   const auto crystal = io::load_crystal(test::source_path("lattices/cspbi3_cubic.json"));
   const lattice::SiteGraph graph(crystal, {16, 16, 16});
   for (double barrier : {0.16, 0.30}) {
-    const auto table = test::single_species_table("X", rates::Mechanism::vacancy, "X", "X-X", barrier, 1e11);
+    const auto table =
+        test::single_species_table("X", rates::Mechanism::vacancy, "X", "X-X", barrier, 1e11);
     kmc::RunSettings s;
     s.temperature_k = 300;
     s.defects = {{0, 1}};

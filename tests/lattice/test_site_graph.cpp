@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <Eigen/Dense>
+#include <catch2/catch.hpp>
 #include <cmath>
 
 #include "../test_support.hpp"
@@ -12,7 +12,8 @@ using namespace ionhop;
 namespace {
 // Every site of `sublattice` has z hops of length d; hops are symmetric (i→j has j→i with
 // the opposite displacement) and the displacements of one site sum to zero.
-void check_shell(const lattice::SiteGraph& g, const std::string& sublattice, std::size_t z, double d) {
+void check_shell(const lattice::SiteGraph& g, const std::string& sublattice, std::size_t z,
+                 double d) {
   for (lattice::SiteIndex s : g.sites_of_sublattice(sublattice)) {
     const auto targets = g.hop_targets(s);
     REQUIRE(targets.size() == z);
@@ -22,17 +23,20 @@ void check_shell(const lattice::SiteGraph& g, const std::string& sublattice, std
       CHECK(tpl.displacement_angstrom.norm() == Approx(d).epsilon(1e-9));
       sum += tpl.displacement_angstrom;
       // The target's position is the source's plus the displacement, modulo the supercell.
-      lattice::Vec3 diff = g.position_angstrom(targets[k]) - g.position_angstrom(s) - tpl.displacement_angstrom;
-      const Eigen::Matrix3d super = g.crystal().cell_angstrom.transpose() *
-                                    Eigen::Vector3d(g.supercell()[0], g.supercell()[1], g.supercell()[2]).asDiagonal();
+      lattice::Vec3 diff =
+          g.position_angstrom(targets[k]) - g.position_angstrom(s) - tpl.displacement_angstrom;
+      const Eigen::Matrix3d super =
+          g.crystal().cell_angstrom.transpose() *
+          Eigen::Vector3d(g.supercell()[0], g.supercell()[1], g.supercell()[2]).asDiagonal();
       const lattice::Vec3 frac = super.inverse() * diff;
       CHECK((frac - frac.array().round().matrix()).norm() < 1e-9);
       // Reverse hop exists with the opposite displacement.
       bool reverse = false;
       const auto back = g.hop_targets(targets[k]);
       for (std::size_t m = 0; m < back.size(); ++m)
-        if (back[m] == s &&
-            (g.hop_templates(g.basis_of(targets[k]))[m].displacement_angstrom + tpl.displacement_angstrom).norm() < 1e-9)
+        if (back[m] == s && (g.hop_templates(g.basis_of(targets[k]))[m].displacement_angstrom +
+                             tpl.displacement_angstrom)
+                                    .norm() < 1e-9)
           reverse = true;
       CHECK(reverse);
     }
@@ -54,12 +58,15 @@ TEST_CASE("cubic perovskite X sublattice: 8 neighbours at a/sqrt(2)", "[lattice]
 
 TEST_CASE("simple cubic, bcc and fcc nearest-neighbour shells", "[lattice]") {
   const double a = 3.0;
-  check_shell(lattice::SiteGraph(io::load_crystal(test::source_path("lattices/simple_cubic.json")), {4, 4, 4}),
+  check_shell(lattice::SiteGraph(io::load_crystal(test::source_path("lattices/simple_cubic.json")),
+                                 {4, 4, 4}),
               "A", 6, a);
-  check_shell(lattice::SiteGraph(io::load_crystal(test::source_path("lattices/bcc.json")), {3, 3, 3}), "A", 8,
-              a * std::sqrt(3.0) / 2);
-  check_shell(lattice::SiteGraph(io::load_crystal(test::source_path("lattices/fcc.json")), {3, 3, 3}), "A", 12,
-              a / std::sqrt(2.0));
+  check_shell(
+      lattice::SiteGraph(io::load_crystal(test::source_path("lattices/bcc.json")), {3, 3, 3}), "A",
+      8, a * std::sqrt(3.0) / 2);
+  check_shell(
+      lattice::SiteGraph(io::load_crystal(test::source_path("lattices/fcc.json")), {3, 3, 3}), "A",
+      12, a / std::sqrt(2.0));
 }
 
 TEST_CASE("second neighbour shell by distance and by index agree", "[lattice]") {
@@ -76,7 +83,8 @@ TEST_CASE("a supercell too small for the hop shell is rejected", "[lattice][bad-
   // one cell aliases them, two cells do not.
   CHECK_THROWS_AS(lattice::SiteGraph(c, {1, 3, 3}), InputError);
   CHECK_NOTHROW(lattice::SiteGraph(c, {2, 2, 2}));
-  CHECK_THROWS_WITH(lattice::check_supercell_fits(c, {1, 1, 1}), Catch::Contains("too small for hop shell 'X-X'"));
+  CHECK_THROWS_WITH(lattice::check_supercell_fits(c, {1, 1, 1}),
+                    Catch::Contains("too small for hop shell 'X-X'"));
   CHECK_NOTHROW(lattice::SiteGraph(c, {3, 3, 3}));
   const auto sc = io::load_crystal(test::source_path("lattices/simple_cubic.json"));
   // Simple cubic: hops to −1 and +1 cells alias when there are only 2 cells.

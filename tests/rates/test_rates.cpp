@@ -14,7 +14,8 @@ using namespace ionhop;
 
 TEST_CASE("shipped CsPbI3 rate table follows nu0 = 6 D0 / (z d^2) from Table 1", "[rates]") {
   const auto table = io::load_rate_table(test::source_path("rates/cspbi3_md_effective.json"));
-  const auto ref = io::load_md_reference(test::source_path("examples/reference/cspbi3_md_arrhenius_table1.json"));
+  const auto ref = io::load_md_reference(
+      test::source_path("examples/reference/cspbi3_md_arrhenius_table1.json"));
   const double d = 6.29 / std::sqrt(2.0);
   REQUIRE(table.species.size() == 6);
   for (const auto& md : ref.species) {
@@ -30,9 +31,11 @@ TEST_CASE("shipped CsPbI3 rate table follows nu0 = 6 D0 / (z d^2) from Table 1",
     CHECK(sp.hops[0].attempt_frequency_hz == Approx(nu0).epsilon(1e-9));
     // Then z Γ d²/6 is D0 exp(−Ea/kT) at every temperature.
     for (double t : {250.0, 300.0, 600.0}) {
-      const double gamma = rates::arrhenius_rate_hz(sp.hops[0].attempt_frequency_hz, sp.hops[0].barrier_ev, t);
+      const double gamma =
+          rates::arrhenius_rate_hz(sp.hops[0].attempt_frequency_hz, sp.hops[0].barrier_ev, t);
       const double d_rw = 8 * gamma * d * d / 6 * units::angstrom2_to_cm2;
-      CHECK(d_rw == Approx(md.prefactor_cm2_s * std::exp(-md.activation_energy_ev / units::thermal_energy_ev(t)))
+      CHECK(d_rw == Approx(md.prefactor_cm2_s *
+                           std::exp(-md.activation_energy_ev / units::thermal_energy_ev(t)))
                         .epsilon(1e-9));
     }
   }
@@ -45,16 +48,20 @@ TEST_CASE("rate tables are checked against the lattice", "[rates][bad-input]") {
   CHECK_NOTHROW(rates::check_against_crystal(t, crystal));
   auto bad = t;
   bad.species[0].sublattice = "Y";
-  CHECK_THROWS_WITH(rates::check_against_crystal(bad, crystal), Catch::Contains("/species/0/sublattice"));
+  CHECK_THROWS_WITH(rates::check_against_crystal(bad, crystal),
+                    Catch::Contains("/species/0/sublattice"));
   bad = t;
   bad.species[0].hops[0].shell = "nope";
-  CHECK_THROWS_WITH(rates::check_against_crystal(bad, crystal), Catch::Contains("/species/0/hops/0/shell"));
+  CHECK_THROWS_WITH(rates::check_against_crystal(bad, crystal),
+                    Catch::Contains("/species/0/hops/0/shell"));
   bad = t;
   bad.species[0].sublattice = "A";  // shell X-X belongs to X
-  CHECK_THROWS_WITH(rates::check_against_crystal(bad, crystal), Catch::Contains("joins sublattice 'X'"));
+  CHECK_THROWS_WITH(rates::check_against_crystal(bad, crystal),
+                    Catch::Contains("joins sublattice 'X'"));
   bad = t;
   bad.species[0].site_energies_ev["Q"] = 0.1;
-  CHECK_THROWS_WITH(rates::check_against_crystal(bad, crystal), Catch::Contains("/species/0/site_energies_ev/Q"));
+  CHECK_THROWS_WITH(rates::check_against_crystal(bad, crystal),
+                    Catch::Contains("/species/0/site_energies_ev/Q"));
 }
 
 TEST_CASE("shell geometry of the perovskite X-X shell", "[rates]") {

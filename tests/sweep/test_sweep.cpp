@@ -5,10 +5,10 @@
 #include <cmath>
 
 #include "../test_support.hpp"
-#include "ionhop/io/sweep_config_file.hpp"
 #include "ionhop/io/lattice_file.hpp"
 #include "ionhop/io/md_reference_file.hpp"
 #include "ionhop/io/rate_table_file.hpp"
+#include "ionhop/io/sweep_config_file.hpp"
 #include "ionhop/sweep/sweep_runner.hpp"
 
 using namespace ionhop;
@@ -18,7 +18,8 @@ sweep::SweepConfig small_config() {
   sweep::SweepConfig c;
   c.crystal = io::load_crystal(test::source_path("lattices/cspbi3_cubic.json"));
   c.rate_table = io::load_rate_table(test::source_path("rates/cspbi3_md_effective.json"));
-  c.md_reference = io::load_md_reference(test::source_path("examples/reference/cspbi3_md_arrhenius_table1.json"));
+  c.md_reference = io::load_md_reference(
+      test::source_path("examples/reference/cspbi3_md_arrhenius_table1.json"));
   c.species = {"I_i^-", "V_I^+", "I_i^+", "V_I^-"};
   c.temperatures_k = {300, 400, 500, 600};
   c.supercells = {{6, 6, 6}};
@@ -31,18 +32,23 @@ sweep::SweepConfig small_config() {
 }
 }  // namespace
 
-TEST_CASE("Arrhenius round trip: Table-1-derived rates give back Table 1's E_a and D0", "[sweep][physics]") {
+TEST_CASE("Arrhenius round trip: Table-1-derived rates give back Table 1's E_a and D0",
+          "[sweep][physics]") {
   const auto config = small_config();
   const auto result = sweep::run_sweep(config);
   REQUIRE(result.arrhenius.size() == 3);  // V_I^- is immobile: no fit
   for (const auto& a : result.arrhenius) {
     const auto* md = config.md_reference->find(a.species);
     REQUIRE(md);
-    INFO(a.species << ": Ea = " << a.fit.activation_energy_ev << " ± " << a.fit.activation_energy_err_ev()
-                   << " (Table 1: " << md->activation_energy_ev << "), ln D0 = " << a.fit.ln_prefactor << " ± "
-                   << std::sqrt(a.fit.var_ln_prefactor) << " (Table 1: " << std::log(md->prefactor_cm2_s) << ")");
-    CHECK(std::abs(a.fit.activation_energy_ev - md->activation_energy_ev) < 4 * a.fit.activation_energy_err_ev());
-    CHECK(std::abs(a.fit.ln_prefactor - std::log(md->prefactor_cm2_s)) < 4 * std::sqrt(a.fit.var_ln_prefactor));
+    INFO(a.species << ": Ea = " << a.fit.activation_energy_ev << " ± "
+                   << a.fit.activation_energy_err_ev() << " (Table 1: " << md->activation_energy_ev
+                   << "), ln D0 = " << a.fit.ln_prefactor << " ± "
+                   << std::sqrt(a.fit.var_ln_prefactor)
+                   << " (Table 1: " << std::log(md->prefactor_cm2_s) << ")");
+    CHECK(std::abs(a.fit.activation_energy_ev - md->activation_energy_ev) <
+          4 * a.fit.activation_energy_err_ev());
+    CHECK(std::abs(a.fit.ln_prefactor - std::log(md->prefactor_cm2_s)) <
+          4 * std::sqrt(a.fit.var_ln_prefactor));
     // The fit is tight enough to tell 0.16 eV from 0.21 eV and D0 from 2·D0.
     CHECK(a.fit.activation_energy_err_ev() < 0.01);
     CHECK(std::sqrt(a.fit.var_ln_prefactor) < 0.17);
@@ -73,7 +79,8 @@ TEST_CASE("same seed, same results whatever the thread count", "[sweep][determin
     CHECK(a.points[i].diffusion.error == b.points[i].diffusion.error);
     CHECK(a.points[i].hops == b.points[i].hops);
     CHECK(a.points[i].simulated_time_s.value == b.points[i].simulated_time_s.value);
-    const double fa = a.points[i].correlation_factor.value, fb = b.points[i].correlation_factor.value;
+    const double fa = a.points[i].correlation_factor.value,
+                 fb = b.points[i].correlation_factor.value;
     CHECK((fa == fb || (std::isnan(fa) && std::isnan(fb))));
   }
   // A point's numbers depend on the point, not on what else is in the grid.
@@ -90,7 +97,8 @@ TEST_CASE("same seed, same results whatever the thread count", "[sweep][determin
 }
 
 TEST_CASE("shipped default sweep config loads and validates", "[sweep][io]") {
-  const auto c = io::load_sweep_config(test::source_path("examples/cspbi3_charged_iodide_sweep.json"));
+  const auto c =
+      io::load_sweep_config(test::source_path("examples/cspbi3_charged_iodide_sweep.json"));
   CHECK(c.species.size() == 6);
   CHECK(c.temperatures_k.front() == 250);
   CHECK(c.temperatures_k.back() == 600);

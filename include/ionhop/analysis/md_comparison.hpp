@@ -35,14 +35,13 @@ Estimate md_diffusion_at(const MdArrhenius& md, double temperature_k);
 struct Comparison {
   std::string species;
   double temperature_k = NAN;
-  Estimate kmc, md;      // cm²/s
+  Estimate kmc, md;        // cm²/s
   std::string kmc_source;  // "point" (a sweep point at this T) or "fit" (KMC Arrhenius fit)
-  double ratio = NAN;    // D_KMC / D_MD
-  double z_score = NAN;  // (ln D_KMC − ln D_MD) / sqrt(σ_ln,KMC² + σ_ln,MD²)
+  double ratio = NAN;      // D_KMC / D_MD
+  double z_score = NAN;    // (ln D_KMC − ln D_MD) / sqrt(σ_ln,KMC² + σ_ln,MD²)
 };
 
-Comparison compare_with_md(const std::string& species, double temperature_k,
-                           const Estimate& kmc, const std::string& kmc_source,
-                           const MdArrhenius& md);
+Comparison compare_with_md(const std::string& species, double temperature_k, const Estimate& kmc,
+                           const std::string& kmc_source, const MdArrhenius& md);
 
 }  // namespace ionhop::analysis

@@ -11,7 +11,8 @@ namespace ionhop::core {
 class FastDivider {
  public:
   FastDivider() = default;
-  explicit FastDivider(std::uint32_t divisor) : d_(divisor), m_(UINT64_C(0xFFFFFFFFFFFFFFFF) / divisor + 1) {
+  explicit FastDivider(std::uint32_t divisor)
+      : d_(divisor), m_(UINT64_C(0xFFFFFFFFFFFFFFFF) / divisor + 1) {
     assert(divisor > 0);
   }
   std::uint32_t divisor() const { return d_; }

@@ -61,7 +61,8 @@ ResultsForExport load_results_for_export(const std::string& path);
 // for D in m²/s. Zero for z = 0.
 double mobility_from_diffusion(double diffusion_m2_s, int charge, double temperature_k);
 // D0 exp(−E_a/(k_B T)).
-double arrhenius_diffusion(double prefactor_m2_s, double activation_energy_ev, double temperature_k);
+double arrhenius_diffusion(double prefactor_m2_s, double activation_energy_ev,
+                           double temperature_k);
 
 struct ExportArrhenius {
   std::size_t points = 0;
@@ -88,9 +89,9 @@ struct ExportSpecies {
   std::optional<double> fermi_level_ev;
   std::array<int, 3> supercell{};
   std::size_t defects = 0;
-  std::optional<double> density_m3;      // N0, an input (--density); null when not given
+  std::optional<double> density_m3;          // N0, an input (--density); null when not given
   std::optional<ExportArrhenius> arrhenius;  // absent when results.json has no fit for it
-  std::vector<ExportSample> samples;     // ascending temperature
+  std::vector<ExportSample> samples;         // ascending temperature
 };
 
 struct DeviceExport {
@@ -104,7 +105,7 @@ ExportSample make_sample(double temperature_k, const std::string& source, double
 
 struct ExportOptions {
   std::map<std::string, double> densities_m3;  // species → N0; checked (known species, > 0)
-  std::vector<double> extra_temperatures_k;      // also sample the Arrhenius law here
+  std::vector<double> extra_temperatures_k;    // also sample the Arrhenius law here
 };
 
 // One entry per mobile (species, Fermi level, supercell, defect count) group of the results,
@@ -123,7 +124,8 @@ DeviceExport read_device_export_csv(const std::string& text, const std::string& 
 
 struct SimulatorSelection {
   std::string cation = "V_I^+";  // charge +1, mobile, needs a density
-  std::optional<std::string> anion;  // charge −1; absent: static counter-ions of the cation's density
+  std::optional<std::string>
+      anion;  // charge −1; absent: static counter-ions of the cation's density
   int simsalabim_layer = 2;
 };
 
@@ -138,7 +140,8 @@ struct SimulatorSet {
 // The cation (and anion) entries and the temperatures where every selected species has a
 // sample. Throws InputError("command line", "--cation" | "--anion" | "--density", ...) when
 // a species is unknown, immobile, of the wrong charge, has no density, several groups.
-std::vector<SimulatorSet> simulator_sets(const DeviceExport& table, const SimulatorSelection& selection);
+std::vector<SimulatorSet> simulator_sets(const DeviceExport& table,
+                                         const SimulatorSelection& selection);
 
 // Text for "T" in file names: 300 → "300", 298.15 → "298.15".
 std::string temperature_tag(double temperature_k);
@@ -148,7 +151,8 @@ std::string temperature_tag(double temperature_k);
 std::string ionmonger_parameters(const DeviceExport& table, const SimulatorSet& set);
 // Driftfusion: header + one row: N_ionic_species,Ncat,Nani,mu_c,mu_a (cm⁻³, cm²/(V·s)).
 std::string driftfusion_ionic_parameters(const SimulatorSet& set);
-// SIMsalabim v5: one line "-T … -lN.N_cation … -lN.N_anion … -lN.mu_cation … -lN.mu_anion … -lN.ionsMayEnter 1".
+// SIMsalabim v5: one line "-T … -lN.N_cation … -lN.N_anion … -lN.mu_cation … -lN.mu_anion …
+// -lN.ionsMayEnter 1".
 std::string simsalabim_overrides(const SimulatorSet& set, int layer);
 
 // Parsers of the simulator files (for round-trip checks): name → value.

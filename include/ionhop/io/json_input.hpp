@@ -40,12 +40,12 @@ class JsonInput {
   std::string string() const;          // non-empty string
   std::string string_or_json() const;  // a string, or any JSON value dumped as text
   bool boolean() const;
-  double number() const;               // finite
-  double non_negative() const;         // finite, >= 0
-  double positive() const;             // finite, > 0
+  double number() const;        // finite
+  double non_negative() const;  // finite, >= 0
+  double positive() const;      // finite, > 0
   std::int64_t integer() const;
   std::int64_t integer_at_least(std::int64_t min) const;
-  std::uint64_t seed() const;          // integer in [0, 2^64)
+  std::uint64_t seed() const;  // integer in [0, 2^64)
 
  private:
   const nlohmann::json* value_;

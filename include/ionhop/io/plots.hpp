@@ -44,8 +44,8 @@ struct PlotDrift {
 struct PlotPoint {
   std::string species;
   double temperature_k = 0;
-  std::string supercell;       // "16x16x16"; "" when not given
-  std::int64_t defects = 0;    // 0 when not given
+  std::string supercell;     // "16x16x16"; "" when not given
+  std::int64_t defects = 0;  // 0 when not given
   bool immobile = false;
   double diffusion_cm2_s = kPlotMissing;
   double diffusion_err_cm2_s = kPlotMissing;
@@ -59,9 +59,9 @@ struct PlotArrhenius {
   std::string species;
   std::string supercell;
   std::int64_t defects = 0;
-  double ln_prefactor = kPlotMissing;            // ln(D0 / (cm^2/s))
+  double ln_prefactor = kPlotMissing;  // ln(D0 / (cm^2/s))
   double activation_energy_ev = kPlotMissing;
-  std::optional<double> fermi_level_ev;                  // the fit's conditions, if any
+  std::optional<double> fermi_level_ev;  // the fit's conditions, if any
   std::optional<std::array<double, 3>> field_v_per_cm;
 };
 
@@ -119,6 +119,7 @@ std::string find_gnuplot();
 // and returns {file name → content} of the script, the data and the images (the temporary
 // directory is removed). A gnuplot failure or a missing/empty image → InputError with
 // gnuplot's first error line.
-std::map<std::string, std::string> render_plot(const PlotBundle& bundle, const std::string& gnuplot);
+std::map<std::string, std::string> render_plot(const PlotBundle& bundle,
+                                               const std::string& gnuplot);
 
 }  // namespace ionhop::io

@@ -20,8 +20,8 @@ struct RunProvenance {
 
 nlohmann::json sweep_result_to_json(const sweep::SweepConfig& config,
                                     const sweep::SweepResult& result);
-nlohmann::json provenance_to_json(const sweep::SweepConfig& config, const sweep::SweepResult& result,
-                                  const RunProvenance& run);
+nlohmann::json provenance_to_json(const sweep::SweepConfig& config,
+                                  const sweep::SweepResult& result, const RunProvenance& run);
 
 std::string points_csv(const sweep::SweepResult& result);
 std::string arrhenius_csv(const sweep::SweepResult& result);

@@ -65,13 +65,15 @@ class Engine {
   std::vector<std::uint64_t> occupied_bits_;
   bool occupied(lattice::SiteIndex s) const { return (occupied_bits_[s >> 6] >> (s & 63)) & 1u; }
   void set_occupied(lattice::SiteIndex s, bool on) {
-    if (on) occupied_bits_[s >> 6] |= std::uint64_t{1} << (s & 63);
-    else occupied_bits_[s >> 6] &= ~(std::uint64_t{1} << (s & 63));
+    if (on)
+      occupied_bits_[s >> 6] |= std::uint64_t{1} << (s & 63);
+    else
+      occupied_bits_[s >> 6] &= ~(std::uint64_t{1} << (s & 63));
   }
   std::vector<lattice::SiteIndex> defect_site_;
   std::vector<std::uint32_t> defect_species_;  // current species (charge state)
   std::vector<std::uint32_t> defect_group_;    // species it was placed as (tallies)
-  std::vector<char> species_is_vacancy_;      // per species: vacancy mechanism
+  std::vector<char> species_is_vacancy_;       // per species: vacancy mechanism
   std::vector<lattice::Vec3> defect_disp_;
   std::vector<double> hop_rate_;  // defect × stride
   SumTree tree_;
@@ -81,8 +83,8 @@ class Engine {
   // Stored per site (the ion's record moves with it), so a hop touches two records and
   // no indirection through an ion index: fewer cache misses in large supercells.
   struct HostIon {
-    double disp[3];          // unwrapped displacement (Å)
-    std::int32_t occupant;   // index into occupant_names_; −1: no ion (vacancy or no host)
+    double disp[3];         // unwrapped displacement (Å)
+    std::int32_t occupant;  // index into occupant_names_; −1: no ion (vacancy or no host)
   };
   std::vector<HostIon> site_ion_;
   std::vector<std::string> occupant_names_;
@@ -94,10 +96,10 @@ class Engine {
   std::uint64_t hops_ = 0;
   std::vector<std::uint64_t> species_hops_;
   std::vector<double> species_jump2_;
-  std::vector<std::vector<double>> block_msd_;  // group × block
+  std::vector<std::vector<double>> block_msd_;          // group × block
   std::vector<std::vector<lattice::Vec3>> block_disp_;  // group × block
   std::vector<double> block_time_;
-  std::vector<lattice::Vec3> block_origin_;     // defect displacement at block start
+  std::vector<lattice::Vec3> block_origin_;  // defect displacement at block start
   double block_start_time_s_ = 0;
   std::vector<std::uint32_t> occupancy_count_;  // species × basis
   std::vector<double> occupancy_time_;          // species × basis

@@ -6,8 +6,8 @@
 #include <Eigen/Core>
 #include <cmath>
 #include <optional>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "ionhop/kmc/run_result.hpp"
 
@@ -16,7 +16,7 @@ namespace ionhop::kmc {
 struct ReplicaObservables {
   // D = Σ_blocks Σ_defects |Δr|² / (6 N Σ_blocks t), Å²/s (PHYSICS.md: D = ⟨|Δr|²⟩/6t).
   double diffusion_angstrom2_s = NAN;
-  double diffusion_first_half_angstrom2_s = NAN;  // blocks in the first half of the run
+  double diffusion_first_half_angstrom2_s = NAN;     // blocks in the first half of the run
   double diffusion_single_origin_angstrom2_s = NAN;  // |r(t_end) − r(0)|² / 6t
   // Σ d² / (6 N t): what D would be if successive hops were uncorrelated.
   double diffusion_uncorrelated_angstrom2_s = NAN;

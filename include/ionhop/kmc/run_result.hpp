@@ -15,15 +15,15 @@ namespace ionhop::kmc {
 struct SpeciesTally {
   std::size_t defects = 0;
   std::uint64_t hops = 0;
-  double jump_length2_sum_angstrom2 = 0;       // Σ d² over the species' hops
-  std::vector<double> block_msd_sum_angstrom2; // Σ_defects |Δr|² within each block
+  double jump_length2_sum_angstrom2 = 0;        // Σ d² over the species' hops
+  std::vector<double> block_msd_sum_angstrom2;  // Σ_defects |Δr|² within each block
   std::vector<Eigen::Vector3d> block_displacement_sum_angstrom;  // Σ_defects Δr per block
-  double final_msd_sum_angstrom2 = 0;          // Σ_defects |r(t_end) − r(0)|²
+  double final_msd_sum_angstrom2 = 0;                            // Σ_defects |r(t_end) − r(0)|²
   Eigen::Vector3d final_displacement_sum_angstrom = Eigen::Vector3d::Zero();
-  std::vector<double> occupancy_time_s;        // per basis: Σ_defects time spent there
+  std::vector<double> occupancy_time_s;  // per basis: Σ_defects time spent there
   // Per species (charge state) s: Σ over these defects of the time spent as s.
   std::vector<double> state_time_s;
-  std::uint64_t transitions = 0;               // charge-state changes of these defects
+  std::uint64_t transitions = 0;  // charge-state changes of these defects
 };
 
 // Host ions of one occupant species moved by vacancy hops (tracer diffusion).

@@ -18,7 +18,9 @@ struct DefectPlacement {
 struct StopCondition {
   std::uint64_t max_hops = 0;                                   // 0: no limit on hops
   double max_time_s = std::numeric_limits<double>::infinity();  // simulated time
-  bool bounded() const { return max_hops > 0 || max_time_s < std::numeric_limits<double>::infinity(); }
+  bool bounded() const {
+    return max_hops > 0 || max_time_s < std::numeric_limits<double>::infinity();
+  }
 };
 
 struct RunSettings {

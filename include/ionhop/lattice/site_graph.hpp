@@ -49,8 +49,9 @@ class SiteGraph {
     // without a row-offset array (which would cost a cache miss per look-up).
     const std::uint32_t cell = basis_divider_.quotient(site);
     const std::uint32_t b = site - cell * basis_divider_.divisor();
-    return {targets_.data() + static_cast<std::size_t>(cell) * edges_per_cell_ + basis_edge_offset_[b],
-            basis_degree_[b]};
+    return {
+        targets_.data() + static_cast<std::size_t>(cell) * edges_per_cell_ + basis_edge_offset_[b],
+        basis_degree_[b]};
   }
   const std::vector<HopTemplate>& hop_templates(std::size_t basis) const {
     return templates_[basis];

@@ -22,7 +22,7 @@ struct ArrheniusLaw {
 };
 
 struct ShellGeometry {
-  int coordination;  // z: hops of this shell out of one site
+  int coordination;            // z: hops of this shell out of one site
   double hop_length_angstrom;  // d
 };
 

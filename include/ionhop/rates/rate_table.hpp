@@ -15,9 +15,9 @@ enum class Mechanism { vacancy, interstitial };
 const char* to_string(Mechanism m);
 
 struct HopRate {
-  std::string shell;                 // name of a hop shell of the lattice
-  double barrier_ev = 0;             // E_KRA: barrier between equal-energy sites
-  double attempt_frequency_hz = 0;   // ν in Γ = ν exp(−E_b / k_B T)
+  std::string shell;                // name of a hop shell of the lattice
+  double barrier_ev = 0;            // E_KRA: barrier between equal-energy sites
+  double attempt_frequency_hz = 0;  // ν in Γ = ν exp(−E_b / k_B T)
   std::string provenance;
 };
 

@@ -22,7 +22,7 @@ struct PointResult {
   // All diffusion estimates in cm²/s; errors are standard errors over replicas.
   analysis::Estimate diffusion, diffusion_first_half, diffusion_single_origin;
   analysis::Estimate diffusion_uncorrelated;  // Σd²/(6Nt)
-  double diffusion_block_err = NAN;  // SE from block-grouped values pooled over replicas
+  double diffusion_block_err = NAN;           // SE from block-grouped values pooled over replicas
   analysis::Estimate hop_rate_per_defect_hz;
   analysis::Estimate simulated_time_s;  // physical time reached per replica
   double min_simulated_time_s = NAN;
