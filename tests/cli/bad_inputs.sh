@@ -144,6 +144,8 @@ expect_error "field with two components" "$B/config_field_two_components.json" "
   -- sweep $B/config_field_two_components.json
 expect_error "field component as a string with units" "$B/config_field_string.json" "/fields_v_per_cm/0/0" \
   -- sweep $B/config_field_string.json
+expect_error "field in the wrong unit (fields_v_per_m)" "$B/config_field_wrong_unit_key.json" "/fields_v_per_m" "unknown key" \
+  -- sweep $B/config_field_wrong_unit_key.json
 expect_error "field not a list of vectors" "$B/config_field_not_list.json" "/fields_v_per_cm/0" \
   -- sweep $B/config_field_not_list.json
 expect_error "Fermi level above the band gap" "$B/config_fermi_above_gap.json" "/fermi_levels_ev/1" "band gap" \
