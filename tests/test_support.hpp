@@ -36,7 +36,7 @@ inline rates::RateTable single_species_table(const std::string& name, rates::Mec
   sp.charge = 1;
   sp.sublattice = sublattice;
   sp.provenance = "synthetic (test)";
-  sp.hops.push_back({shell, barrier_ev, attempt_frequency_hz, "synthetic (test)"});
+  sp.hops.push_back({shell, barrier_ev, attempt_frequency_hz, "synthetic (test)", ""});
   t.species.push_back(sp);
   return t;
 }

@@ -106,10 +106,14 @@ nlohmann::json rate_table_to_json(const rates::RateTable& t) {
     s["mobile"] = sp.mobile;
     s["hops"] = nlohmann::json::array();
     for (const auto& h : sp.hops)
-      s["hops"].push_back({{"shell", h.shell},
-                           {"barrier_ev", h.barrier_ev},
-                           {"attempt_frequency_hz", h.attempt_frequency_hz},
-                           {"provenance", text_or_json(h.provenance)}});
+    {
+      nlohmann::json hop = {{"shell", h.shell},
+                            {"barrier_ev", h.barrier_ev},
+                            {"attempt_frequency_hz", h.attempt_frequency_hz},
+                            {"provenance", text_or_json(h.provenance)}};
+      if (!h.moving_species.empty()) hop["moving_species"] = h.moving_species;
+      s["hops"].push_back(hop);
+    }
     if (!sp.site_energies_ev.empty()) s["site_energies_ev"] = sp.site_energies_ev;
     s["provenance"] = text_or_json(sp.provenance);
     out["species"].push_back(s);

@@ -11,12 +11,30 @@ namespace ionhop::kmc {
 
 using lattice::SiteIndex;
 
+namespace {
+// Host species the rates tell apart: the default occupants of every basis site, then the
+// composition's (empty when no rate depends on which ion moves and no alloy is given).
+std::vector<std::string> rate_occupants(const rates::RateTable& table, const lattice::Crystal& crystal,
+                                        const RunSettings& settings) {
+  if (!rates::has_moving_species_rates(table) && settings.composition.empty()) return {};
+  std::vector<std::string> names;
+  auto add = [&](const std::string& n) {
+    if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  };
+  for (const auto& b : crystal.basis) add(b.occupant);
+  for (const auto& c : settings.composition)
+    for (const auto& f : c.fractions) add(f.first);
+  return names;
+}
+}  // namespace
+
 Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
                const RunSettings& settings, core::RandomStream rng)
     : graph_(graph),
       table_(table),
       settings_(settings),
-      rates_(table, graph, settings.temperature_k, settings.field_v_per_angstrom),
+      rates_(table, graph, settings.temperature_k, settings.field_v_per_angstrom,
+             rate_occupants(table, graph.crystal(), settings)),
       rng_(rng),
       hop_stride_(std::max<std::size_t>(graph.max_hops_per_site(), 1)),
       stride_(hop_stride_),
@@ -60,22 +78,53 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
             vacancy_sublattices.end())
       vacancy_sublattices.push_back(sp.sublattice);
   }
-  track_ions_ = settings.track_host_ions && !vacancy_sublattices.empty();
+  occupant_names_ = rate_occupants(table, crystal, settings);
+  occupant_dependent_ = rates::has_moving_species_rates(table);
+  // Rates that depend on the moving ion, or an alloy, need to know every ion.
+  track_ions_ = (settings.track_host_ions || occupant_dependent_ || !settings.composition.empty()) &&
+                !vacancy_sublattices.empty();
   if (track_ions_) {
+    auto occupant_index = [&](const std::string& name) {
+      auto it = std::find(occupant_names_.begin(), occupant_names_.end(), name);
+      if (it != occupant_names_.end()) return static_cast<std::int32_t>(it - occupant_names_.begin());
+      occupant_names_.push_back(name);
+      return static_cast<std::int32_t>(occupant_names_.size() - 1);
+    };
     site_ion_.assign(graph.site_count(), HostIon{{0.0, 0.0, 0.0}, -1});
     for (const auto& sub : vacancy_sublattices) {
+      std::vector<SiteIndex> ion_sites;
       for (SiteIndex s : graph.sites_of_sublattice(sub)) {
         const std::int32_t d = site_defect_[s];
         if (d >= 0 && table.species[defect_species_[d]].mechanism == rates::Mechanism::vacancy)
           continue;
-        const std::string& occupant = crystal.basis[graph.basis_of(s)].occupant;
-        auto it = std::find(occupant_names_.begin(), occupant_names_.end(), occupant);
-        if (it == occupant_names_.end()) {
-          occupant_names_.push_back(occupant);
-          it = occupant_names_.end() - 1;
-        }
-        site_ion_[s].occupant = static_cast<std::int32_t>(it - occupant_names_.begin());
+        ion_sites.push_back(s);
       }
+      const SublatticeComposition* alloy = nullptr;
+      for (const auto& c : settings.composition)
+        if (c.sublattice == sub) alloy = &c;
+      if (!alloy) {
+        for (SiteIndex s : ion_sites)
+          site_ion_[s].occupant = occupant_index(crystal.basis[graph.basis_of(s)].occupant);
+        continue;
+      }
+      // Exact counts (the last occupant takes the rounding remainder), placed by a
+      // Fisher–Yates shuffle of the ion sites.
+      for (std::size_t i = ion_sites.size(); i > 1; --i) std::swap(ion_sites[i - 1], ion_sites[rng_.below(i)]);
+      std::size_t next = 0;
+      for (std::size_t f = 0; f < alloy->fractions.size(); ++f) {
+        const bool last = f + 1 == alloy->fractions.size();
+        const std::size_t n = last ? ion_sites.size() - next
+                                   : std::min<std::size_t>(ion_sites.size() - next,
+                                                           static_cast<std::size_t>(std::llround(
+                                                               alloy->fractions[f].second * ion_sites.size())));
+        const std::int32_t o = occupant_index(alloy->fractions[f].first);
+        for (std::size_t i = 0; i < n; ++i) site_ion_[ion_sites[next + i]].occupant = o;
+        next += n;
+      }
+    }
+    if (occupant_dependent_) {
+      site_occupant_.assign(graph.site_count(), -1);
+      for (std::size_t s = 0; s < site_ion_.size(); ++s) site_occupant_[s] = static_cast<std::int8_t>(site_ion_[s].occupant);
     }
     occupant_jumps_.assign(occupant_names_.size(), 0);
     occupant_jump2_.assign(occupant_names_.size(), 0.0);
@@ -123,10 +172,23 @@ void Engine::rerate(std::size_t defect) {
   const auto targets = graph_.hop_targets(site);
   double* out = hop_rate_.data() + defect * stride_;
   double sum = 0.0;
-  for (std::size_t k = 0; k < targets.size(); ++k) {
-    const double r = occupied(targets[k]) ? 0.0 : base[k];  // site exclusion
-    out[k] = r;
-    sum += r;
+  if (occupant_dependent_) {
+    // Rates depend on the ion that would jump into a vacancy (column = its occupant).
+    const std::size_t columns = rates_.occupant_count();
+    const bool vacancy = species_is_vacancy_[species];
+    for (std::size_t k = 0; k < targets.size(); ++k) {
+      const SiteIndex t = targets[k];
+      const double r = occupied(t) ? 0.0 : base[k * columns + (vacancy ? site_occupant_[t] : 0)];
+      out[k] = r;
+      sum += r;
+    }
+  } else {
+    const std::size_t columns = rates_.occupant_count();  // 1, or equal columns for an alloy
+    for (std::size_t k = 0; k < targets.size(); ++k) {
+      const double r = occupied(targets[k]) ? 0.0 : base[k * columns];  // site exclusion
+      out[k] = r;
+      sum += r;
+    }
   }
   // The event scan covers every slot: clear the hop slots this site lacks.
   for (std::size_t k = targets.size(); k < hop_stride_; ++k) out[k] = 0.0;
@@ -195,6 +257,10 @@ void Engine::apply_hop(std::size_t d, std::size_t k) {
     occupant_jump2_[ion.occupant] += jump2;
     site_ion_[from] = ion;
     ion.occupant = -1;
+    if (occupant_dependent_) {
+      site_occupant_[from] = site_occupant_[to];
+      site_occupant_[to] = -1;
+    }
   }
 
   // Local update: the mover, and every defect next to the site it left or entered.

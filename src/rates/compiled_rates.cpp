@@ -1,5 +1,6 @@
 #include "ionhop/rates/compiled_rates.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ionhop/core/error.hpp"
@@ -39,14 +40,23 @@ void check_against_crystal(const RateTable& table, const lattice::Crystal& cryst
   }
 }
 
+bool has_moving_species_rates(const RateTable& table) {
+  for (const auto& sp : table.species)
+    for (const auto& h : sp.hops)
+      if (!h.moving_species.empty()) return true;
+  return false;
+}
+
 CompiledRates::CompiledRates(const RateTable& table, const lattice::SiteGraph& graph,
-                             double temperature_k, const lattice::Vec3& field_v_per_angstrom)
+                             double temperature_k, const lattice::Vec3& field_v_per_angstrom,
+                             const std::vector<std::string>& occupants)
     : basis_count_(graph.basis_count()),
       stride_(graph.max_hops_per_site()),
+      occupant_count_(std::max<std::size_t>(occupants.size(), 1)),
       temperature_k_(temperature_k) {
   const auto& crystal = graph.crystal();
   check_against_crystal(table, crystal);
-  rates_.assign(table.species.size() * basis_count_ * stride_, 0.0);
+  rates_.assign(table.species.size() * basis_count_ * stride_ * occupant_count_, 0.0);
   barriers_.assign(rates_.size(), INFINITY);
   for (std::size_t s = 0; s < table.species.size(); ++s) {
     const auto& sp = table.species[s];
@@ -59,17 +69,30 @@ CompiledRates::CompiledRates(const RateTable& table, const lattice::SiteGraph& g
       if (crystal.basis[b].sublattice != sp.sublattice) continue;
       const auto& templates = graph.hop_templates(b);
       for (std::size_t k = 0; k < templates.size(); ++k) {
-        for (const auto& hop : sp.hops) {
-          if (*crystal.shell_index(hop.shell) != templates[k].shell) continue;
+        for (std::size_t o = 0; o < occupant_count_; ++o) {
+          // The ion that would move: the given occupant, or the target's default one.
+          const std::string& mover =
+              occupants.empty() ? crystal.basis[templates[k].target_basis].occupant : occupants[o];
+          // An entry for this moving species wins over a generic entry of the same shell.
+          const HopRate* hop = nullptr;
+          for (const auto& h : sp.hops) {
+            if (*crystal.shell_index(h.shell) != templates[k].shell) continue;
+            if (h.moving_species == mover) {
+              hop = &h;
+              break;
+            }
+            if (h.moving_species.empty()) hop = &h;
+          }
+          if (!hop) continue;  // this ion cannot exchange with the vacancy along this shell
           // Kinetically resolved activation barrier (PHYSICS.md, "Rates").
           const double eb =
-              hop.barrier_ev + 0.5 * (site_energy(templates[k].target_basis) - site_energy(b));
-          const std::size_t at = (s * basis_count_ + b) * stride_ + k;
+              hop->barrier_ev + 0.5 * (site_energy(templates[k].target_basis) - site_energy(b));
+          const std::size_t at = ((s * basis_count_ + b) * stride_ + k) * occupant_count_ + o;
           barriers_[at] = eb;
           // Field bias: q (e) × E (V/Å) · Δr (Å) is an energy in eV.
           const double bias_ev =
               sp.charge * field_v_per_angstrom.dot(templates[k].displacement_angstrom);
-          rates_[at] = arrhenius_rate_hz(hop.attempt_frequency_hz, eb, temperature_k) *
+          rates_[at] = arrhenius_rate_hz(hop->attempt_frequency_hz, eb, temperature_k) *
                        std::exp(bias_ev / (2.0 * units::thermal_energy_ev(temperature_k)));
         }
       }

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace ionhop::kmc {
@@ -13,6 +15,14 @@ namespace ionhop::kmc {
 struct DefectPlacement {
   std::size_t species;  // index into the rate table's species
   std::size_t count;
+};
+
+// Random alloy on one sublattice: the host ions (sites not holding a vacancy) get the
+// given occupants in exact proportions (counts rounded to the nearest integer), placed
+// at random. E.g. {"X", {{"I", 0.5}, {"Br", 0.5}}} for CsPb(I_0.5 Br_0.5)3.
+struct SublatticeComposition {
+  std::string sublattice;
+  std::vector<std::pair<std::string, double>> fractions;
 };
 
 struct StopCondition {
@@ -36,6 +46,7 @@ struct RunSettings {
   // time); the MSD of every defect over every block gives D averaged over time origins.
   std::size_t blocks = 100;
   bool track_host_ions = true;        // vacancy mechanism: which ion moved (tracer D, f)
+  std::vector<SublatticeComposition> composition;  // default: the lattice's occupants
   bool track_site_occupancy = false;  // time-weighted occupancy of each basis site class
 };
 

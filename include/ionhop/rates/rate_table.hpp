@@ -19,6 +19,9 @@ struct HopRate {
   double barrier_ev = 0;            // E_KRA: barrier between equal-energy sites
   double attempt_frequency_hz = 0;  // ν in Γ = ν exp(−E_b / k_B T)
   std::string provenance;
+  // Vacancy mechanism: the host ion that jumps into the vacancy ("I", "Br"); empty: any
+  // ion not covered by a more specific entry of the same shell.
+  std::string moving_species;
 };
 
 struct DefectSpecies {
