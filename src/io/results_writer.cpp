@@ -68,6 +68,7 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
               {"field_v_per_cm", json::array({p.point.field_v_per_cm[0], p.point.field_v_per_cm[1],
                                               p.point.field_v_per_cm[2]})},
               {"fermi_level_ev", num(p.point.fermi_level_ev)},
+              {"composition", p.point.composition_label.empty() ? json(nullptr) : json(p.point.composition_label)},
               {"replicas", p.replicas},
               {"hops", p.hops},
               {"diffusion_cm2_s", num(p.diffusion.value)},
@@ -111,6 +112,17 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
         j["diffusion_fast_switching_cm2_s"] = num(p.diffusion_fast_switching_cm2_s);
         j["transitions_per_defect_hz"] = num(p.transitions_per_defect_hz.value);
       }
+      if (!p.tracers.empty()) {
+        json tracers = json::array();
+        for (const auto& t : p.tracers)
+          tracers.push_back({{"ion", t.occupant},
+                             {"ions", num(t.ions.value)},
+                             {"tracer_diffusion_cm2_s", num(t.tracer_diffusion.value)},
+                             {"tracer_diffusion_err_cm2_s", num(t.tracer_diffusion.error)},
+                             {"correlation_factor", num(t.correlation_factor.value)},
+                             {"correlation_factor_err", num(t.correlation_factor.error)}});
+        j["tracers"] = tracers;
+      }
       if (!p.host_occupant.empty()) {
         j["tracer"] = {{"ion", p.host_occupant},
                        {"tracer_diffusion_cm2_s", num(p.tracer_diffusion.value)},
@@ -130,6 +142,7 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
          {"field_v_per_cm",
           json::array({a.field_v_per_cm[0], a.field_v_per_cm[1], a.field_v_per_cm[2]})},
          {"fermi_level_ev", num(a.fermi_level_ev)},
+         {"composition", a.composition_label.empty() ? json(nullptr) : json(a.composition_label)},
          {"points", a.fit.points},
          {"activation_energy_ev", num(a.fit.activation_energy_ev)},
          {"activation_energy_err_ev", num(a.fit.activation_energy_err_ev())},

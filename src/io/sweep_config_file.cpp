@@ -1,5 +1,6 @@
 #include "ionhop/io/sweep_config_file.hpp"
 
+#include <cmath>
 #include <filesystem>
 
 #include "ionhop/core/error.hpp"
@@ -36,7 +37,7 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
   nlohmann::json doc;
   const JsonInput root = JsonInput::parse_file(path, doc);
   root.require_object({"schema", "description", "lattice", "rates", "species", "temperatures_k",
-                       "supercells", "defects_per_supercell", "fields_v_per_cm", "fermi_levels_ev",
+                       "supercells", "defects_per_supercell", "compositions", "fields_v_per_cm", "fermi_levels_ev",
                        "replicas", "stop", "blocks", "seed", "md_reference",
                        "report_temperature_k"});
   if (root.at("schema").string() != "ionhop.sweep/1")
@@ -83,6 +84,34 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
     for (const auto& n : d->array(1)) c.defect_counts.push_back(n.integer_at_least(1));
   } else {
     c.defect_counts = {1};
+  }
+  if (auto comps = root.find("compositions")) {
+    // [{"X": {"I": 0.5, "Br": 0.5}}, ...]: one random alloy per entry (a grid dimension).
+    c.compositions.clear();
+    for (const auto& entry : comps->array(1)) {
+      if (!entry.raw().is_object() || entry.raw().empty())
+        entry.fail("a composition must be an object {\"SUBLATTICE\": {\"OCCUPANT\": fraction, ...}}");
+      std::vector<kmc::SublatticeComposition> composition;
+      for (const auto& [sub, _] : entry.raw().items()) {
+        const JsonInput fractions = entry.at(sub.c_str());
+        if (!c.crystal.has_sublattice(sub)) fractions.fail("unknown sublattice '" + sub + "' (lattice '" + c.crystal.name + "')");
+        if (!fractions.raw().is_object() || fractions.raw().empty())
+          fractions.fail("must be an object mapping occupants to fractions, e.g. {\"I\": 0.5, \"Br\": 0.5}");
+        kmc::SublatticeComposition sc;
+        sc.sublattice = sub;
+        double total = 0;
+        for (const auto& [occupant, __] : fractions.raw().items()) {
+          const double f = fractions.at(occupant.c_str()).non_negative();
+          if (f > 1) fractions.at(occupant.c_str()).fail("a fraction must lie in [0, 1]");
+          sc.fractions.emplace_back(occupant, f);
+          total += f;
+        }
+        if (std::abs(total - 1.0) > 1e-6)
+          fractions.fail("fractions must add up to 1 (got " + std::to_string(total) + ")");
+        composition.push_back(sc);
+      }
+      c.compositions.push_back(composition);
+    }
   }
   if (auto f = root.find("fields_v_per_cm")) {
     c.fields_v_per_cm.clear();

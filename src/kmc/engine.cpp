@@ -429,6 +429,10 @@ RunResult Engine::collect() const {
     h.displacement2_sum_angstrom2 +=
         ion.disp[0] * ion.disp[0] + ion.disp[1] * ion.disp[1] + ion.disp[2] * ion.disp[2];
   }
+  // Only species that are actually present as host ions (the occupant list also names
+  // e.g. Pb and Cs when rates distinguish moving ions).
+  r.hosts.erase(std::remove_if(r.hosts.begin(), r.hosts.end(), [](const HostTally& h) { return h.ions == 0; }),
+                r.hosts.end());
   return r;
 }
 

@@ -58,13 +58,21 @@ ReplicaObservables replica_observables(const RunResult& run, std::size_t species
   o.diffusion_uncorrelated_angstrom2_s = t.jump_length2_sum_angstrom2 / (6.0 * n * run.time_s);
   o.hop_rate_per_defect_hz = static_cast<double>(t.hops) / (n * run.time_s);
 
-  if (vacancy_mechanism && !run.hosts.empty()) {
-    const HostTally& h = run.hosts.front();
-    o.host_occupant = h.occupant;
-    if (h.ions > 0)
-      o.tracer_diffusion_angstrom2_s = h.displacement2_sum_angstrom2 / (6.0 * h.ions * run.time_s);
-    if (h.jump_length2_sum_angstrom2 > 0)
-      o.correlation_factor = h.displacement2_sum_angstrom2 / h.jump_length2_sum_angstrom2;
+  if (vacancy_mechanism) {
+    for (const HostTally& h : run.hosts) {
+      ReplicaObservables::HostTracer ht;
+      ht.occupant = h.occupant;
+      ht.ions = h.ions;
+      if (h.ions > 0) ht.tracer_diffusion_angstrom2_s = h.displacement2_sum_angstrom2 / (6.0 * h.ions * run.time_s);
+      if (h.jump_length2_sum_angstrom2 > 0)
+        ht.correlation_factor = h.displacement2_sum_angstrom2 / h.jump_length2_sum_angstrom2;
+      o.hosts.push_back(ht);
+    }
+    if (!o.hosts.empty()) {
+      o.host_occupant = o.hosts.front().occupant;
+      o.tracer_diffusion_angstrom2_s = o.hosts.front().tracer_diffusion_angstrom2_s;
+      o.correlation_factor = o.hosts.front().correlation_factor;
+    }
   }
   return o;
 }

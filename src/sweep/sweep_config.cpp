@@ -11,12 +11,15 @@ std::vector<SweepPoint> expand_grid(const SweepConfig& config) {
   std::vector<SweepPoint> points;
   for (const auto& name : config.species) {
     const std::size_t index = *config.rate_table.species_index(name);
-    for (const auto& cell : config.supercells)
-      for (std::size_t count : config.defect_counts)
-        for (const auto& field : config.fields_v_per_cm)
-          for (double fermi : config.fermi_levels_ev)
-            for (double t : config.temperatures_k)
-              points.push_back({name, index, t, cell, count, field, fermi});
+    for (std::size_t comp = 0; comp < config.compositions.size(); ++comp) {
+      const std::string label = composition_label(config.compositions[comp]);
+      for (const auto& cell : config.supercells)
+        for (std::size_t count : config.defect_counts)
+          for (const auto& field : config.fields_v_per_cm)
+            for (double fermi : config.fermi_levels_ev)
+              for (double t : config.temperatures_k)
+                points.push_back({name, index, t, cell, count, field, fermi, comp, label});
+    }
   }
   return points;
 }
@@ -37,7 +40,22 @@ std::uint64_t stream_id(const SweepPoint& p, std::size_t replica) {
     std::snprintf(buf, sizeof buf, "|EF=%.17g", p.fermi_level_ev);
     identity += buf;
   }
+  if (!p.composition_label.empty()) identity += "|" + p.composition_label;
   return core::mix64(core::stable_hash64(identity) ^ core::mix64(replica));
+}
+
+std::string composition_label(const std::vector<kmc::SublatticeComposition>& composition) {
+  std::string out;
+  for (const auto& c : composition) {
+    if (!out.empty()) out += "; ";
+    out += c.sublattice + ":";
+    for (std::size_t i = 0; i < c.fractions.size(); ++i) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%s %s %.6g", i ? "," : "", c.fractions[i].first.c_str(), c.fractions[i].second);
+      out += buf;
+    }
+  }
+  return out;
 }
 
 double SweepPoint::field_magnitude_v_per_cm() const {

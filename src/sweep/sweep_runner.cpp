@@ -75,6 +75,25 @@ PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph&
   r.tracer_diffusion = collect(runs, &O::tracer_diffusion_angstrom2_s, kToCm2);
   r.correlation_factor = collect(runs, &O::correlation_factor, 1.0);
   if (!runs.empty()) r.host_occupant = runs.front().observables.host_occupant;
+  if (!runs.empty()) {
+    // Host species are the same in every replica (same composition), in the same order.
+    for (std::size_t h = 0; h < runs.front().observables.hosts.size(); ++h) {
+      PointResult::Tracer t;
+      t.occupant = runs.front().observables.hosts[h].occupant;
+      std::vector<double> ions, d, f;
+      for (const auto& run : runs) {
+        const auto& hosts = run.observables.hosts;
+        if (h >= hosts.size() || hosts[h].occupant != t.occupant) continue;
+        ions.push_back(static_cast<double>(hosts[h].ions));
+        if (std::isfinite(hosts[h].tracer_diffusion_angstrom2_s)) d.push_back(hosts[h].tracer_diffusion_angstrom2_s * kToCm2);
+        if (std::isfinite(hosts[h].correlation_factor)) f.push_back(hosts[h].correlation_factor);
+      }
+      t.ions = analysis::mean_with_standard_error(ions);
+      t.tracer_diffusion = analysis::mean_with_standard_error(d);
+      t.correlation_factor = analysis::mean_with_standard_error(f);
+      r.tracers.push_back(t);
+    }
+  }
 
   std::vector<double> times, groups;
   for (const auto& run : runs) {
@@ -149,8 +168,8 @@ void fit_and_compare(const SweepConfig& config, SweepResult& result) {
     char conditions[160];
     std::snprintf(conditions, sizeof conditions, "|E=%g,%g,%g|EF=%g", p.point.field_v_per_cm[0],
                   p.point.field_v_per_cm[1], p.point.field_v_per_cm[2], p.point.fermi_level_ev);
-    const std::string key =
-        p.point.species + "|" + cell_key(p.point.supercell, p.point.defects) + conditions;
+    const std::string key = p.point.species + "|" + cell_key(p.point.supercell, p.point.defects) +
+                            conditions + "|" + p.point.composition_label;
     if (!groups.count(key)) order.push_back(key);
     groups[key].push_back(&p);
   }
@@ -174,6 +193,7 @@ void fit_and_compare(const SweepConfig& config, SweepResult& result) {
     a.defects = head.point.defects;
     a.field_v_per_cm = head.point.field_v_per_cm;
     a.fermi_level_ev = head.point.fermi_level_ev;
+    a.composition_label = head.point.composition_label;
     a.report_temperature_k = config.report_temperature_k;
     try {
       a.fit = analysis::fit_arrhenius(data);
@@ -184,9 +204,10 @@ void fit_and_compare(const SweepConfig& config, SweepResult& result) {
     }
     a.diffusion_at_report_temperature = a.fit.diffusion_at(config.report_temperature_k);
     result.arrhenius.push_back(a);
-    // The MD comparison uses the first zero-field, fixed-charge group of each species.
+    // The MD comparison uses the first zero-field, fixed-charge group of each species, in
+    // the first composition of the grid.
     if (!first_fit.count(a.species) && !head.point.has_field() &&
-        !std::isfinite(head.point.fermi_level_ev))
+        !std::isfinite(head.point.fermi_level_ev) && head.point.composition == 0)
       first_fit[a.species] = &result.arrhenius.back();
   }
 
@@ -212,7 +233,8 @@ void fit_and_compare(const SweepConfig& config, SweepResult& result) {
         if (p.point.species == species && p.point.temperature_k == t &&
             p.point.supercell == config.supercells.front() &&
             p.point.defects == config.defect_counts.front() && !p.point.has_field() &&
-            !std::isfinite(p.point.fermi_level_ev))
+            !std::isfinite(p.point.fermi_level_ev) &&
+            p.point.composition == 0)  // the first composition of the grid
           at = &p;
       if (at && at->diffusion.error > 0) {
         result.comparison.push_back(
@@ -260,6 +282,7 @@ SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options) {
         Eigen::Vector3d(point.field_v_per_cm[0], point.field_v_per_cm[1], point.field_v_per_cm[2]) *
         1e-8;
     settings.fermi_level_ev = point.fermi_level_ev;
+    settings.composition = config.compositions[point.composition];
     kmc::Engine engine(*graphs.at(point.supercell), config.rate_table, settings,
                        core::RandomStream(config.seed, stream_id(point, task.replica)));
     const kmc::RunResult run = engine.run();

@@ -24,7 +24,15 @@ struct ReplicaObservables {
   // D from each of (up to) 10 consecutive groups of blocks: their scatter gives the
   // block-averaging error within one run (PHYSICS.md, "Diffusion and its uncertainty").
   std::vector<double> diffusion_block_groups_angstrom2_s;
-  // Vacancy mechanism, host ions of the defect's sublattice (first occupant species).
+  // Vacancy mechanism: tracer D and correlation factor of every host species present
+  // (I and Br separately in an alloy), and, for convenience, the first of them below.
+  struct HostTracer {
+    std::string occupant;
+    std::size_t ions = 0;
+    double tracer_diffusion_angstrom2_s = NAN;
+    double correlation_factor = NAN;
+  };
+  std::vector<HostTracer> hosts;
   std::string host_occupant;
   double tracer_diffusion_angstrom2_s = NAN;  // Σ_ions |R|² / (6 N_ions t)
   double correlation_factor = NAN;            // f = Σ_ions |R|² / Σ_jumps d²

@@ -31,6 +31,8 @@ struct SweepConfig {
   // Uniform fields (V/cm) and Fermi levels (eV above the VBM; NaN: charge states frozen).
   std::vector<std::array<double, 3>> fields_v_per_cm{{0.0, 0.0, 0.0}};
   std::vector<double> fermi_levels_ev{NAN};
+  // Host compositions (random alloys); one empty entry: the lattice's default occupants.
+  std::vector<std::vector<kmc::SublatticeComposition>> compositions{{}};
   std::size_t replicas = 8;
   kmc::StopCondition stop;
   std::size_t blocks = 100;
@@ -48,17 +50,22 @@ struct SweepPoint {
   std::size_t defects = 0;
   std::array<double, 3> field_v_per_cm{0.0, 0.0, 0.0};
   double fermi_level_ev = NAN;
+  std::size_t composition = 0;    // index into SweepConfig::compositions
+  std::string composition_label;  // e.g. "X: I 0.5, Br 0.5"; empty for the default
 
   bool has_field() const { return field_v_per_cm != std::array<double, 3>{0.0, 0.0, 0.0}; }
   double field_magnitude_v_per_cm() const;
 };
 
-// The grid in a fixed order: species, supercell, defect count, field, Fermi level, then
-// temperature (innermost).
+// The grid in a fixed order: species, composition, supercell, defect count, field, Fermi
+// level, then temperature (innermost).
 std::vector<SweepPoint> expand_grid(const SweepConfig& config);
 
 // Counter-based stream id of (point, replica): a hash of the point's identity, so a point
 // gets the same numbers whatever else is in the grid and whatever the thread count.
 std::uint64_t stream_id(const SweepPoint& point, std::size_t replica);
+
+// "X: I 0.5, Br 0.5" (empty for no composition).
+std::string composition_label(const std::vector<kmc::SublatticeComposition>& composition);
 
 }  // namespace ionhop::sweep

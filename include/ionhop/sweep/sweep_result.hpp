@@ -29,6 +29,11 @@ struct PointResult {
   // Vacancy mechanism: tracer D of the host ions and correlation factor f.
   std::string host_occupant;
   analysis::Estimate tracer_diffusion, correlation_factor;
+  struct Tracer {
+    std::string occupant;
+    analysis::Estimate ions, tracer_diffusion, correlation_factor;
+  };
+  std::vector<Tracer> tracers;  // every host species (I and Br separately in an alloy)
   double wall_time_s = 0;  // summed over replicas (provenance only: not reproducible)
 
   // Under a field (has_field): drift velocity along the field (cm/s), mobility
@@ -58,6 +63,7 @@ struct ArrheniusResult {
   std::size_t defects = 0;
   std::array<double, 3> field_v_per_cm{0.0, 0.0, 0.0};
   double fermi_level_ev = NAN;
+  std::string composition_label;
   analysis::ArrheniusFit fit;  // prefactor in cm²/s
   double report_temperature_k = 300;
   analysis::Estimate diffusion_at_report_temperature;
