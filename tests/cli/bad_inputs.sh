@@ -167,6 +167,18 @@ expect_error "transition changing the charge by 2" "$B/rates_transition_two_carr
 expect_error "transition to an unknown species" "$B/rates_transition_unknown_species.json" "/charge_model/transitions/3/to" \
   -- sweep $B/config_rates_transition_unknown_species.json
 
+# ---- 13. alloys (mixed halides) ----------------------------------------------------------------
+expect_error "composition fractions not adding up to 1" "$B/config_composition_sum.json" "/compositions/0/X" "add up to 1" \
+  -- sweep $B/config_composition_sum.json
+expect_error "composition on an unknown sublattice" "$B/config_composition_sublattice.json" "/compositions/0/Y" "unknown sublattice" \
+  -- sweep $B/config_composition_sublattice.json
+expect_error "composition with a fraction outside [0, 1]" "$B/config_composition_negative.json" "/compositions/0/X/" \
+  -- sweep $B/config_composition_negative.json
+expect_error "composition not an object" "$B/config_composition_not_object.json" "/compositions/0" \
+  -- sweep $B/config_composition_not_object.json
+expect_error "moving_species on an interstitial" "$B/rates_moving_species_interstitial.json" "/species/0/hops/0/moving_species" \
+  -- sweep $B/config_rates_moving_species_interstitial.json
+
 # ---- 11. an existing --out directory is left untouched ---------------------------------------
 EXIST_PARENT="$WORK/existing"
 EXIST="$EXIST_PARENT/out"
