@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ionhop/analysis/estimate.hpp"
+#include "ionhop/core/error.hpp"
 #include "ionhop/core/random_stream.hpp"
 #include "ionhop/kmc/engine.hpp"
 #include "ionhop/kmc/replica_observables.hpp"
@@ -60,6 +61,16 @@ inline analysis::Estimate estimate_over(const std::vector<kmc::RunResult>& runs,
   std::vector<double> v;
   for (const auto& r : runs) v.push_back(f(r));
   return analysis::mean_with_standard_error(v);
+}
+
+// The message of the InputError that f throws, or "(no error)".
+inline std::string input_error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 // |estimate − exact| within k standard errors (the tests' tolerance rule).

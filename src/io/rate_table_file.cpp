@@ -47,18 +47,22 @@ rates::RateTable load_rate_table(const std::string& path) {
       s.at("hops").fail("an immobile species (\"mobile\": false) must list no hops");
     std::set<std::string> shells;
     for (const auto& h : hops) {
-      h.require_object({"shell", "moving_species", "barrier_ev", "attempt_frequency_hz", "provenance"});
+      h.require_object(
+          {"shell", "moving_species", "barrier_ev", "attempt_frequency_hz", "provenance"});
       rates::HopRate hop;
       hop.shell = h.at("shell").string();
       if (auto m = h.find("moving_species")) {
         if (sp.mechanism != rates::Mechanism::vacancy)
-          m->fail("moving_species applies to vacancy hops (the host ion that moves), not to interstitials");
+          m->fail(
+              "moving_species applies to vacancy hops (the host ion that moves), not to "
+              "interstitials");
         hop.moving_species = m->string();
       }
       if (!shells.insert(hop.shell + "|" + hop.moving_species).second)
         h.at("shell").fail("shell '" + hop.shell + "' listed twice" +
-                           (hop.moving_species.empty() ? std::string()
-                                                       : " for moving species '" + hop.moving_species + "'"));
+                           (hop.moving_species.empty()
+                                ? std::string()
+                                : " for moving species '" + hop.moving_species + "'"));
       hop.barrier_ev = h.at("barrier_ev").non_negative();
       hop.attempt_frequency_hz = h.at("attempt_frequency_hz").positive();
       hop.provenance = h.at("provenance").string_or_json();
@@ -112,8 +116,7 @@ nlohmann::json rate_table_to_json(const rates::RateTable& t) {
     s["sublattice"] = sp.sublattice;
     s["mobile"] = sp.mobile;
     s["hops"] = nlohmann::json::array();
-    for (const auto& h : sp.hops)
-    {
+    for (const auto& h : sp.hops) {
       nlohmann::json hop = {{"shell", h.shell},
                             {"barrier_ev", h.barrier_ev},
                             {"attempt_frequency_hz", h.attempt_frequency_hz},

@@ -37,8 +37,8 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
   nlohmann::json doc;
   const JsonInput root = JsonInput::parse_file(path, doc);
   root.require_object({"schema", "description", "lattice", "rates", "species", "temperatures_k",
-                       "supercells", "defects_per_supercell", "compositions", "fields_v_per_cm", "fermi_levels_ev",
-                       "replicas", "stop", "blocks", "seed", "md_reference",
+                       "supercells", "defects_per_supercell", "compositions", "fields_v_per_cm",
+                       "fermi_levels_ev", "replicas", "stop", "blocks", "seed", "md_reference",
                        "report_temperature_k"});
   if (root.at("schema").string() != "ionhop.sweep/1")
     root.at("schema").fail("unsupported schema (expected \"ionhop.sweep/1\")");
@@ -90,13 +90,16 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
     c.compositions.clear();
     for (const auto& entry : comps->array(1)) {
       if (!entry.raw().is_object() || entry.raw().empty())
-        entry.fail("a composition must be an object {\"SUBLATTICE\": {\"OCCUPANT\": fraction, ...}}");
+        entry.fail(
+            "a composition must be an object {\"SUBLATTICE\": {\"OCCUPANT\": fraction, ...}}");
       std::vector<kmc::SublatticeComposition> composition;
       for (const auto& [sub, _] : entry.raw().items()) {
         const JsonInput fractions = entry.at(sub.c_str());
-        if (!c.crystal.has_sublattice(sub)) fractions.fail("unknown sublattice '" + sub + "' (lattice '" + c.crystal.name + "')");
+        if (!c.crystal.has_sublattice(sub))
+          fractions.fail("unknown sublattice '" + sub + "' (lattice '" + c.crystal.name + "')");
         if (!fractions.raw().is_object() || fractions.raw().empty())
-          fractions.fail("must be an object mapping occupants to fractions, e.g. {\"I\": 0.5, \"Br\": 0.5}");
+          fractions.fail(
+              "must be an object mapping occupants to fractions, e.g. {\"I\": 0.5, \"Br\": 0.5}");
         kmc::SublatticeComposition sc;
         sc.sublattice = sub;
         double total = 0;

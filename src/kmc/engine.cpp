@@ -14,7 +14,8 @@ using lattice::SiteIndex;
 namespace {
 // Host species the rates tell apart: the default occupants of every basis site, then the
 // composition's (empty when no rate depends on which ion moves and no alloy is given).
-std::vector<std::string> rate_occupants(const rates::RateTable& table, const lattice::Crystal& crystal,
+std::vector<std::string> rate_occupants(const rates::RateTable& table,
+                                        const lattice::Crystal& crystal,
                                         const RunSettings& settings) {
   if (!rates::has_moving_species_rates(table) && settings.composition.empty()) return {};
   std::vector<std::string> names;
@@ -81,12 +82,14 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
   occupant_names_ = rate_occupants(table, crystal, settings);
   occupant_dependent_ = rates::has_moving_species_rates(table);
   // Rates that depend on the moving ion, or an alloy, need to know every ion.
-  track_ions_ = (settings.track_host_ions || occupant_dependent_ || !settings.composition.empty()) &&
-                !vacancy_sublattices.empty();
+  track_ions_ =
+      (settings.track_host_ions || occupant_dependent_ || !settings.composition.empty()) &&
+      !vacancy_sublattices.empty();
   if (track_ions_) {
     auto occupant_index = [&](const std::string& name) {
       auto it = std::find(occupant_names_.begin(), occupant_names_.end(), name);
-      if (it != occupant_names_.end()) return static_cast<std::int32_t>(it - occupant_names_.begin());
+      if (it != occupant_names_.end())
+        return static_cast<std::int32_t>(it - occupant_names_.begin());
       occupant_names_.push_back(name);
       return static_cast<std::int32_t>(occupant_names_.size() - 1);
     };
@@ -109,14 +112,16 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
       }
       // Exact counts (the last occupant takes the rounding remainder), placed by a
       // Fisher–Yates shuffle of the ion sites.
-      for (std::size_t i = ion_sites.size(); i > 1; --i) std::swap(ion_sites[i - 1], ion_sites[rng_.below(i)]);
+      for (std::size_t i = ion_sites.size(); i > 1; --i)
+        std::swap(ion_sites[i - 1], ion_sites[rng_.below(i)]);
       std::size_t next = 0;
       for (std::size_t f = 0; f < alloy->fractions.size(); ++f) {
         const bool last = f + 1 == alloy->fractions.size();
-        const std::size_t n = last ? ion_sites.size() - next
-                                   : std::min<std::size_t>(ion_sites.size() - next,
-                                                           static_cast<std::size_t>(std::llround(
-                                                               alloy->fractions[f].second * ion_sites.size())));
+        const std::size_t n =
+            last ? ion_sites.size() - next
+                 : std::min<std::size_t>(ion_sites.size() - next,
+                                         static_cast<std::size_t>(std::llround(
+                                             alloy->fractions[f].second * ion_sites.size())));
         const std::int32_t o = occupant_index(alloy->fractions[f].first);
         for (std::size_t i = 0; i < n; ++i) site_ion_[ion_sites[next + i]].occupant = o;
         next += n;
@@ -124,7 +129,8 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
     }
     if (occupant_dependent_) {
       site_occupant_.assign(graph.site_count(), -1);
-      for (std::size_t s = 0; s < site_ion_.size(); ++s) site_occupant_[s] = static_cast<std::int8_t>(site_ion_[s].occupant);
+      for (std::size_t s = 0; s < site_ion_.size(); ++s)
+        site_occupant_[s] = static_cast<std::int8_t>(site_ion_[s].occupant);
     }
     occupant_jumps_.assign(occupant_names_.size(), 0);
     occupant_jump2_.assign(occupant_names_.size(), 0.0);
@@ -431,7 +437,8 @@ RunResult Engine::collect() const {
   }
   // Only species that are actually present as host ions (the occupant list also names
   // e.g. Pb and Cs when rates distinguish moving ions).
-  r.hosts.erase(std::remove_if(r.hosts.begin(), r.hosts.end(), [](const HostTally& h) { return h.ions == 0; }),
+  r.hosts.erase(std::remove_if(r.hosts.begin(), r.hosts.end(),
+                               [](const HostTally& h) { return h.ions == 0; }),
                 r.hosts.end());
   return r;
 }

@@ -63,7 +63,9 @@ ReplicaObservables replica_observables(const RunResult& run, std::size_t species
       ReplicaObservables::HostTracer ht;
       ht.occupant = h.occupant;
       ht.ions = h.ions;
-      if (h.ions > 0) ht.tracer_diffusion_angstrom2_s = h.displacement2_sum_angstrom2 / (6.0 * h.ions * run.time_s);
+      if (h.ions > 0)
+        ht.tracer_diffusion_angstrom2_s =
+            h.displacement2_sum_angstrom2 / (6.0 * h.ions * run.time_s);
       if (h.jump_length2_sum_angstrom2 > 0)
         ht.correlation_factor = h.displacement2_sum_angstrom2 / h.jump_length2_sum_angstrom2;
       o.hosts.push_back(ht);

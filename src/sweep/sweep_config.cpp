@@ -51,7 +51,8 @@ std::string composition_label(const std::vector<kmc::SublatticeComposition>& com
     out += c.sublattice + ":";
     for (std::size_t i = 0; i < c.fractions.size(); ++i) {
       char buf[64];
-      std::snprintf(buf, sizeof buf, "%s %s %.6g", i ? "," : "", c.fractions[i].first.c_str(), c.fractions[i].second);
+      std::snprintf(buf, sizeof buf, "%s %s %.6g", i ? "," : "", c.fractions[i].first.c_str(),
+                    c.fractions[i].second);
       out += buf;
     }
   }

@@ -85,7 +85,8 @@ PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph&
         const auto& hosts = run.observables.hosts;
         if (h >= hosts.size() || hosts[h].occupant != t.occupant) continue;
         ions.push_back(static_cast<double>(hosts[h].ions));
-        if (std::isfinite(hosts[h].tracer_diffusion_angstrom2_s)) d.push_back(hosts[h].tracer_diffusion_angstrom2_s * kToCm2);
+        if (std::isfinite(hosts[h].tracer_diffusion_angstrom2_s))
+          d.push_back(hosts[h].tracer_diffusion_angstrom2_s * kToCm2);
         if (std::isfinite(hosts[h].correlation_factor)) f.push_back(hosts[h].correlation_factor);
       }
       t.ions = analysis::mean_with_standard_error(ions);

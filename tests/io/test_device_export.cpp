@@ -14,15 +14,6 @@ using namespace ionhop;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 // Rounds to `digits` significant figures.
 double sig(double x, int digits) {
   if (x == 0) return 0;
@@ -247,41 +238,41 @@ TEST_CASE("export: simulator files round-trip to the canonical table", "[io][exp
 
 TEST_CASE("export: bad input: one message naming the problem", "[io][export][bad-input]") {
   const std::string no_fit = test::data_path("export/results_no_arrhenius.json");
-  CHECK(error_of([&] { io::load_results_for_export(no_fit); }) ==
+  CHECK(test::input_error_of([&] { io::load_results_for_export(no_fit); }) ==
         no_fit + ": /arrhenius: missing required key");
 
   const auto results = io::load_results_for_export(test::data_path("export/results_small.json"));
   io::ExportOptions options;
   options.densities_m3 = {{"V_I^2+", 1e25}};
-  CHECK(error_of([&] {
+  CHECK(test::input_error_of([&] {
           io::build_device_export(results, options);
         }).find("command line: --density: unknown species 'V_I^2+'") == 0);
   options.densities_m3 = {{"V_I^+", -1e25}};
-  CHECK(error_of([&] {
+  CHECK(test::input_error_of([&] {
           io::build_device_export(results, options);
         }).find("command line: --density: V_I^+: density must be a finite number > 0") == 0);
 
   options.densities_m3 = {{"V_I^0", 1e25}};
   const auto table = io::build_device_export(results, options);
   io::SimulatorSelection sel;
-  CHECK(error_of([&] { io::simulator_sets(table, sel); }) ==
+  CHECK(test::input_error_of([&] { io::simulator_sets(table, sel); }) ==
         "command line: --density: missing for the cation V_I^+ (give --density 'V_I^+=N0' with N0 "
         "in m^-3)");
   sel.cation = "V_I^0";
-  CHECK(error_of([&] {
+  CHECK(test::input_error_of([&] {
           io::simulator_sets(table, sel);
         }).find("command line: --cation: V_I^0 has charge 0") == 0);
   sel.cation = "V_I^-";
-  CHECK(error_of([&] { io::simulator_sets(table, sel); }).find("V_I^- is immobile") !=
+  CHECK(test::input_error_of([&] { io::simulator_sets(table, sel); }).find("V_I^- is immobile") !=
         std::string::npos);
   sel.cation = "I_i^-";
-  CHECK(error_of([&] {
+  CHECK(test::input_error_of([&] {
           io::simulator_sets(table, sel);
         }).find("I_i^- has charge -1; the cation must have charge +1") != std::string::npos);
 
-  CHECK(error_of([] { io::read_device_export_csv("name,charge\n", "x.csv"); }) ==
+  CHECK(test::input_error_of([] { io::read_device_export_csv("name,charge\n", "x.csv"); }) ==
         "x.csv: line 1: not an ionhop device_export.csv header");
-  CHECK(error_of([] {
+  CHECK(test::input_error_of([] {
           io::read_device_export_json("{\"schema\": \"other\"}", "x.json");
         }).find("x.json: /") == 0);
 }

@@ -21,15 +21,6 @@ std::string write_temp(const std::string& name, const std::string& text) {
   return p.string();
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 const char* kRates = R"({"schema": "ionhop.rates/1", "name": "t", "provenance": "test",
   "species": [{"name": "V", "mechanism": "vacancy", "charge": 1, "sublattice": "X", "provenance": "p",
                "hops": [{"shell": "X-X", "barrier_ev": BARRIER, "attempt_frequency_hz": NU, "provenance": "p"}]}]})";
@@ -46,24 +37,26 @@ TEST_CASE("rate table errors name file, JSON path and problem", "[io][bad-input]
   const auto good = write_temp("good.json", rates_with("0.2", "1e12"));
   CHECK_NOTHROW(io::load_rate_table(good));
   auto p = write_temp("neg.json", rates_with("-0.2", "1e12"));
-  CHECK(error_of([&] { io::load_rate_table(p); }) ==
+  CHECK(test::input_error_of([&] { io::load_rate_table(p); }) ==
         p + ": /species/0/hops/0/barrier_ev: must be a finite number >= 0 (got -0.2)");
   p = write_temp("nu.json", rates_with("0.2", "0"));
-  CHECK(error_of([&] { io::load_rate_table(p); }) ==
+  CHECK(test::input_error_of([&] { io::load_rate_table(p); }) ==
         p + ": /species/0/hops/0/attempt_frequency_hz: must be a finite number > 0 (got 0)");
   p = write_temp("type.json", rates_with("\"fast\"", "1e12"));
-  CHECK(error_of([&] {
+  CHECK(test::input_error_of([&] {
           io::load_rate_table(p);
         }).find("/species/0/hops/0/barrier_ev: must be a finite number >= 0, not a string") !=
         std::string::npos);
   p = write_temp("malformed.json", "{\"schema\": ");
-  CHECK(error_of([&] { io::load_rate_table(p); }).find(p + ": malformed JSON near line 1") == 0);
+  CHECK(test::input_error_of([&] {
+          io::load_rate_table(p);
+        }).find(p + ": malformed JSON near line 1") == 0);
   std::string unknown = rates_with("0.2", "1e12");
   unknown.replace(unknown.find("\"name\": \"t\""), 11, "\"name\": \"t\", \"colour\": 1");
   p = write_temp("unknown.json", unknown);
-  CHECK(error_of([&] { io::load_rate_table(p); }).find("/colour: unknown key") !=
+  CHECK(test::input_error_of([&] { io::load_rate_table(p); }).find("/colour: unknown key") !=
         std::string::npos);
-  CHECK(error_of([&] {
+  CHECK(test::input_error_of([&] {
           io::load_rate_table("/nonexistent/rates.json");
         }).find("/nonexistent/rates.json: cannot read file") == 0);
 }
@@ -81,17 +74,18 @@ TEST_CASE("lattice errors name the JSON path", "[io][bad-input]") {
   CHECK_NOTHROW(
       io::load_crystal(write_temp("l0.json", make("[[3,0,0],[0,3,0],[0,0,3]]", "\"A\""))));
   auto p = write_temp("l1.json", make("[[3,0,0],[0,3,0],[3,3,0]]", "\"A\""));
-  CHECK(error_of([&] {
+  CHECK(test::input_error_of([&] {
           io::load_crystal(p);
         }).find("/cell_angstrom: lattice vectors are linearly dependent") != std::string::npos);
   p = write_temp("l2.json", make("[[3,0,0],[0,3,0],[0,0,3]]", "\"Z\""));
-  CHECK(error_of([&] {
+  CHECK(test::input_error_of([&] {
           io::load_crystal(p);
         }).find("/hop_shells/0/sublattice: no basis site is on sublattice 'Z'") !=
         std::string::npos);
   p = write_temp("l3.json", make("[[3,0,0],[0,3,0]]", "\"A\""));
-  CHECK(error_of([&] { io::load_crystal(p); }).find("/cell_angstrom: must be 3 lattice vectors") !=
-        std::string::npos);
+  CHECK(test::input_error_of([&] {
+          io::load_crystal(p);
+        }).find("/cell_angstrom: must be 3 lattice vectors") != std::string::npos);
 }
 
 TEST_CASE("output directory appears whole or not at all", "[io]") {

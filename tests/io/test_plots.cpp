@@ -17,15 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string plot_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
@@ -125,20 +116,20 @@ TEST_CASE("plot: results.json is read with the fields the plots use", "[io][plot
 }
 
 TEST_CASE("plot: bad results.json gives InputError with file and JSON path", "[io][plot]") {
-  CHECK(
-      contains(plot_error([] { io::load_plot_results(test::data_path("plot/no_such_file.json")); }),
-               "cannot read file"));
-  CHECK(contains(
-      plot_error([] { io::load_plot_results(test::data_path("plot/malformed_results.json")); }),
-      "malformed JSON near line 4"));
-  const auto wrong =
-      plot_error([] { io::load_plot_results(test::data_path("plot/wrong_type_results.json")); });
+  CHECK(contains(test::input_error_of(
+                     [] { io::load_plot_results(test::data_path("plot/no_such_file.json")); }),
+                 "cannot read file"));
+  CHECK(contains(test::input_error_of(
+                     [] { io::load_plot_results(test::data_path("plot/malformed_results.json")); }),
+                 "malformed JSON near line 4"));
+  const auto wrong = test::input_error_of(
+      [] { io::load_plot_results(test::data_path("plot/wrong_type_results.json")); });
   CHECK(contains(wrong, "wrong_type_results.json: /points/0/temperature_k: "));
   CHECK(contains(wrong, "string"));
-  CHECK(contains(
-      plot_error([] { io::parse_plot_results(json::parse(R"({"arrhenius": []})"), "x.json"); }),
-      "x.json: /points: missing required key"));
-  CHECK(contains(plot_error([] {
+  CHECK(contains(test::input_error_of(
+                     [] { io::parse_plot_results(json::parse(R"({"arrhenius": []})"), "x.json"); }),
+                 "x.json: /points: missing required key"));
+  CHECK(contains(test::input_error_of([] {
                    io::parse_plot_results(
                        json::parse(R"({"points": [{"species": "A", "temperature_k": 300,
                      "drift": {"field_magnitude_v_per_cm": "big"}}]})"),
@@ -234,12 +225,12 @@ TEST_CASE("plot arrhenius: species selection, no MD reference, nothing to plot",
   CHECK(find_block(only.data, "V_I^+") == -1);
   CHECK(find_block(only.data, "MD reference D at the MD temperatures (from D0, Ea), I_i^0") >= 0);
 
-  CHECK(contains(plot_error([&] { io::make_plot(r, "arrhenius", {"V_Pb^2-"}); }),
+  CHECK(contains(test::input_error_of([&] { io::make_plot(r, "arrhenius", {"V_Pb^2-"}); }),
                  "command line: --species: 'V_Pb^2-' is not in r.json"));
-  CHECK(contains(plot_error([&] { io::make_plot(r, "arrhenius", {"V_I^-"}); }),
+  CHECK(contains(test::input_error_of([&] { io::make_plot(r, "arrhenius", {"V_I^-"}); }),
                  "r.json: /points: no plottable points for the arrhenius plot for the selected "
                  "species (V_I^-)"));
-  CHECK(contains(plot_error([&] { io::make_plot(r, "histogram"); }),
+  CHECK(contains(test::input_error_of([&] { io::make_plot(r, "histogram"); }),
                  "unknown plot kind 'histogram'"));
 
   j.erase("md_reference");
@@ -303,7 +294,7 @@ TEST_CASE("plot fermi: one series per (species, T), fast switching dashed", "[io
 
   // A sweep without Fermi levels has nothing to plot.
   const auto cspbi3 = io::load_plot_results(test::data_path("plot/cspbi3_results.json"));
-  CHECK(contains(plot_error([&] { io::make_plot(cspbi3, "fermi"); }),
+  CHECK(contains(test::input_error_of([&] { io::make_plot(cspbi3, "fermi"); }),
                  "cspbi3_results.json: /points: no plottable points for the fermi plot"));
 }
 
@@ -332,10 +323,10 @@ TEST_CASE("plot field: mobility and Nernst-Einstein panels", "[io][plot]") {
   CHECK(contains(b.script, "set ylabel 'Nernst–Einstein ratio'"));
 
   CHECK(
-      contains(plot_error([&] { io::make_plot(r, "field", {"I_i^0"}); }),
+      contains(test::input_error_of([&] { io::make_plot(r, "field", {"I_i^0"}); }),
                "/points: no plottable points for the field plot for the selected species (I_i^0)"));
   const auto cspbi3 = io::load_plot_results(test::data_path("plot/cspbi3_results.json"));
-  CHECK(contains(plot_error([&] { io::make_plot(cspbi3, "field"); }),
+  CHECK(contains(test::input_error_of([&] { io::make_plot(cspbi3, "field"); }),
                  "no plottable points for the field plot"));
 }
 

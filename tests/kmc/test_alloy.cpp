@@ -17,7 +17,8 @@ namespace {
 const double kD = 6.29 / std::sqrt(2.0);
 
 rates::RateTable ion_dependent_table(double barrier_i, double barrier_br) {
-  auto t = test::single_species_table("V_X^+", rates::Mechanism::vacancy, "X", "X-X", barrier_i, 1e12);
+  auto t =
+      test::single_species_table("V_X^+", rates::Mechanism::vacancy, "X", "X-X", barrier_i, 1e12);
   t.species[0].hops[0].moving_species = "I";
   t.species[0].hops.push_back({"X-X", barrier_br, 1e12, "synthetic (test)", "Br"});
   return t;
@@ -39,8 +40,10 @@ double random_walk_d(double barrier) {
 }  // namespace
 
 TEST_CASE("alloy composition is exact and both species are tracked", "[kmc][alloy]") {
-  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/cspbi3_cubic.json")), {6, 6, 6});
-  const auto table = test::single_species_table("V", rates::Mechanism::vacancy, "X", "X-X", 0.2, 1e12);
+  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/cspbi3_cubic.json")),
+                                 {6, 6, 6});
+  const auto table =
+      test::single_species_table("V", rates::Mechanism::vacancy, "X", "X-X", 0.2, 1e12);
   kmc::Engine engine(graph, table, alloy_settings(0.25, 1000), core::RandomStream(1, 2));
   const auto r = engine.run();
   REQUIRE(r.hosts.size() == 2);
@@ -51,9 +54,12 @@ TEST_CASE("alloy composition is exact and both species are tracked", "[kmc][allo
   CHECK(n_i == static_cast<std::size_t>(std::llround(0.25 * ions)));
 }
 
-TEST_CASE("uniform limit: an alloy with equal rates diffuses like the pure compound", "[kmc][alloy][physics]") {
-  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/cspbi3_cubic.json")), {8, 8, 8});
-  const auto table = test::single_species_table("V", rates::Mechanism::vacancy, "X", "X-X", 0.16, 1e12);
+TEST_CASE("uniform limit: an alloy with equal rates diffuses like the pure compound",
+          "[kmc][alloy][physics]") {
+  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/cspbi3_cubic.json")),
+                                 {8, 8, 8});
+  const auto table =
+      test::single_species_table("V", rates::Mechanism::vacancy, "X", "X-X", 0.16, 1e12);
   const auto runs = test::run_replicas(graph, table, alloy_settings(0.5, 100000), 16, 21);
   const auto d = test::estimate_over(runs, [](const kmc::RunResult& r) {
     return kmc::replica_observables(r, 0, true).diffusion_angstrom2_s;
@@ -67,15 +73,20 @@ TEST_CASE("uniform limit: an alloy with equal rates diffuses like the pure compo
       if (h.occupant == ion) return h;
     return kmc::ReplicaObservables::HostTracer{};
   };
-  const auto f_i = test::estimate_over(runs, [&](const kmc::RunResult& r) { return host(r, "I").correlation_factor; });
-  const auto f_br = test::estimate_over(runs, [&](const kmc::RunResult& r) { return host(r, "Br").correlation_factor; });
-  INFO("f(I) = " << f_i.value << " ± " << f_i.error << ", f(Br) = " << f_br.value << " ± " << f_br.error);
+  const auto f_i = test::estimate_over(
+      runs, [&](const kmc::RunResult& r) { return host(r, "I").correlation_factor; });
+  const auto f_br = test::estimate_over(
+      runs, [&](const kmc::RunResult& r) { return host(r, "Br").correlation_factor; });
+  INFO("f(I) = " << f_i.value << " ± " << f_i.error << ", f(Br) = " << f_br.value << " ± "
+                 << f_br.error);
   CHECK(std::abs(f_i.value - f_br.value) < 4 * std::hypot(f_i.error, f_br.error));
   CHECK(f_i.error < 0.02);
 }
 
-TEST_CASE("rates by moving ion: pure-Br and pure-I hosts give their own zGamma d^2/6", "[kmc][alloy][physics]") {
-  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/cspbi3_cubic.json")), {8, 8, 8});
+TEST_CASE("rates by moving ion: pure-Br and pure-I hosts give their own zGamma d^2/6",
+          "[kmc][alloy][physics]") {
+  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/cspbi3_cubic.json")),
+                                 {8, 8, 8});
   const auto table = ion_dependent_table(0.16, 0.22);
   for (double fraction_i : {1.0, 0.0}) {
     const auto runs = test::run_replicas(graph, table, alloy_settings(fraction_i, 100000), 16, 8);

@@ -82,7 +82,7 @@ class Engine {
   bool track_ions_ = false;
   // Stored per site (the ion's record moves with it), so a hop touches two records and
   // no indirection through an ion index: fewer cache misses in large supercells.
-  bool occupant_dependent_ = false;        // hop rates depend on the moving host ion
+  bool occupant_dependent_ = false;         // hop rates depend on the moving host ion
   std::vector<std::int8_t> site_occupant_;  // occupant index per site (−1: none), if so
   struct HostIon {
     double disp[3];         // unwrapped displacement (Å)

@@ -45,7 +45,7 @@ struct RunSettings {
   // The run is cut into this many equal blocks (by hops when max_hops is set, else by
   // time); the MSD of every defect over every block gives D averaged over time origins.
   std::size_t blocks = 100;
-  bool track_host_ions = true;        // vacancy mechanism: which ion moved (tracer D, f)
+  bool track_host_ions = true;  // vacancy mechanism: which ion moved (tracer D, f)
   std::vector<SublatticeComposition> composition;  // default: the lattice's occupants
   bool track_site_occupancy = false;  // time-weighted occupancy of each basis site class
 };

@@ -30,14 +30,16 @@ class CompiledRates {
 
   // Γ (s⁻¹) of hop template k out of a site of basis b for species s, with host ion
   // `occupant` (index into `occupants`) moving; 0 if not allowed.
-  double rate_hz(std::size_t species, std::size_t basis, std::size_t k, std::size_t occupant = 0) const {
+  double rate_hz(std::size_t species, std::size_t basis, std::size_t k,
+                 std::size_t occupant = 0) const {
     return rates_[((species * basis_count_ + basis) * stride_ + k) * occupant_count_ + occupant];
   }
   // Rates of species s out of basis b: entry k·occupant_count() + o.
   const double* rates_of(std::size_t species, std::size_t basis) const {
     return rates_.data() + (species * basis_count_ + basis) * stride_ * occupant_count_;
   }
-  double barrier_ev(std::size_t species, std::size_t basis, std::size_t k, std::size_t occupant = 0) const {
+  double barrier_ev(std::size_t species, std::size_t basis, std::size_t k,
+                    std::size_t occupant = 0) const {
     return barriers_[((species * basis_count_ + basis) * stride_ + k) * occupant_count_ + occupant];
   }
   std::size_t occupant_count() const { return occupant_count_; }

@@ -34,7 +34,7 @@ struct PointResult {
     analysis::Estimate ions, tracer_diffusion, correlation_factor;
   };
   std::vector<Tracer> tracers;  // every host species (I and Br separately in an alloy)
-  double wall_time_s = 0;  // summed over replicas (provenance only: not reproducible)
+  double wall_time_s = 0;       // summed over replicas (provenance only: not reproducible)
 
   // Under a field (has_field): drift velocity along the field (cm/s), mobility
   // μ = sign(q) v·Ê/|E| (cm²/(V·s)), D about the drift, and the Nernst–Einstein ratio
