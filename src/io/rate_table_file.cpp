@@ -24,7 +24,7 @@ rates::RateTable load_rate_table(const std::string& path) {
   std::set<std::string> names;
   for (const auto& s : root.at("species").array(1)) {
     s.require_object({"name", "mechanism", "charge", "sublattice", "mobile", "hops",
-                      "site_energies_ev", "provenance", "note"});
+                      "site_energies_ev", "environment", "provenance", "note"});
     rates::DefectSpecies sp;
     sp.name = s.at("name").string();
     if (!names.insert(sp.name).second)
@@ -67,6 +67,26 @@ rates::RateTable load_rate_table(const std::string& path) {
       hop.attempt_frequency_hz = h.at("attempt_frequency_hz").positive();
       hop.provenance = h.at("provenance").string_or_json();
       sp.hops.push_back(hop);
+    }
+    if (auto env = s.find("environment")) {
+      env->require_object(
+          {"shell", "site_energy_per_neighbour_ev", "kra_per_neighbour_ev", "provenance"});
+      if (sp.mechanism != rates::Mechanism::vacancy)
+        env->fail("the environment model applies to vacancies (interstitials: not yet)");
+      sp.environment_shell = env->at("shell").string();
+      auto read_map = [&](const char* key, std::map<std::string, double>& out) {
+        if (auto m = env->find(key)) {
+          if (!m->raw().is_object())
+            m->fail("must be an object mapping host species to eV per neighbour");
+          for (const auto& [species, _] : m->raw().items())
+            out[species] = m->at(species.c_str()).number();
+        }
+      };
+      read_map("site_energy_per_neighbour_ev", sp.environment_site_energy_ev);
+      read_map("kra_per_neighbour_ev", sp.environment_kra_ev);
+      if (!sp.has_environment())
+        env->fail("give site_energy_per_neighbour_ev and/or kra_per_neighbour_ev");
+      env->at("provenance").string_or_json();
     }
     if (auto e = s.find("site_energies_ev")) {
       if (!e->raw().is_object()) e->fail("must be an object mapping basis labels to energies (eV)");
@@ -125,6 +145,14 @@ nlohmann::json rate_table_to_json(const rates::RateTable& t) {
       s["hops"].push_back(hop);
     }
     if (!sp.site_energies_ev.empty()) s["site_energies_ev"] = sp.site_energies_ev;
+    if (sp.has_environment()) {
+      nlohmann::json env = {{"shell", sp.environment_shell},
+                            {"provenance", "see the species' provenance"}};
+      if (!sp.environment_site_energy_ev.empty())
+        env["site_energy_per_neighbour_ev"] = sp.environment_site_energy_ev;
+      if (!sp.environment_kra_ev.empty()) env["kra_per_neighbour_ev"] = sp.environment_kra_ev;
+      s["environment"] = env;
+    }
     s["provenance"] = text_or_json(sp.provenance);
     out["species"].push_back(s);
   }

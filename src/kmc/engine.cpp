@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "ionhop/core/error.hpp"
+#include "ionhop/core/units.hpp"
 
 namespace ionhop::kmc {
 
@@ -17,7 +18,10 @@ namespace {
 std::vector<std::string> rate_occupants(const rates::RateTable& table,
                                         const lattice::Crystal& crystal,
                                         const RunSettings& settings) {
-  if (!rates::has_moving_species_rates(table) && settings.composition.empty()) return {};
+  bool environment = false;
+  for (const auto& sp : table.species) environment |= sp.has_environment();
+  if (!rates::has_moving_species_rates(table) && settings.composition.empty() && !environment)
+    return {};
   std::vector<std::string> names;
   auto add = [&](const std::string& n) {
     if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
@@ -81,6 +85,9 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
   }
   occupant_names_ = rate_occupants(table, crystal, settings);
   occupant_dependent_ = rates::has_moving_species_rates(table);
+  for (const auto& placement : settings.defects)
+    environment_dependent_ |= table.species[placement.species].has_environment();
+  occupant_dependent_ |= environment_dependent_;
   // Rates that depend on the moving ion, or an alloy, need to know every ion.
   track_ions_ =
       (settings.track_host_ions || occupant_dependent_ || !settings.composition.empty()) &&
@@ -127,6 +134,24 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
         next += n;
       }
     }
+    if (environment_dependent_) {
+      env_shell_.assign(n_species, 0);
+      env_site_coef_.assign(n_species, {});
+      env_kra_coef_.assign(n_species, {});
+      for (std::size_t s = 0; s < n_species; ++s) {
+        const auto& sp = table.species[s];
+        if (!sp.has_environment()) continue;
+        env_shell_[s] = *crystal.shell_index(sp.environment_shell);
+        env_site_coef_[s].assign(occupant_names_.size(), 0.0);
+        env_kra_coef_[s].assign(occupant_names_.size(), 0.0);
+        for (std::size_t o = 0; o < occupant_names_.size(); ++o) {
+          auto e = sp.environment_site_energy_ev.find(occupant_names_[o]);
+          if (e != sp.environment_site_energy_ev.end()) env_site_coef_[s][o] = e->second;
+          auto k = sp.environment_kra_ev.find(occupant_names_[o]);
+          if (k != sp.environment_kra_ev.end()) env_kra_coef_[s][o] = k->second;
+        }
+      }
+    }
     if (occupant_dependent_) {
       site_occupant_.assign(graph.site_count(), -1);
       for (std::size_t s = 0; s < site_ion_.size(); ++s)
@@ -166,14 +191,97 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
       ++occupancy_count_[defect_species_[d] * nb + graph.basis_of(defect_site_[d])];
   }
 
+  rerate_stamp_.assign(defect_site_.size(), 0);
   tree_ = SumTree(std::max<std::size_t>(defect_site_.size(), 1));
   hop_rate_.assign(std::max<std::size_t>(defect_site_.size(), 1) * stride_, 0.0);
   for (std::size_t d = 0; d < defect_site_.size(); ++d) rerate(d);
 }
 
+double Engine::environment_sum(SiteIndex site, const std::vector<double>& per_occupant,
+                               std::size_t shell) const {
+  // Σ over neighbours y of `site` in `shell` of the coefficient of the ion on y.
+  const auto targets = graph_.hop_targets(site);
+  const auto& templates = graph_.hop_templates(graph_.basis_of(site));
+  double sum = 0;
+  for (std::size_t k = 0; k < targets.size(); ++k) {
+    if (templates[k].shell != shell) continue;
+    const int o = site_occupant_[targets[k]];
+    if (o >= 0) sum += per_occupant[o];
+  }
+  return sum;
+}
+
+void Engine::rerate_environment(std::size_t defect) {
+  // Vacancy hop i → t: the ion m on t moves to i. E_i counts the ions around i now (t
+  // included, holding m); E_t' counts those around t after the move (i holding m). The
+  // barrier E_KRA(m) + (K_i + K_t')/2 + (E_t' − E_i)/2 keeps detailed balance (PHYSICS.md).
+  const SiteIndex site = defect_site_[defect];
+  const std::uint32_t species = defect_species_[defect];
+  const std::size_t shell = env_shell_[species];
+  const auto& e_coef = env_site_coef_[species];
+  const auto& k_coef = env_kra_coef_[species];
+  const double* base = rates_.rates_of(species, graph_.basis_of(site));
+  const std::size_t columns = rates_.occupant_count();
+  const auto targets = graph_.hop_targets(site);
+  const double e_i = environment_sum(site, e_coef, shell),
+               k_i = environment_sum(site, k_coef, shell);
+  const double beta = 1.0 / units::thermal_energy_ev(settings_.temperature_k);
+  double* out = hop_rate_.data() + defect * stride_;
+  double sum = 0.0;
+  for (std::size_t k = 0; k < targets.size(); ++k) {
+    const SiteIndex t = targets[k];
+    double r = 0.0;
+    if (!occupied(t)) {
+      const int m = site_occupant_[t];
+      // Around t after the move: everything as now, plus the mover on i (a vacancy now,
+      // counted as nothing) if i is an environment neighbour of t.
+      double e_t = environment_sum(t, e_coef, shell), k_t = environment_sum(t, k_coef, shell);
+      if (graph_.hop_templates(graph_.basis_of(site))[k].shell == shell && m >= 0) {
+        e_t += e_coef[m];
+        k_t += k_coef[m];
+      }
+      r = base[k * columns + (m >= 0 ? m : 0)] *
+          std::exp(-beta * (0.5 * (k_i + k_t) + 0.5 * (e_t - e_i)));
+    }
+    out[k] = r;
+    sum += r;
+  }
+  for (std::size_t k = targets.size(); k < hop_stride_; ++k) out[k] = 0.0;
+  if (stride_ > hop_stride_) {
+    const auto& tr = transitions_[species];
+    for (std::size_t j = 0; j < stride_ - hop_stride_; ++j) {
+      const double r = j < tr.size() ? tr[j].rate_hz : 0.0;
+      out[hop_stride_ + j] = r;
+      sum += r;
+    }
+  }
+  tree_.set(defect, sum);
+}
+
+void Engine::rerate_around(SiteIndex x, std::size_t moved) {
+  // Defects whose rates can depend on the ion on x: within two hops of x (their target's
+  // environment may contain x).
+  auto visit = [&](SiteIndex w) {
+    if (!occupied(w)) return;
+    const auto e = static_cast<std::size_t>(site_defect_[w]);
+    if (e == moved || rerate_stamp_[e] == stamp_) return;
+    rerate_stamp_[e] = stamp_;
+    rerate(e);
+  };
+  visit(x);
+  for (SiteIndex y : graph_.hop_targets(x)) {
+    visit(y);
+    for (SiteIndex w : graph_.hop_targets(y)) visit(w);
+  }
+}
+
 void Engine::rerate(std::size_t defect) {
   const SiteIndex site = defect_site_[defect];
   const std::uint32_t species = defect_species_[defect];
+  if (environment_dependent_ && !env_site_coef_[species].empty()) {
+    rerate_environment(defect);
+    return;
+  }
   const double* base = rates_.rates_of(species, graph_.basis_of(site));
   const auto targets = graph_.hop_targets(site);
   double* out = hop_rate_.data() + defect * stride_;
@@ -273,6 +381,13 @@ void Engine::apply_hop(std::size_t d, std::size_t k) {
   rerate(d);
   ++hops_;
   if (defect_site_.size() == 1) return;  // a lone defect has no neighbours to re-rate
+  if (environment_dependent_) {
+    // The ions on `from` and `to` changed: re-rate every defect whose environment sees them.
+    ++stamp_;
+    rerate_around(from, d);
+    rerate_around(to, d);
+    return;
+  }
   for (SiteIndex n : graph_.hop_targets(from)) {
     if (!occupied(n)) continue;
     const std::int32_t e = site_defect_[n];

@@ -29,6 +29,16 @@ void check_against_crystal(const RateTable& table, const lattice::Crystal& cryst
                              crystal.hop_shells[*shell].sublattice + "', not '" + sp.sublattice +
                              "'");
     }
+    if (sp.has_environment()) {
+      const auto shell = crystal.shell_index(sp.environment_shell);
+      if (!shell)
+        throw InputError("", at + "/environment/shell",
+                         "unknown hop shell '" + sp.environment_shell + "'");
+      if (crystal.hop_shells[*shell].sublattice != sp.sublattice)
+        throw InputError("", at + "/environment/shell",
+                         "hop shell '" + sp.environment_shell + "' is not on sublattice '" +
+                             sp.sublattice + "'");
+    }
     for (const auto& [label, energy] : sp.site_energies_ev) {
       const auto b = crystal.basis_index(label);
       if (!b) throw InputError("", at + "/site_energies_ev/" + label, "unknown basis site label");

@@ -38,9 +38,18 @@ class Engine {
   std::size_t defect_count() const { return defect_site_.size(); }
   lattice::SiteIndex defect_site(std::size_t d) const { return defect_site_[d]; }
   const lattice::Vec3& defect_displacement_angstrom(std::size_t d) const { return defect_disp_[d]; }
+  // Host ion on a site: index into host_occupant_names(), or −1 (none / not tracked).
+  int host_occupant_at(lattice::SiteIndex s) const {
+    return site_ion_.empty() ? -1 : site_ion_[s].occupant;
+  }
+  const std::vector<std::string>& host_occupant_names() const { return occupant_names_; }
 
  private:
   void rerate(std::size_t defect);
+  void rerate_environment(std::size_t defect);  // rates with the local-environment model
+  void rerate_around(lattice::SiteIndex site, std::size_t moved);  // env: within two hops
+  double environment_sum(lattice::SiteIndex site, const std::vector<double>& per_occupant,
+                         std::size_t shell) const;
   void close_block(double at_time_s);
   void apply_hop(std::size_t defect, std::size_t k);
   void apply_transition(std::size_t defect, std::size_t j);
@@ -82,7 +91,13 @@ class Engine {
   bool track_ions_ = false;
   // Stored per site (the ion's record moves with it), so a hop touches two records and
   // no indirection through an ion index: fewer cache misses in large supercells.
-  bool occupant_dependent_ = false;         // hop rates depend on the moving host ion
+  bool occupant_dependent_ = false;  // hop rates depend on the moving host ion
+  // Local-environment model per species (empty coefficient vectors: none), by occupant.
+  bool environment_dependent_ = false;
+  std::vector<std::size_t> env_shell_;
+  std::vector<std::vector<double>> env_site_coef_, env_kra_coef_;
+  std::vector<std::uint64_t> rerate_stamp_;
+  std::uint64_t stamp_ = 0;
   std::vector<std::int8_t> site_occupant_;  // occupant index per site (−1: none), if so
   struct HostIon {
     double disp[3];         // unwrapped displacement (Å)

@@ -34,7 +34,19 @@ struct DefectSpecies {
   // Site energy (eV) per basis-site label; missing labels are 0. Enters the barrier as
   // E_b,ij = E_KRA + (E_j − E_i)/2 so that Γ_ij/Γ_ji = exp(−(E_j − E_i)/k_B T).
   std::map<std::string, double> site_energies_ev;
+  // Local-environment model (vacancies): counts n_s of host ions of species s on the
+  // neighbours (hop shell `environment_shell`) of a site. Site energy of the vacancy
+  // E_i = Σ_s e_s n_s(i); barrier E_b = E_KRA + Σ_s k_s (n_s(i) + n_s(j'))/2 + (E_j' − E_i)/2,
+  // with j' the final state (after the ion has moved), so detailed balance holds for the
+  // whole configuration. Empty maps: no environment dependence.
+  std::string environment_shell;
+  std::map<std::string, double> environment_site_energy_ev;  // e_s per neighbour of species s
+  std::map<std::string, double> environment_kra_ev;          // k_s per neighbour of species s
   std::string provenance;
+
+  bool has_environment() const {
+    return !environment_site_energy_ev.empty() || !environment_kra_ev.empty();
+  }
 };
 
 // Capture of one carrier turns defect species `from` (charge q) into `to` (charge q' = q ± 1)
