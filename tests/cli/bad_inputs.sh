@@ -176,6 +176,10 @@ expect_error "composition with a fraction outside [0, 1]" "$B/config_composition
   -- sweep $B/config_composition_negative.json
 expect_error "composition not an object" "$B/config_composition_not_object.json" "/compositions/0" \
   -- sweep $B/config_composition_not_object.json
+expect_error "environment model naming an unknown shell" "$B/rates_environment_unknown_shell.json" "/species/3/environment/shell" "unknown hop shell" \
+  -- sweep $B/config_rates_environment_unknown_shell.json
+expect_error "environment model on an interstitial" "$B/rates_environment_interstitial.json" "/species/0/environment" "vacancies" \
+  -- sweep $B/config_rates_environment_interstitial.json
 expect_error "moving_species on an interstitial" "$B/rates_moving_species_interstitial.json" "/species/0/hops/0/moving_species" \
   -- sweep $B/config_rates_moving_species_interstitial.json
 
