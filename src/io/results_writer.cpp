@@ -86,6 +86,10 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
       j["diffusion_single_origin_err_cm2_s"] = num(p.diffusion_single_origin.error);
       j["diffusion_uncorrelated_cm2_s"] = num(p.diffusion_uncorrelated.value);
       j["hop_rate_per_defect_hz"] = num(p.hop_rate_per_defect_hz.value);
+      j["collective_diffusion_cm2_s"] = num(p.collective_diffusion.value);
+      j["collective_diffusion_err_cm2_s"] = num(p.collective_diffusion.error);
+      j["haven_ratio"] = num(p.haven_ratio.value);
+      j["haven_ratio_err"] = num(p.haven_ratio.error);
       j["simulated_time_s"] = num(p.simulated_time_s.value);
       j["min_simulated_time_s"] = num(p.min_simulated_time_s);
       if (p.point.has_field()) {

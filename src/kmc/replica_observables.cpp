@@ -34,6 +34,14 @@ ReplicaObservables replica_observables(const RunResult& run, std::size_t species
   }
   o.drift_velocity_angstrom_s = t.final_displacement_sum_angstrom / (n * run.time_s);
   {
+    double collective = 0;
+    for (std::size_t b = 0; b < blocks; ++b)
+      collective += t.block_displacement_sum_angstrom[b].squaredNorm();
+    if (time > 0) o.collective_diffusion_angstrom2_s = collective / (6.0 * n * time);
+    if (o.collective_diffusion_angstrom2_s > 0)
+      o.haven_ratio = o.diffusion_angstrom2_s / o.collective_diffusion_angstrom2_s;
+  }
+  {
     const Eigen::Vector3d v = o.drift_velocity_angstrom_s;
     double sum = 0, time_sum = 0;
     std::size_t used = 0;

@@ -72,6 +72,8 @@ PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph&
   r.diffusion_single_origin = collect(runs, &O::diffusion_single_origin_angstrom2_s, kToCm2);
   r.diffusion_uncorrelated = collect(runs, &O::diffusion_uncorrelated_angstrom2_s, kToCm2);
   r.hop_rate_per_defect_hz = collect(runs, &O::hop_rate_per_defect_hz, 1.0);
+  r.collective_diffusion = collect(runs, &O::collective_diffusion_angstrom2_s, kToCm2);
+  r.haven_ratio = collect(runs, &O::haven_ratio, 1.0);
   r.tracer_diffusion = collect(runs, &O::tracer_diffusion_angstrom2_s, kToCm2);
   r.correlation_factor = collect(runs, &O::correlation_factor, 1.0);
   if (!runs.empty()) r.host_occupant = runs.front().observables.host_occupant;

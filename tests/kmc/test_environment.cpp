@@ -14,7 +14,9 @@
 using namespace ionhop;
 
 namespace {
-double log_choose(int n, int k) { return std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0); }
+double log_choose(int n, int k) {
+  return std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0);
+}
 
 rates::RateTable environment_table(double e_br, double k_br) {
   auto t = test::single_species_table("V", rates::Mechanism::vacancy, "X", "X-X", 0.12, 1e12);
@@ -27,8 +29,10 @@ rates::RateTable environment_table(double e_br, double k_br) {
 }
 }  // namespace
 
-TEST_CASE("environment classes of a vacancy in an alloy follow Boltzmann weights", "[kmc][environment][physics]") {
-  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/cspbi3_cubic.json")), {3, 3, 3});
+TEST_CASE("environment classes of a vacancy in an alloy follow Boltzmann weights",
+          "[kmc][environment][physics]") {
+  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/cspbi3_cubic.json")),
+                                 {3, 3, 3});
   const double e_br = 0.03, temperature = 300;
   const auto table = environment_table(e_br, 0.02);
   kmc::RunSettings s;
@@ -51,8 +55,9 @@ TEST_CASE("environment classes of a vacancy in an alloy follow Boltzmann weights
   std::vector<std::vector<double>> fraction(z + 1);
   for (int r = 0; r < replicas; ++r) {
     kmc::Engine engine(graph, table, s, core::RandomStream(31, r));
-    const int br = static_cast<int>(std::find(engine.host_occupant_names().begin(), engine.host_occupant_names().end(),
-                                              "Br") - engine.host_occupant_names().begin());
+    const int br = static_cast<int>(
+        std::find(engine.host_occupant_names().begin(), engine.host_occupant_names().end(), "Br") -
+        engine.host_occupant_names().begin());
     std::vector<double> time(z + 1, 0.0);
     for (int i = 0; i < steps; ++i) {
       int n = 0;
@@ -65,7 +70,8 @@ TEST_CASE("environment classes of a vacancy in an alloy follow Boltzmann weights
   }
   for (int n = 0; n <= z; ++n) {
     const auto e = analysis::mean_with_standard_error(fraction[n]);
-    INFO("n_Br = " << n << ": time fraction " << e.value << " ± " << e.error << ", Boltzmann " << exact[n]);
+    INFO("n_Br = " << n << ": time fraction " << e.value << " ± " << e.error << ", Boltzmann "
+                   << exact[n]);
     if (exact[n] < 0.01) {
       CHECK(std::abs(e.value - exact[n]) < 0.01);
       continue;
@@ -75,8 +81,10 @@ TEST_CASE("environment classes of a vacancy in an alloy follow Boltzmann weights
   }
 }
 
-TEST_CASE("environment model with zero coefficients is the uniform limit", "[kmc][environment][physics]") {
-  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/cspbi3_cubic.json")), {8, 8, 8});
+TEST_CASE("environment model with zero coefficients is the uniform limit",
+          "[kmc][environment][physics]") {
+  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/cspbi3_cubic.json")),
+                                 {8, 8, 8});
   auto table = test::single_species_table("V", rates::Mechanism::vacancy, "X", "X-X", 0.16, 1e12);
   table.species[0].environment_shell = "X-X";
   table.species[0].environment_site_energy_ev = {{"Br", 0.0}};
@@ -90,7 +98,8 @@ TEST_CASE("environment model with zero coefficients is the uniform limit", "[kmc
     return kmc::replica_observables(r, 0, true).diffusion_angstrom2_s;
   });
   const double d_len = 6.29 / std::sqrt(2.0);
-  const double exact = 8 * 1e12 * std::exp(-0.16 / units::thermal_energy_ev(300)) * d_len * d_len / 6;
+  const double exact =
+      8 * 1e12 * std::exp(-0.16 / units::thermal_energy_ev(300)) * d_len * d_len / 6;
   INFO("D = " << d.value << " ± " << d.error << ", pure " << exact);
   CHECK(d.error < 0.05 * exact);
   CHECK(test::within_standard_errors(d, exact));

@@ -43,6 +43,12 @@ struct ReplicaObservables {
   Eigen::Vector3d drift_velocity_angstrom_s = Eigen::Vector3d::Constant(NAN);
   double diffusion_drift_corrected_angstrom2_s = NAN;
 
+  // Collective (charge) diffusion of the defects: Σ_blocks |Σ_defects Δr|² / (6 N Σ t_b),
+  // and the Haven ratio H_R = D / D_σ (1 for independent defects; < 1 or > 1 when the
+  // defects' motions are correlated, e.g. by site exclusion at high concentration).
+  double collective_diffusion_angstrom2_s = NAN;
+  double haven_ratio = NAN;
+
   // Fraction of the time these defects spent in each species (charge state); empty when
   // charge transitions were off.
   std::vector<double> state_fraction;
