@@ -88,6 +88,12 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
       j["hop_rate_per_defect_hz"] = num(p.hop_rate_per_defect_hz.value);
       j["collective_diffusion_cm2_s"] = num(p.collective_diffusion.value);
       j["collective_diffusion_err_cm2_s"] = num(p.collective_diffusion.error);
+      j["diffusion_xyz_cm2_s"] =
+          json::array({num(p.diffusion_axes[0].value), num(p.diffusion_axes[1].value),
+                       num(p.diffusion_axes[2].value)});
+      j["diffusion_xyz_err_cm2_s"] =
+          json::array({num(p.diffusion_axes[0].error), num(p.diffusion_axes[1].error),
+                       num(p.diffusion_axes[2].error)});
       j["haven_ratio"] = num(p.haven_ratio.value);
       j["haven_ratio_err"] = num(p.haven_ratio.error);
       j["simulated_time_s"] = num(p.simulated_time_s.value);

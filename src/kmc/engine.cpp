@@ -182,6 +182,7 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
   species_hops_.assign(n_species, 0);
   species_jump2_.assign(n_species, 0.0);
   block_msd_.assign(n_species, {});
+  block_msd_axes_.assign(n_species, {});
   block_disp_.assign(n_species, {});
   block_origin_ = defect_disp_;
   if (settings.track_site_occupancy) {
@@ -441,10 +442,12 @@ void Engine::advance_and_hop(double dt) {
 void Engine::close_block(double at_time_s) {
   block_time_.push_back(at_time_s - block_start_time_s_);
   for (auto& per_group : block_msd_) per_group.push_back(0.0);
+  for (auto& per_group : block_msd_axes_) per_group.push_back(lattice::Vec3::Zero());
   for (auto& per_group : block_disp_) per_group.push_back(lattice::Vec3::Zero());
   for (std::size_t d = 0; d < defect_disp_.size(); ++d) {
     const lattice::Vec3 delta = defect_disp_[d] - block_origin_[d];
     block_msd_[defect_group_[d]].back() += delta.squaredNorm();
+    block_msd_axes_[defect_group_[d]].back() += delta.cwiseProduct(delta);
     block_disp_[defect_group_[d]].back() += delta;
     block_origin_[d] = defect_disp_[d];
   }
@@ -521,6 +524,7 @@ RunResult Engine::collect() const {
     t.hops = species_hops_[s];
     t.jump_length2_sum_angstrom2 = species_jump2_[s];
     t.block_msd_sum_angstrom2 = block_msd_[s];
+    t.block_msd_axes_angstrom2 = block_msd_axes_[s];
     t.block_displacement_sum_angstrom = block_disp_[s];
     t.transitions = group_transitions_[s];
     if (!state_time_.empty())

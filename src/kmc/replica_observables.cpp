@@ -33,6 +33,11 @@ ReplicaObservables replica_observables(const RunResult& run, std::size_t species
     if (t_g > 0) o.diffusion_block_groups_angstrom2_s.push_back(m / (6.0 * n * t_g));
   }
   o.drift_velocity_angstrom_s = t.final_displacement_sum_angstrom / (n * run.time_s);
+  if (time > 0) {
+    Eigen::Vector3d axes = Eigen::Vector3d::Zero();
+    for (std::size_t b = 0; b < blocks; ++b) axes += t.block_msd_axes_angstrom2[b];
+    o.diffusion_axes_angstrom2_s = axes / (2.0 * n * time);
+  }
   {
     double collective = 0;
     for (std::size_t b = 0; b < blocks; ++b)

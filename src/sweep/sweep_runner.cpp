@@ -74,6 +74,13 @@ PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph&
   r.hop_rate_per_defect_hz = collect(runs, &O::hop_rate_per_defect_hz, 1.0);
   r.collective_diffusion = collect(runs, &O::collective_diffusion_angstrom2_s, kToCm2);
   r.haven_ratio = collect(runs, &O::haven_ratio, 1.0);
+  for (int axis = 0; axis < 3; ++axis) {
+    std::vector<double> v;
+    for (const auto& run : runs)
+      if (std::isfinite(run.observables.diffusion_axes_angstrom2_s[axis]))
+        v.push_back(run.observables.diffusion_axes_angstrom2_s[axis] * kToCm2);
+    r.diffusion_axes[axis] = analysis::mean_with_standard_error(v);
+  }
   r.tracer_diffusion = collect(runs, &O::tracer_diffusion_angstrom2_s, kToCm2);
   r.correlation_factor = collect(runs, &O::correlation_factor, 1.0);
   if (!runs.empty()) r.host_occupant = runs.front().observables.host_occupant;

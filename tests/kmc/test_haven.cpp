@@ -13,14 +13,19 @@
 using namespace ionhop;
 
 namespace {
-analysis::Estimate observe(const std::vector<kmc::RunResult>& runs, double kmc::ReplicaObservables::*field) {
-  return test::estimate_over(runs, [field](const kmc::RunResult& r) { return kmc::replica_observables(r, 0, false).*field; });
+analysis::Estimate observe(const std::vector<kmc::RunResult>& runs,
+                           double kmc::ReplicaObservables::*field) {
+  return test::estimate_over(runs, [field](const kmc::RunResult& r) {
+    return kmc::replica_observables(r, 0, false).*field;
+  });
 }
 }  // namespace
 
 TEST_CASE("Haven ratio of independent defects is 1", "[kmc][haven][physics]") {
-  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/cspbi3_cubic.json")), {12, 12, 12});
-  const auto table = test::single_species_table("I", rates::Mechanism::interstitial, "X", "X-X", 0.2, 1e12);
+  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/cspbi3_cubic.json")),
+                                 {12, 12, 12});
+  const auto table =
+      test::single_species_table("I", rates::Mechanism::interstitial, "X", "X-X", 0.2, 1e12);
   kmc::RunSettings s;
   s.temperature_k = 300;
   s.defects = {{0, 8}};
@@ -33,9 +38,12 @@ TEST_CASE("Haven ratio of independent defects is 1", "[kmc][haven][physics]") {
   CHECK(test::within_standard_errors(h, 1.0));
 }
 
-TEST_CASE("dense lattice gas: D_sigma = (1 - c) z Gamma d^2 / 6 and H_R < 1", "[kmc][haven][physics]") {
-  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/simple_cubic.json")), {8, 8, 8});
-  const auto table = test::single_species_table("P", rates::Mechanism::interstitial, "A", "nn", 0.1, 1e12);
+TEST_CASE("dense lattice gas: D_sigma = (1 - c) z Gamma d^2 / 6 and H_R < 1",
+          "[kmc][haven][physics]") {
+  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/simple_cubic.json")),
+                                 {8, 8, 8});
+  const auto table =
+      test::single_species_table("P", rates::Mechanism::interstitial, "A", "nn", 0.1, 1e12);
   kmc::RunSettings s;
   s.temperature_k = 300;
   s.defects = {{0, 256}};  // c = 1/2
@@ -46,8 +54,8 @@ TEST_CASE("dense lattice gas: D_sigma = (1 - c) z Gamma d^2 / 6 and H_R < 1", "[
   const double d0 = 6 * gamma * 3.0 * 3.0 / 6;
   const auto dc = observe(runs, &kmc::ReplicaObservables::collective_diffusion_angstrom2_s);
   const auto h = observe(runs, &kmc::ReplicaObservables::haven_ratio);
-  INFO("D_sigma = " << dc.value << " ± " << dc.error << ", exact " << 0.5 * d0 << "; H_R = " << h.value << " ± "
-                    << h.error);
+  INFO("D_sigma = " << dc.value << " ± " << dc.error << ", exact " << 0.5 * d0
+                    << "; H_R = " << h.value << " ± " << h.error);
   CHECK(dc.error < 0.05 * dc.value);
   CHECK(test::within_standard_errors(dc, 0.5 * d0));
   CHECK(h.value + 4 * h.error < 1.0);

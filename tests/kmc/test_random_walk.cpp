@@ -158,3 +158,35 @@ TEST_CASE("immobile species never move and a frozen hop-limited run ends", "[kmc
   CHECK(r.frozen);
   CHECK(r.hops == 0);
 }
+
+TEST_CASE("anisotropic walk: D along each axis is Gamma_axis * a_axis^2", "[kmc][physics]") {
+  // Tetragonal cell (3, 3, 4) Å with two hop shells: 4 in-plane hops (a = 3 Å) and 2 hops
+  // along z (c = 4 Å) with a higher barrier. A 1D walk with rate Γ each way has D = Γ a².
+  lattice::Crystal c;
+  c.name = "tetragonal";
+  c.cell_angstrom = Eigen::Matrix3d::Identity() * 3.0;
+  c.cell_angstrom(2, 2) = 4.0;
+  c.basis = {{"A", "A", "A", {0, 0, 0}}};
+  c.hop_shells = {{"xy", "A", 3.0, 0, 1e-3}, {"z", "A", 4.0, 0, 1e-3}};
+  const lattice::SiteGraph graph(c, {6, 6, 6});
+  auto table =
+      test::single_species_table("D", rates::Mechanism::interstitial, "A", "xy", 0.10, 1e12);
+  table.species[0].hops.push_back({"z", 0.15, 1e12, "synthetic (test)", ""});
+  kmc::RunSettings s;
+  s.temperature_k = 300;
+  s.defects = {{0, 1}};
+  s.stop.max_hops = 200000;
+  s.blocks = 400;  // 1D: relative SE ≈ sqrt(2 / (blocks × replicas)) ≈ 1.8 %
+  const auto runs = test::run_replicas(graph, table, s, 16, 6);
+  const double kt = units::thermal_energy_ev(300);
+  const double exact[3] = {1e12 * std::exp(-0.10 / kt) * 9.0, 1e12 * std::exp(-0.10 / kt) * 9.0,
+                           1e12 * std::exp(-0.15 / kt) * 16.0};
+  for (int axis = 0; axis < 3; ++axis) {
+    const auto e = test::estimate_over(runs, [axis](const kmc::RunResult& r) {
+      return kmc::replica_observables(r, 0, false).diffusion_axes_angstrom2_s[axis];
+    });
+    INFO("axis " << axis << ": D = " << e.value << " ± " << e.error << ", exact " << exact[axis]);
+    CHECK(e.error < 0.05 * exact[axis]);
+    CHECK(test::within_standard_errors(e, exact[axis]));
+  }
+}

@@ -113,8 +113,9 @@ class Engine {
   std::uint64_t hops_ = 0;
   std::vector<std::uint64_t> species_hops_;
   std::vector<double> species_jump2_;
-  std::vector<std::vector<double>> block_msd_;          // group × block
-  std::vector<std::vector<lattice::Vec3>> block_disp_;  // group × block
+  std::vector<std::vector<double>> block_msd_;              // group × block
+  std::vector<std::vector<lattice::Vec3>> block_disp_;      // group × block
+  std::vector<std::vector<lattice::Vec3>> block_msd_axes_;  // group × block
   std::vector<double> block_time_;
   std::vector<lattice::Vec3> block_origin_;  // defect displacement at block start
   double block_start_time_s_ = 0;

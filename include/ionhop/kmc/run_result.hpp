@@ -15,8 +15,9 @@ namespace ionhop::kmc {
 struct SpeciesTally {
   std::size_t defects = 0;
   std::uint64_t hops = 0;
-  double jump_length2_sum_angstrom2 = 0;        // Σ d² over the species' hops
-  std::vector<double> block_msd_sum_angstrom2;  // Σ_defects |Δr|² within each block
+  double jump_length2_sum_angstrom2 = 0;                  // Σ d² over the species' hops
+  std::vector<double> block_msd_sum_angstrom2;            // Σ_defects |Δr|² within each block
+  std::vector<Eigen::Vector3d> block_msd_axes_angstrom2;  // Σ_defects (Δx², Δy², Δz²) per block
   std::vector<Eigen::Vector3d> block_displacement_sum_angstrom;  // Σ_defects Δr per block
   double final_msd_sum_angstrom2 = 0;                            // Σ_defects |r(t_end) − r(0)|²
   Eigen::Vector3d final_displacement_sum_angstrom = Eigen::Vector3d::Zero();

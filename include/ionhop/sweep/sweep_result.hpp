@@ -24,9 +24,10 @@ struct PointResult {
   analysis::Estimate diffusion_uncorrelated;  // Σd²/(6Nt)
   double diffusion_block_err = NAN;           // SE from block-grouped values pooled over replicas
   analysis::Estimate hop_rate_per_defect_hz;
-  analysis::Estimate collective_diffusion;  // D_σ of the defects (cm²/s)
-  analysis::Estimate haven_ratio;           // per replica D/D_σ, mean ± SE
-  analysis::Estimate simulated_time_s;      // physical time reached per replica
+  analysis::Estimate collective_diffusion;           // D_σ of the defects (cm²/s)
+  std::array<analysis::Estimate, 3> diffusion_axes;  // D_x, D_y, D_z (cm²/s)
+  analysis::Estimate haven_ratio;                    // per replica D/D_σ, mean ± SE
+  analysis::Estimate simulated_time_s;               // physical time reached per replica
   double min_simulated_time_s = NAN;
   // Vacancy mechanism: tracer D of the host ions and correlation factor f.
   std::string host_occupant;
