@@ -94,6 +94,15 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
       j["diffusion_xyz_err_cm2_s"] =
           json::array({num(p.diffusion_axes[0].error), num(p.diffusion_axes[1].error),
                        num(p.diffusion_axes[2].error)});
+      if (!p.z_profile_fraction.empty()) {
+        json z = json::array(), f = json::array(), e = json::array();
+        for (std::size_t i = 0; i < p.z_profile_fraction.size(); ++i) {
+          z.push_back(p.z_planes_angstrom[i]);
+          f.push_back(num(p.z_profile_fraction[i].value));
+          e.push_back(num(p.z_profile_fraction[i].error));
+        }
+        j["z_profile"] = {{"z_angstrom", z}, {"fraction", f}, {"fraction_err", e}};
+      }
       j["haven_ratio"] = num(p.haven_ratio.value);
       j["haven_ratio_err"] = num(p.haven_ratio.error);
       j["simulated_time_s"] = num(p.simulated_time_s.value);

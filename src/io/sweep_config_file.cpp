@@ -37,9 +37,9 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
   nlohmann::json doc;
   const JsonInput root = JsonInput::parse_file(path, doc);
   root.require_object({"schema", "description", "lattice", "rates", "species", "temperatures_k",
-                       "supercells", "defects_per_supercell", "compositions", "fields_v_per_cm",
-                       "fermi_levels_ev", "replicas", "stop", "blocks", "seed", "md_reference",
-                       "report_temperature_k"});
+                       "supercells", "defects_per_supercell", "compositions", "z_profile",
+                       "fields_v_per_cm", "fermi_levels_ev", "replicas", "stop", "blocks", "seed",
+                       "md_reference", "report_temperature_k"});
   if (root.at("schema").string() != "ionhop.sweep/1")
     root.at("schema").fail("unsupported schema (expected \"ionhop.sweep/1\")");
 
@@ -147,6 +147,7 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
   if (auto t = stop.find("time_s")) c.stop.max_time_s = t->positive();
   if (!c.stop.bounded()) stop.fail("give hops, time_s or both");
   if (auto b = root.find("blocks")) c.blocks = b->integer_at_least(1);
+  if (auto z = root.find("z_profile")) c.z_profile = z->boolean();
   if (auto s = root.find("seed")) c.seed = s->seed();
   if (auto r = root.find("report_temperature_k")) c.report_temperature_k = r->positive();
   if (auto m = root.find("md_reference")) {

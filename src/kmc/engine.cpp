@@ -192,6 +192,37 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
       ++occupancy_count_[defect_species_[d] * nb + graph.basis_of(defect_site_[d])];
   }
 
+  if (settings.track_z_profile) {
+    // Planes along a3: distinct fractional coordinates of the basis sites, in every cell.
+    std::vector<double> levels;
+    for (const auto& b : crystal.basis) {
+      const double f = b.frac[2] - std::floor(b.frac[2]);
+      if (std::none_of(levels.begin(), levels.end(),
+                       [&](double v) { return std::abs(v - f) < 1e-6; }))
+        levels.push_back(f);
+    }
+    std::sort(levels.begin(), levels.end());
+    const int n3 = graph.supercell()[2];
+    const double c = crystal.cell_angstrom.row(2).norm();
+    for (int k = 0; k < n3; ++k)
+      for (double v : levels) plane_z_angstrom_.push_back((k + v) * c);
+    const std::size_t planes = plane_z_angstrom_.size();
+    site_plane_.resize(graph.site_count());
+    for (SiteIndex s = 0; s < graph.site_count(); ++s) {
+      // Cell index along a3 from the site index layout ((i·n2 + j)·n3 + k)·nb + b.
+      const std::size_t k = (s / nb) % static_cast<std::size_t>(n3);
+      const double f = crystal.basis[s % nb].frac[2] - std::floor(crystal.basis[s % nb].frac[2]);
+      const auto level = std::find_if(levels.begin(), levels.end(),
+                                      [&](double v) { return std::abs(v - f) < 1e-6; }) -
+                         levels.begin();
+      site_plane_[s] = static_cast<std::uint32_t>(k * levels.size() + level);
+    }
+    plane_count_.assign(n_species * planes, 0);
+    plane_time_.assign(n_species * planes, 0.0);
+    for (std::size_t d = 0; d < defect_site_.size(); ++d)
+      ++plane_count_[defect_group_[d] * planes + site_plane_[defect_site_[d]]];
+  }
+
   rerate_stamp_.assign(defect_site_.size(), 0);
   tree_ = SumTree(std::max<std::size_t>(defect_site_.size(), 1));
   hop_rate_.assign(std::max<std::size_t>(defect_site_.size(), 1) * stride_, 0.0);
@@ -355,6 +386,11 @@ void Engine::apply_hop(std::size_t d, std::size_t k) {
     --occupancy_count_[s * nb + from_basis];
     ++occupancy_count_[s * nb + graph_.basis_of(to)];
   }
+  if (!plane_count_.empty()) {
+    const std::size_t planes = plane_z_angstrom_.size();
+    --plane_count_[g * planes + site_plane_[from]];
+    ++plane_count_[g * planes + site_plane_[to]];
+  }
   site_defect_[from] = -1;
   site_defect_[to] = static_cast<std::int32_t>(d);
   set_occupied(from, false);
@@ -417,6 +453,7 @@ bool Engine::step() {
 
 void Engine::advance_and_hop(double dt) {
   if (!occupancy_time_.empty()) add_occupancy(occupancy_time_, occupancy_count_, dt);
+  if (!plane_time_.empty()) add_occupancy(plane_time_, plane_count_, dt);
   if (!state_time_.empty()) add_state_time(dt);
   time_s_ += dt;
 
@@ -484,6 +521,7 @@ RunResult Engine::run() {
         for (; open_block < blocks; ++open_block) close_block(time_boundary(open_block));
       if (!occupancy_time_.empty())
         add_occupancy(occupancy_time_, occupancy_count_, stop.max_time_s - time_s_);
+      if (!plane_time_.empty()) add_occupancy(plane_time_, plane_count_, stop.max_time_s - time_s_);
       if (!state_time_.empty()) add_state_time(stop.max_time_s - time_s_);
       time_s_ = stop.max_time_s;
       stopped_by_time = true;
@@ -517,6 +555,7 @@ RunResult Engine::collect() const {
   r.time_s = time_s_;
   r.hops = hops_;
   r.block_time_s = block_time_;
+  r.z_planes_angstrom = plane_z_angstrom_;
   const std::size_t nb = graph_.basis_count();
   r.species.resize(table_.species.size());
   for (std::size_t s = 0; s < r.species.size(); ++s) {
@@ -524,6 +563,9 @@ RunResult Engine::collect() const {
     t.hops = species_hops_[s];
     t.jump_length2_sum_angstrom2 = species_jump2_[s];
     t.block_msd_sum_angstrom2 = block_msd_[s];
+    if (!plane_time_.empty())
+      t.z_profile_time_s.assign(plane_time_.begin() + s * plane_z_angstrom_.size(),
+                                plane_time_.begin() + (s + 1) * plane_z_angstrom_.size());
     t.block_msd_axes_angstrom2 = block_msd_axes_[s];
     t.block_displacement_sum_angstrom = block_disp_[s];
     t.transitions = group_transitions_[s];

@@ -33,6 +33,7 @@ ReplicaObservables replica_observables(const RunResult& run, std::size_t species
     if (t_g > 0) o.diffusion_block_groups_angstrom2_s.push_back(m / (6.0 * n * t_g));
   }
   o.drift_velocity_angstrom_s = t.final_displacement_sum_angstrom / (n * run.time_s);
+  for (double x : t.z_profile_time_s) o.z_profile_fraction.push_back(x / (n * run.time_s));
   if (time > 0) {
     Eigen::Vector3d axes = Eigen::Vector3d::Zero();
     for (std::size_t b = 0; b < blocks; ++b) axes += t.block_msd_axes_angstrom2[b];

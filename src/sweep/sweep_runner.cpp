@@ -23,6 +23,7 @@ namespace ionhop::sweep {
 
 struct ReplicaRun {
   kmc::ReplicaObservables observables;
+  std::vector<double> z_planes_angstrom;
   double time_s = 0;
   std::uint64_t hops = 0;
   double wall_s = 0;
@@ -74,6 +75,16 @@ PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph&
   r.hop_rate_per_defect_hz = collect(runs, &O::hop_rate_per_defect_hz, 1.0);
   r.collective_diffusion = collect(runs, &O::collective_diffusion_angstrom2_s, kToCm2);
   r.haven_ratio = collect(runs, &O::haven_ratio, 1.0);
+  if (config.z_profile && !runs.empty()) {
+    r.z_planes_angstrom = runs.front().z_planes_angstrom;
+    for (std::size_t plane = 0; plane < r.z_planes_angstrom.size(); ++plane) {
+      std::vector<double> v;
+      for (const auto& run : runs)
+        if (plane < run.observables.z_profile_fraction.size())
+          v.push_back(run.observables.z_profile_fraction[plane]);
+      r.z_profile_fraction.push_back(analysis::mean_with_standard_error(v));
+    }
+  }
   for (int axis = 0; axis < 3; ++axis) {
     std::vector<double> v;
     for (const auto& run : runs)
@@ -293,6 +304,7 @@ SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options) {
         1e-8;
     settings.fermi_level_ev = point.fermi_level_ev;
     settings.composition = config.compositions[point.composition];
+    settings.track_z_profile = config.z_profile;
     kmc::Engine engine(*graphs.at(point.supercell), config.rate_table, settings,
                        core::RandomStream(config.seed, stream_id(point, task.replica)));
     const kmc::RunResult run = engine.run();
@@ -302,6 +314,7 @@ SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options) {
         config.rate_table.species[point.species_index].mechanism == rates::Mechanism::vacancy);
     out.time_s = run.time_s;
     out.hops = run.hops;
+    out.z_planes_angstrom = run.z_planes_angstrom;
     out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (options.progress) {
       std::lock_guard lock(progress_mutex);

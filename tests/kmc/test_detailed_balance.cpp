@@ -82,3 +82,29 @@ TEST_CASE("one defect occupies site classes with Boltzmann weights", "[kmc][phys
             Approx(r.time_s).epsilon(1e-9));
   }
 }
+
+TEST_CASE("time-averaged z profile follows the site energies plane by plane",
+          "[kmc][physics][profile]") {
+  // Planes along c alternate A (z = 0) and B (z = c/2); with E_B − E_A = ΔE each A plane
+  // holds 1/(n3 (1 + w)) of the time and each B plane w/(n3 (1 + w)), w = exp(−ΔE/k_BT).
+  const lattice::SiteGraph graph(two_site_crystal(), {4, 4, 4});
+  const double de = 0.03, t = 300, w = std::exp(-de / (units::boltzmann_ev_per_k * t));
+  kmc::RunSettings s;
+  s.temperature_k = t;
+  s.defects = {{0, 1}};
+  s.stop.max_hops = 50000;
+  s.track_z_profile = true;
+  const auto runs =
+      test::run_replicas(graph, two_site_table(de, rates::Mechanism::interstitial), s, 24, 5);
+  REQUIRE(runs.front().z_planes_angstrom.size() == 8);
+  CHECK(runs.front().z_planes_angstrom[1] == Approx(3.0));  // B plane of the first cell (c = 6 Å)
+  for (std::size_t plane = 0; plane < 8; ++plane) {
+    const auto f = test::estimate_over(runs, [plane](const kmc::RunResult& r) {
+      return kmc::replica_observables(r, 0, false).z_profile_fraction[plane];
+    });
+    const double exact = (plane % 2 == 0 ? 1.0 : w) / (4.0 * (1.0 + w));
+    INFO("plane " << plane << ": " << f.value << " ± " << f.error << ", exact " << exact);
+    CHECK(f.error < 0.1 * exact);
+    CHECK(test::within_standard_errors(f, exact));
+  }
+}

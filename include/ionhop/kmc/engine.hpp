@@ -121,8 +121,12 @@ class Engine {
   double block_start_time_s_ = 0;
   std::vector<std::uint32_t> occupancy_count_;  // species × basis
   std::vector<double> occupancy_time_;          // species × basis
-  std::vector<std::uint32_t> state_count_;      // group × species: defects in that state
-  std::vector<double> state_time_;              // group × species
+  std::vector<std::uint32_t> site_plane_;       // plane index along a3 (z profile)
+  std::vector<double> plane_z_angstrom_;
+  std::vector<std::uint32_t> plane_count_;  // group × plane
+  std::vector<double> plane_time_;          // group × plane
+  std::vector<std::uint32_t> state_count_;  // group × species: defects in that state
+  std::vector<double> state_time_;          // group × species
   std::vector<std::uint64_t> group_transitions_;
 };
 

@@ -47,6 +47,9 @@ struct ReplicaObservables {
   // and the Haven ratio H_R = D / D_σ (1 for independent defects; < 1 or > 1 when the
   // defects' motions are correlated, e.g. by site exclusion at high concentration).
   double collective_diffusion_angstrom2_s = NAN;
+  // Time-averaged fraction of the defects in each plane along a3 (sums to 1); empty unless
+  // the run tracked the z profile.
+  std::vector<double> z_profile_fraction;
   // D along x, y and z: Σ_blocks Σ_defects Δx² / (2 N Σ t_b), etc. (D = mean of the three;
   // in a (001) heterojunction D_z is perpendicular to the interface, D_x and D_y parallel).
   Eigen::Vector3d diffusion_axes_angstrom2_s = Eigen::Vector3d::Constant(NAN);

@@ -22,6 +22,7 @@ struct SpeciesTally {
   double final_msd_sum_angstrom2 = 0;                            // Σ_defects |r(t_end) − r(0)|²
   Eigen::Vector3d final_displacement_sum_angstrom = Eigen::Vector3d::Zero();
   std::vector<double> occupancy_time_s;  // per basis: Σ_defects time spent there
+  std::vector<double> z_profile_time_s;  // per plane along a3: Σ_defects time spent there
   // Per species (charge state) s: Σ over these defects of the time spent as s.
   std::vector<double> state_time_s;
   std::uint64_t transitions = 0;  // charge-state changes of these defects
@@ -42,7 +43,8 @@ struct RunResult {
   bool stopped_by_time = false;
   bool frozen = false;  // no event possible (all rates zero) before the stop condition
   std::vector<double> block_time_s;
-  std::vector<SpeciesTally> species;  // indexed like the rate table
+  std::vector<double> z_planes_angstrom;  // plane positions along a3 (with track_z_profile)
+  std::vector<SpeciesTally> species;      // indexed like the rate table
   std::vector<HostTally> hosts;
 };
 

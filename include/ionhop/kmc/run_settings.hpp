@@ -48,6 +48,9 @@ struct RunSettings {
   bool track_host_ions = true;  // vacancy mechanism: which ion moved (tracer D, f)
   std::vector<SublatticeComposition> composition;  // default: the lattice's occupants
   bool track_site_occupancy = false;  // time-weighted occupancy of each basis site class
+  // Time-averaged defect profile along the third lattice vector (per plane of sites):
+  // the concentration profile across a (001) interface.
+  bool track_z_profile = false;
 };
 
 }  // namespace ionhop::kmc

@@ -36,6 +36,7 @@ struct SweepConfig {
   std::size_t replicas = 8;
   kmc::StopCondition stop;
   std::size_t blocks = 100;
+  bool z_profile = false;  // record the time-averaged defect profile along a3
   std::uint64_t seed = 1;
   std::optional<analysis::MdReference> md_reference;
   double report_temperature_k = 300.0;  // Arrhenius fits report D here ("D(300 K)")

@@ -27,7 +27,9 @@ struct PointResult {
   analysis::Estimate collective_diffusion;           // D_σ of the defects (cm²/s)
   std::array<analysis::Estimate, 3> diffusion_axes;  // D_x, D_y, D_z (cm²/s)
   analysis::Estimate haven_ratio;                    // per replica D/D_σ, mean ± SE
-  analysis::Estimate simulated_time_s;               // physical time reached per replica
+  std::vector<double> z_planes_angstrom;  // plane positions along a3 (with SweepConfig::z_profile)
+  std::vector<analysis::Estimate> z_profile_fraction;  // fraction of the defects per plane
+  analysis::Estimate simulated_time_s;                 // physical time reached per replica
   double min_simulated_time_s = NAN;
   // Vacancy mechanism: tracer D of the host ions and correlation factor f.
   std::string host_occupant;
