@@ -315,7 +315,7 @@ json bench_mixed_halide(const Options& opt, const lattice::Crystal& crystal) {
     const auto count = static_cast<std::size_t>(std::llround(0.01 * double(x_sites)));
     kmc::RunSettings s = settings_for(0, count, 300.0);
     s.stop.max_hops = hops;
-    s.composition = {{"X", {{"I", 0.5}, {"Br", 0.5}}}};
+    s.composition = {{"X", {{"I", 0.5}, {"Br", 0.5}}, {}, {}}};
     std::cerr << "  mixed_halide_1pct: " << n << "^3, " << count << " vacancies\n";
     json e;
     e["supercell"] = {n, n, n};

@@ -102,6 +102,24 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
               "must be an object mapping occupants to fractions, e.g. {\"I\": 0.5, \"Br\": 0.5}");
         kmc::SublatticeComposition sc;
         sc.sublattice = sub;
+        if (fractions.has("layers")) {
+          // {"layers": [{"cells": 8, "occupant": "I"}, ...], "interfaces": ["I", "Br"]}
+          fractions.require_object({"layers", "interfaces"});
+          for (const auto& layer : fractions.at("layers").array(1)) {
+            layer.require_object({"cells", "occupant"});
+            sc.layers.push_back({static_cast<int>(layer.at("cells").integer_at_least(1)),
+                                 layer.at("occupant").string()});
+          }
+          if (auto itf = fractions.find("interfaces")) {
+            const auto list = itf->array();
+            if (list.size() != sc.layers.size())
+              itf->fail("give one interface-plane occupant per layer (" +
+                        std::to_string(sc.layers.size()) + "), got " + std::to_string(list.size()));
+            for (const auto& o : list) sc.interface_occupants.push_back(o.string());
+          }
+          composition.push_back(sc);
+          continue;
+        }
         double total = 0;
         for (const auto& [occupant, __] : fractions.raw().items()) {
           const double f = fractions.at(occupant.c_str()).non_negative();
@@ -165,6 +183,17 @@ void validate_sweep_config(const sweep::SweepConfig& c, const std::string& file)
     throw InputError(file, "/blocks",
                      "must not exceed stop/hops (" + std::to_string(c.stop.max_hops) + ")");
   for (std::size_t i = 0; i < c.supercells.size(); ++i) {
+    for (std::size_t k = 0; k < c.compositions.size(); ++k)
+      for (const auto& sc : c.compositions[k]) {
+        if (sc.layers.empty()) continue;
+        int cells = 0;
+        for (const auto& l : sc.layers) cells += l.cells;
+        if (cells != c.supercells[i][2])
+          throw InputError(
+              file, "/compositions/" + std::to_string(k) + "/" + sc.sublattice + "/layers",
+              "layers add up to " + std::to_string(cells) + " cells along a3, but supercell " +
+                  std::to_string(i) + " has " + std::to_string(c.supercells[i][2]));
+      }
     try {
       lattice::check_supercell_fits(c.crystal, c.supercells[i]);
     } catch (const InputError& e) {

@@ -27,8 +27,11 @@ std::vector<std::string> rate_occupants(const rates::RateTable& table,
     if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
   };
   for (const auto& b : crystal.basis) add(b.occupant);
-  for (const auto& c : settings.composition)
+  for (const auto& c : settings.composition) {
     for (const auto& f : c.fractions) add(f.first);
+    for (const auto& l : c.layers) add(l.occupant);
+    for (const auto& o : c.interface_occupants) add(o);
+  }
   return names;
 }
 }  // namespace
@@ -115,6 +118,23 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
       if (!alloy) {
         for (SiteIndex s : ion_sites)
           site_ion_[s].occupant = occupant_index(crystal.basis[graph.basis_of(s)].occupant);
+        continue;
+      }
+      if (!alloy->layers.empty()) {
+        // Layered stack along a3: the occupant follows the cell index k along a3.
+        const auto n3 = static_cast<std::size_t>(graph.supercell()[2]);
+        for (SiteIndex s : ion_sites) {
+          const std::size_t k = (s / nb) % n3;
+          std::size_t layer = 0, start = 0;
+          while (layer + 1 < alloy->layers.size() && k >= start + alloy->layers[layer].cells)
+            start += alloy->layers[layer++].cells;
+          const double f = crystal.basis[s % nb].frac[2];
+          const bool boundary_plane = k == start && std::abs(f - std::round(f)) < 1e-9;
+          const std::string& name = boundary_plane && !alloy->interface_occupants.empty()
+                                        ? alloy->interface_occupants[layer]
+                                        : alloy->layers[layer].occupant;
+          site_ion_[s].occupant = occupant_index(name);
+        }
         continue;
       }
       // Exact counts (the last occupant takes the rounding remainder), placed by a

@@ -49,6 +49,18 @@ std::string composition_label(const std::vector<kmc::SublatticeComposition>& com
   for (const auto& c : composition) {
     if (!out.empty()) out += "; ";
     out += c.sublattice + ":";
+    if (!c.layers.empty()) {
+      for (std::size_t i = 0; i < c.layers.size(); ++i)
+        out += std::string(i ? " |" : "") + " " + c.layers[i].occupant + "x" +
+               std::to_string(c.layers[i].cells);
+      if (!c.interface_occupants.empty()) {
+        out += " (interfaces";
+        for (std::size_t i = 0; i < c.interface_occupants.size(); ++i)
+          out += std::string(i ? ", " : " ") + c.interface_occupants[i];
+        out += ")";
+      }
+      continue;
+    }
     for (std::size_t i = 0; i < c.fractions.size(); ++i) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "%s %s %.6g", i ? "," : "", c.fractions[i].first.c_str(),

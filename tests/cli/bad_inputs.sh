@@ -174,6 +174,10 @@ expect_error "composition on an unknown sublattice" "$B/config_composition_subla
   -- sweep $B/config_composition_sublattice.json
 expect_error "composition with a fraction outside [0, 1]" "$B/config_composition_negative.json" "/compositions/0/X/" \
   -- sweep $B/config_composition_negative.json
+expect_error "heterojunction layers that do not fit the supercell" "$B/config_layers_do_not_fit.json" "/compositions/0/X/layers" "add up to 6 cells" \
+  -- sweep $B/config_layers_do_not_fit.json
+expect_error "heterojunction with too few interface occupants" "$B/config_layers_interfaces_count.json" "/compositions/0/X/interfaces" \
+  -- sweep $B/config_layers_interfaces_count.json
 expect_error "composition not an object" "$B/config_composition_not_object.json" "/compositions/0" \
   -- sweep $B/config_composition_not_object.json
 expect_error "environment model naming an unknown shell" "$B/rates_environment_unknown_shell.json" "/species/3/environment/shell" "unknown hop shell" \

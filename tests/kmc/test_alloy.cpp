@@ -30,7 +30,7 @@ kmc::RunSettings alloy_settings(double fraction_i, std::uint64_t hops) {
   s.defects = {{0, 1}};
   s.stop.max_hops = hops;
   s.blocks = 100;
-  s.composition = {{"X", {{"I", fraction_i}, {"Br", 1.0 - fraction_i}}}};
+  s.composition = {{"X", {{"I", fraction_i}, {"Br", 1.0 - fraction_i}}, {}, {}}};
   return s;
 }
 
@@ -105,4 +105,33 @@ TEST_CASE("rates by moving ion: pure-Br and pure-I hosts give their own zGamma d
     for (const auto& h : kmc::replica_observables(r, 0, true).hosts)
       (h.occupant == "I" ? d_i : d_br) += h.tracer_diffusion_angstrom2_s;
   CHECK(d_br < 0.5 * d_i);
+}
+
+TEST_CASE("heterojunction builder: layered hosts with chosen interface planes",
+          "[kmc][alloy][heterojunction]") {
+  // 2×2×8 CsPbI3 cells: I in cells 0-3, Br in cells 4-7; the PbX2 plane (fractional z an
+  // integer) that starts each layer gets the interface occupant: Br at z = 0, I at z = 4c.
+  const lattice::SiteGraph graph(io::load_crystal(test::source_path("lattices/cspbi3_cubic.json")),
+                                 {2, 2, 8});
+  const auto table =
+      test::single_species_table("V", rates::Mechanism::vacancy, "X", "X-X", 0.2, 1e12);
+  kmc::RunSettings s;
+  s.defects = {{0, 1}};
+  s.composition = {{"X", {}, {{4, "I"}, {4, "Br"}}, {"Br", "I"}}};
+  const kmc::Engine engine(graph, table, s, core::RandomStream(4, 4));
+  const auto& names = engine.host_occupant_names();
+  const double c = 6.29;
+  std::size_t checked = 0;
+  for (auto site : graph.sites_of_sublattice("X")) {
+    const int o = engine.host_occupant_at(site);
+    if (o < 0) continue;  // the vacancy
+    const double z = graph.position_angstrom(site).z();
+    const int cell = static_cast<int>(std::floor(z / c + 1e-9));
+    const bool boundary = std::abs(z - cell * c) < 1e-6 && (cell == 0 || cell == 4);
+    const std::string expected = boundary ? (cell == 0 ? "Br" : "I") : (cell < 4 ? "I" : "Br");
+    INFO("site at z = " << z);
+    CHECK(names[o] == expected);
+    ++checked;
+  }
+  CHECK(checked == 3 * 32 - 1);
 }

@@ -38,7 +38,7 @@ TEST_CASE("environment classes of a vacancy in an alloy follow Boltzmann weights
   kmc::RunSettings s;
   s.temperature_k = temperature;
   s.defects = {{0, 1}};
-  s.composition = {{"X", {{"I", 0.5}, {"Br", 0.5}}}};
+  s.composition = {{"X", {{"I", 0.5}, {"Br", 0.5}}, {}, {}}};
   const int ions = 3 * 27 - 1, n_br = 40, n_i = ions - n_br, z = 8;
 
   // Exact class probabilities.
@@ -92,7 +92,7 @@ TEST_CASE("environment model with zero coefficients is the uniform limit",
   s.temperature_k = 300;
   s.defects = {{0, 3}};
   s.stop.max_hops = 100000;
-  s.composition = {{"X", {{"I", 0.5}, {"Br", 0.5}}}};
+  s.composition = {{"X", {{"I", 0.5}, {"Br", 0.5}}, {}, {}}};
   const auto runs = test::run_replicas(graph, table, s, 16, 12);
   const auto d = test::estimate_over(runs, [](const kmc::RunResult& r) {
     return kmc::replica_observables(r, 0, true).diffusion_angstrom2_s;

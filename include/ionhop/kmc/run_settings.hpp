@@ -20,9 +20,21 @@ struct DefectPlacement {
 // Random alloy on one sublattice: the host ions (sites not holding a vacancy) get the
 // given occupants in exact proportions (counts rounded to the nearest integer), placed
 // at random. E.g. {"X", {{"I", 0.5}, {"Br", 0.5}}} for CsPb(I_0.5 Br_0.5)3.
+// Or a stack of layers along a3 — a (001) heterojunction such as n_I cells of CsPbI3 on
+// n_Br cells of CsPbBr3 in one periodic supercell: `layers` (cells, occupant) from z = 0
+// up, adding up to the supercell's cells along a3. The plane of sites at the start of
+// layer i (fractional z an integer) may be given its own occupant, interface_occupants[i]
+// (i = 0: the periodic boundary at z = 0), e.g. I-rich or Br-rich interfaces.
+struct HostLayer {
+  int cells = 0;
+  std::string occupant;
+};
+
 struct SublatticeComposition {
   std::string sublattice;
-  std::vector<std::pair<std::string, double>> fractions;
+  std::vector<std::pair<std::string, double>> fractions;  // random alloy
+  std::vector<HostLayer> layers;                          // layered stack (when non-empty)
+  std::vector<std::string> interface_occupants;           // empty, or one per layer
 };
 
 struct StopCondition {
