@@ -408,6 +408,14 @@ bool positive_finite(double x) { return std::isfinite(x) && x > 0; }
 
 // ---- arrhenius -------------------------------------------------------------------------------
 
+// Species in order of first appearance: the colour of a species is its index here.
+void add_species(std::vector<std::string>& order, const std::string& species) {
+  if (std::find(order.begin(), order.end(), species) == order.end()) order.push_back(species);
+}
+std::size_t species_index(const std::vector<std::string>& order, const std::string& species) {
+  return static_cast<std::size_t>(std::find(order.begin(), order.end(), species) - order.begin());
+}
+
 void build_arrhenius(const PlotResults& r, const Selection& selected, PlotBundle& b) {
   std::vector<const PlotPoint*> used;
   for (const auto& p : r.points)
@@ -422,18 +430,10 @@ void build_arrhenius(const PlotResults& r, const Selection& selected, PlotBundle
       group_series(used, {.temperature = false, .fermi_level = true, .field = true});
   const Varies vary = varies(all_series);
   std::vector<std::string> species_order;
-  for (const auto& se : all_series)
-    if (std::find(species_order.begin(), species_order.end(), se.key.species) ==
-        species_order.end())
-      species_order.push_back(se.key.species);
+  for (const auto& se : all_series) add_species(species_order, se.key.species);
   for (const auto& m : r.md_species)
-    if (selected(m.species) && !m.immobile &&
-        std::find(species_order.begin(), species_order.end(), m.species) == species_order.end())
-      species_order.push_back(m.species);
-  auto colour_of = [&](const std::string& s) {
-    const auto i = std::find(species_order.begin(), species_order.end(), s) - species_order.begin();
-    return static_cast<std::size_t>(i);
-  };
+    if (selected(m.species) && !m.immobile) add_species(species_order, m.species);
+  auto colour_of = [&](const std::string& s) { return species_index(species_order, s); };
 
   DataTable table;
   table.header = {"ionhop plot arrhenius: diffusion coefficients vs inverse temperature",
@@ -621,9 +621,7 @@ void build_fermi(const PlotResults& r, const Selection& selected, PlotBundle& b)
       group_series(used, {.temperature = true, .fermi_level = false, .field = true});
   const Varies vary = varies(all_series);
   std::vector<std::string> species_order;
-  for (const auto* p : used)
-    if (std::find(species_order.begin(), species_order.end(), p->species) == species_order.end())
-      species_order.push_back(p->species);
+  for (const auto* p : used) add_species(species_order, p->species);
 
   DataTable table;
   table.header = {"ionhop plot fermi: diffusion coefficient vs Fermi level", "from " + r.file};
@@ -659,8 +657,7 @@ void build_fermi(const PlotResults& r, const Selection& selected, PlotBundle& b)
     }
     const int block = table.add(series_label(se.key, vary, false, true), std::move(rows));
     const int style = static_cast<int>(b.series.size()) + 1;
-    const std::size_t sp =
-        std::find(species_order.begin(), species_order.end(), species) - species_order.begin();
+    const std::size_t sp = species_index(species_order, species);
     styles << style_line(style, kPalette[b.series.size() % kPalette.size()],
                          kFilledPoint[sp % kFilledPoint.size()]);
     const std::string label = series_label(se.key, vary, false, false);
@@ -733,9 +730,7 @@ void build_field(const PlotResults& r, const Selection& selected, PlotBundle& b)
       {.temperature = true, .fermi_level = true, .field = true, .field_direction_only = true});
   const Varies vary = varies(all_series);
   std::vector<std::string> species_order;
-  for (const auto* p : used)
-    if (std::find(species_order.begin(), species_order.end(), p->species) == species_order.end())
-      species_order.push_back(p->species);
+  for (const auto* p : used) add_species(species_order, p->species);
   DataTable table;
   table.header = {"ionhop plot field: drift mobility and Nernst-Einstein ratio vs field magnitude",
                   "from " + r.file};
@@ -774,8 +769,7 @@ void build_field(const PlotResults& r, const Selection& selected, PlotBundle& b)
     }
     const int block = table.add(series_label(se.key, vary, true, true), std::move(rows));
     const int style = static_cast<int>(b.series.size()) + 1;
-    const std::size_t sp =
-        std::find(species_order.begin(), species_order.end(), species) - species_order.begin();
+    const std::size_t sp = species_index(species_order, species);
     styles << style_line(style, kPalette[b.series.size() % kPalette.size()],
                          kFilledPoint[sp % kFilledPoint.size()]);
     const std::string label = series_label(se.key, vary, true, false);

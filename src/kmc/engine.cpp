@@ -263,6 +263,22 @@ double Engine::environment_sum(SiteIndex site, const std::vector<double>& per_oc
   return sum;
 }
 
+void Engine::finish_rerate(std::size_t defect, std::uint32_t species, std::size_t hops, double* out,
+                           double sum) {
+  // The event scan covers every slot: clear the hop slots this site lacks, then the
+  // charge-transition slots, then publish the defect's total rate.
+  for (std::size_t k = hops; k < hop_stride_; ++k) out[k] = 0.0;
+  if (stride_ > hop_stride_) {
+    const auto& tr = transitions_[species];
+    for (std::size_t j = 0; j < stride_ - hop_stride_; ++j) {
+      const double r = j < tr.size() ? tr[j].rate_hz : 0.0;
+      out[hop_stride_ + j] = r;
+      sum += r;
+    }
+  }
+  tree_.set(defect, sum);
+}
+
 void Engine::rerate_environment(std::size_t defect) {
   // Vacancy hop i → t: the ion m on t moves to i. E_i counts the ions around i now (t
   // included, holding m); E_t' counts those around t after the move (i holding m). The
@@ -298,16 +314,7 @@ void Engine::rerate_environment(std::size_t defect) {
     out[k] = r;
     sum += r;
   }
-  for (std::size_t k = targets.size(); k < hop_stride_; ++k) out[k] = 0.0;
-  if (stride_ > hop_stride_) {
-    const auto& tr = transitions_[species];
-    for (std::size_t j = 0; j < stride_ - hop_stride_; ++j) {
-      const double r = j < tr.size() ? tr[j].rate_hz : 0.0;
-      out[hop_stride_ + j] = r;
-      sum += r;
-    }
-  }
-  tree_.set(defect, sum);
+  finish_rerate(defect, species, targets.size(), out, sum);
 }
 
 void Engine::rerate_around(SiteIndex x, std::size_t moved) {
@@ -356,17 +363,7 @@ void Engine::rerate(std::size_t defect) {
       sum += r;
     }
   }
-  // The event scan covers every slot: clear the hop slots this site lacks.
-  for (std::size_t k = targets.size(); k < hop_stride_; ++k) out[k] = 0.0;
-  if (stride_ > hop_stride_) {
-    const auto& tr = transitions_[species];
-    for (std::size_t j = 0; j < stride_ - hop_stride_; ++j) {
-      const double r = j < tr.size() ? tr[j].rate_hz : 0.0;
-      out[hop_stride_ + j] = r;
-      sum += r;
-    }
-  }
-  tree_.set(defect, sum);
+  finish_rerate(defect, species, targets.size(), out, sum);
 }
 
 void Engine::apply_transition(std::size_t d, std::size_t j) {
@@ -445,16 +442,12 @@ void Engine::apply_hop(std::size_t d, std::size_t k) {
     rerate_around(to, d);
     return;
   }
-  for (SiteIndex n : graph_.hop_targets(from)) {
-    if (!occupied(n)) continue;
-    const std::int32_t e = site_defect_[n];
-    if (static_cast<std::size_t>(e) != d) rerate(e);
-  }
-  for (SiteIndex n : graph_.hop_targets(to)) {
-    if (!occupied(n)) continue;
-    const std::int32_t e = site_defect_[n];
-    if (static_cast<std::size_t>(e) != d) rerate(e);
-  }
+  for (SiteIndex site : {from, to})
+    for (SiteIndex n : graph_.hop_targets(site)) {
+      if (!occupied(n)) continue;
+      const std::int32_t e = site_defect_[n];
+      if (static_cast<std::size_t>(e) != d) rerate(e);
+    }
 }
 
 namespace {

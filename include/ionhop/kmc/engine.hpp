@@ -46,7 +46,10 @@ class Engine {
 
  private:
   void rerate(std::size_t defect);
-  void rerate_environment(std::size_t defect);  // rates with the local-environment model
+  void rerate_environment(std::size_t defect);
+  // Common tail of rerate and rerate_environment: unused hop slots, transitions, sum tree.
+  void finish_rerate(std::size_t defect, std::uint32_t species, std::size_t hops, double* out,
+                     double sum);  // rates with the local-environment model
   void rerate_around(lattice::SiteIndex site, std::size_t moved);  // env: within two hops
   double environment_sum(lattice::SiteIndex site, const std::vector<double>& per_occupant,
                          std::size_t shell) const;
