@@ -2,6 +2,7 @@
 // defect counts) in parallel, then D ± σ, Arrhenius fits and the comparison with MD.
 #include <chrono>
 #include <iostream>
+#include <map>
 
 #include "commands.hpp"
 #include "ionhop/io/results_writer.hpp"
@@ -55,16 +56,22 @@ Action add_sweep_command(CLI::App& app, const std::string& command_line) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     auto json = io::sweep_result_to_json(config, result);
     json["provenance"] = io::provenance_to_json(config, result, prov);
-    io::write_output_directory(args->out, {{"results.json", json.dump(2) + "\n"},
-                                           {"points.csv", io::points_csv(result)},
-                                           {"arrhenius.csv", io::arrhenius_csv(result)},
-                                           {"comparison.csv", io::comparison_csv(result)}});
+    std::map<std::string, std::string> files = {{"results.json", json.dump(2) + "\n"},
+                                                {"points.csv", io::points_csv(result)},
+                                                {"arrhenius.csv", io::arrhenius_csv(result)},
+                                                {"comparison.csv", io::comparison_csv(result)}};
+    bool interfaces = false;
+    for (const auto& p : result.points) interfaces |= !p.interfaces.empty();
+    if (interfaces) files["interfaces.csv"] = io::interfaces_csv(result);
+    io::write_output_directory(args->out, files);
     if (!args->quiet) {
       print_points_table(std::cout, result);
       std::cout << "\n";
       print_arrhenius_table(std::cout, config, result);
       std::cout << "\n";
       print_comparison_table(std::cout, result);
+      print_composition_table(std::cout, result);
+      print_interfaces_table(std::cout, result);
       std::cout << "\nWrote " << args->out
                 << "/results.json (and points.csv, arrhenius.csv, comparison.csv) in "
                 << prov.wall_time_s << " s\n";

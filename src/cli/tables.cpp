@@ -82,4 +82,56 @@ void print_comparison_table(std::ostream& out, const sweep::SweepResult& result)
   }
 }
 
+void print_composition_table(std::ostream& out, const sweep::SweepResult& result) {
+  bool any = false;
+  for (const auto& p : result.points) any |= !p.point.composition_label.empty();
+  if (!any) return;
+  out << "\nMixed hosts: D parallel (x, y) and perpendicular (z) to (001), tracer D and f per "
+         "host species\n";
+  out << pad("species", 9) << pad("composition", 30) << pad("T (K)", 7) << pad("D_par (cm^2/s)", 24)
+      << pad("D_perp (cm^2/s)", 24) << pad("Haven ratio", 18) << "tracers: D* (cm^2/s), f\n";
+  for (const auto& p : result.points) {
+    if (p.immobile) continue;
+    const analysis::Estimate& dx = p.diffusion_axes[0];
+    const analysis::Estimate& dy = p.diffusion_axes[1];
+    const double par = 0.5 * (dx.value + dy.value), par_err = 0.5 * std::hypot(dx.error, dy.error);
+    out << pad(p.point.species, 9)
+        << pad(p.point.composition_label.empty() ? "(lattice default)" : p.point.composition_label,
+               30)
+        << pad(fmt("%.0f", p.point.temperature_k), 7) << pad(pm("%.3e", par, par_err), 24)
+        << pad(pm("%.3e", p.diffusion_axes[2].value, p.diffusion_axes[2].error), 24)
+        << pad(pm("%.3f", p.haven_ratio.value, p.haven_ratio.error), 18);
+    for (const auto& t : p.tracers)
+      out << t.occupant << ": " << fmt("%.3e", t.tracer_diffusion.value) << ", "
+          << pm("%.3f", t.correlation_factor.value, t.correlation_factor.error) << "  ";
+    out << "\n";
+  }
+}
+
+void print_interfaces_table(std::ostream& out, const sweep::SweepResult& result) {
+  bool any = false;
+  for (const auto& p : result.points) any |= !p.interfaces.empty();
+  if (!any) return;
+  out << "\nInterfaces: transmission probability per arrival (first passage through the "
+         "interface zone) and crossings per defect per second\n";
+  out << pad("species", 9) << pad("composition", 30) << pad("T (K)", 7) << pad("z (A)", 9)
+      << pad("arrivals", 10) << pad("P_T", 18) << pad("P_T from below", 18)
+      << pad("P_T from above", 18) << "crossings/defect/s\n";
+  for (const auto& p : result.points)
+    for (const auto& in : p.interfaces)
+      out << pad(p.point.species, 9) << pad(p.point.composition_label, 30)
+          << pad(fmt("%.0f", p.point.temperature_k), 7) << pad(fmt("%.2f", in.z_angstrom), 9)
+          << pad(fmt("%.0f", in.arrivals), 10)
+          << pad(pm("%.4f", in.transmission_probability.value, in.transmission_probability.error),
+                 18)
+          << pad(pm("%.4f", in.transmission_probability_up.value,
+                    in.transmission_probability_up.error),
+                 18)
+          << pad(pm("%.4f", in.transmission_probability_down.value,
+                    in.transmission_probability_down.error),
+                 18)
+          << pm("%.3e", in.crossing_rate_per_defect_hz.value, in.crossing_rate_per_defect_hz.error)
+          << "\n";
+}
+
 }  // namespace ionhop::cli

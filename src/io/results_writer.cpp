@@ -103,6 +103,24 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
         }
         j["z_profile"] = {{"z_angstrom", z}, {"fraction", f}, {"fraction_err", e}};
       }
+      if (!p.interfaces.empty()) {
+        json list = json::array();
+        for (const auto& in : p.interfaces)
+          list.push_back(
+              {{"z_angstrom", in.z_angstrom},
+               {"arrivals", in.arrivals},
+               {"transmission_probability", num(in.transmission_probability.value)},
+               {"transmission_probability_err", num(in.transmission_probability.error)},
+               {"transmission_probability_from_below", num(in.transmission_probability_up.value)},
+               {"transmission_probability_from_below_err",
+                num(in.transmission_probability_up.error)},
+               {"transmission_probability_from_above", num(in.transmission_probability_down.value)},
+               {"transmission_probability_from_above_err",
+                num(in.transmission_probability_down.error)},
+               {"crossing_rate_per_defect_hz", num(in.crossing_rate_per_defect_hz.value)},
+               {"crossing_rate_per_defect_err_hz", num(in.crossing_rate_per_defect_hz.error)}});
+        j["interfaces"] = list;
+      }
       j["haven_ratio"] = num(p.haven_ratio.value);
       j["haven_ratio_err"] = num(p.haven_ratio.error);
       j["simulated_time_s"] = num(p.simulated_time_s.value);
@@ -259,6 +277,29 @@ std::string points_csv(const sweep::SweepResult& result) {
       << csv_num(p.nernst_einstein_ratio.value) << ',' << csv_num(p.nernst_einstein_ratio.error)
       << '\n';
   }
+  return o.str();
+}
+
+std::string interfaces_csv(const sweep::SweepResult& result) {
+  std::ostringstream o;
+  o << "species,composition,temperature_k,supercell,defects,interface_z_angstrom,arrivals,"
+       "transmission_probability,transmission_probability_err,"
+       "transmission_probability_from_below,transmission_probability_from_below_err,"
+       "transmission_probability_from_above,transmission_probability_from_above_err,"
+       "crossing_rate_per_defect_hz,crossing_rate_per_defect_err_hz\n";
+  for (const auto& p : result.points)
+    for (const auto& in : p.interfaces)
+      o << p.point.species << ",\"" << p.point.composition_label << "\","
+        << csv_num(p.point.temperature_k) << ',' << cell_text(p.point.supercell) << ','
+        << p.point.defects << ',' << csv_num(in.z_angstrom) << ',' << csv_num(in.arrivals) << ','
+        << csv_num(in.transmission_probability.value) << ','
+        << csv_num(in.transmission_probability.error) << ','
+        << csv_num(in.transmission_probability_up.value) << ','
+        << csv_num(in.transmission_probability_up.error) << ','
+        << csv_num(in.transmission_probability_down.value) << ','
+        << csv_num(in.transmission_probability_down.error) << ','
+        << csv_num(in.crossing_rate_per_defect_hz.value) << ','
+        << csv_num(in.crossing_rate_per_defect_hz.error) << '\n';
   return o.str();
 }
 

@@ -38,8 +38,8 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
   const JsonInput root = JsonInput::parse_file(path, doc);
   root.require_object({"schema", "description", "lattice", "rates", "species", "temperatures_k",
                        "supercells", "defects_per_supercell", "compositions", "z_profile",
-                       "fields_v_per_cm", "fermi_levels_ev", "replicas", "stop", "blocks", "seed",
-                       "md_reference", "report_temperature_k"});
+                       "interfaces_z_fraction", "fields_v_per_cm", "fermi_levels_ev", "replicas",
+                       "stop", "blocks", "seed", "md_reference", "report_temperature_k"});
   if (root.at("schema").string() != "ionhop.sweep/1")
     root.at("schema").fail("unsupported schema (expected \"ionhop.sweep/1\")");
 
@@ -166,6 +166,12 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
   if (!c.stop.bounded()) stop.fail("give hops, time_s or both");
   if (auto b = root.find("blocks")) c.blocks = b->integer_at_least(1);
   if (auto z = root.find("z_profile")) c.z_profile = z->boolean();
+  if (auto in = root.find("interfaces_z_fraction"))
+    for (const JsonInput& f : in->array(1)) {
+      const double v = f.number();
+      if (v < 0 || v >= 1) f.fail("must be a fraction of the supercell along a3 in [0, 1)");
+      c.interfaces_z_fraction.push_back(v);
+    }
   if (auto s = root.find("seed")) c.seed = s->seed();
   if (auto r = root.find("report_temperature_k")) c.report_temperature_k = r->positive();
   if (auto m = root.find("md_reference")) {

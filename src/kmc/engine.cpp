@@ -1,5 +1,6 @@
 #include "ionhop/kmc/engine.hpp"
 
+#include <Eigen/Geometry>
 #include <algorithm>
 #include <cassert>
 #include <cmath>
@@ -243,6 +244,8 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
       ++plane_count_[defect_group_[d] * planes + site_plane_[defect_site_[d]]];
   }
 
+  if (!settings.interfaces_z_fraction.empty()) setup_interfaces(settings.interfaces_z_fraction);
+
   rerate_stamp_.assign(defect_site_.size(), 0);
   tree_ = SumTree(std::max<std::size_t>(defect_site_.size(), 1));
   hop_rate_.assign(std::max<std::size_t>(defect_site_.size(), 1) * stride_, 0.0);
@@ -382,6 +385,38 @@ void Engine::apply_transition(std::size_t d, std::size_t j) {
   rerate(d);
 }
 
+void Engine::setup_interfaces(const std::vector<double>& interfaces_z_fraction) {
+  // Heights along the unit normal of the a1–a2 plane (the stacking direction of a (001)
+  // heterojunction); the supercell repeats along it every n3 (a3·n̂).
+  const auto& crystal = graph_.crystal();
+  const lattice::Vec3 a1 = crystal.cell_angstrom.row(0), a2 = crystal.cell_angstrom.row(1),
+                      a3 = crystal.cell_angstrom.row(2);
+  stacking_normal_ = a1.cross(a2).normalized();
+  const double period = graph_.supercell()[2] * a3.dot(stacking_normal_);
+  auto wrap = [&](double z) { return z - period * std::floor(z / period); };
+  // Planes: heights of the sites of every sublattice the placed defects live on.
+  std::vector<double> planes;
+  for (const auto& placement : settings_.defects) {
+    const auto& sublattice = table_.species[placement.species].sublattice;
+    for (std::size_t b = 0; b < crystal.basis.size(); ++b) {
+      if (crystal.basis[b].sublattice != sublattice) continue;
+      for (int k = 0; k < graph_.supercell()[2]; ++k) {
+        const double z =
+            wrap((crystal.cartesian(crystal.basis[b].frac) + k * a3).dot(stacking_normal_));
+        if (std::none_of(planes.begin(), planes.end(),
+                         [&](double p) { return std::abs(p - z) < 1e-6; }))
+          planes.push_back(z);
+      }
+    }
+  }
+  std::vector<double> interfaces, initial;
+  for (double f : interfaces_z_fraction) interfaces.push_back(wrap(f * period));
+  for (SiteIndex s : defect_site_)
+    initial.push_back(graph_.position_angstrom(s).dot(stacking_normal_));
+  crossings_ = std::make_unique<InterfaceCrossings>(interfaces, planes, period, initial,
+                                                    defect_group_, table_.species.size());
+}
+
 void Engine::add_state_time(double dt) {
   for (std::size_t i = 0; i < state_time_.size(); ++i) state_time_[i] += dt * state_count_[i];
 }
@@ -396,6 +431,7 @@ void Engine::apply_hop(std::size_t d, std::size_t k) {
   const double jump2 = jump.squaredNorm();
 
   defect_disp_[d] += jump;
+  if (crossings_) crossings_->on_hop(d, jump.dot(stacking_normal_));
   ++species_hops_[g];
   species_jump2_[g] += jump2;
   if (!occupancy_count_.empty()) {
@@ -582,6 +618,7 @@ RunResult Engine::collect() const {
     t.block_msd_axes_angstrom2 = block_msd_axes_[s];
     t.block_displacement_sum_angstrom = block_disp_[s];
     t.transitions = group_transitions_[s];
+    if (crossings_) t.interfaces = crossings_->tallies(s);
     if (!state_time_.empty())
       t.state_time_s.assign(state_time_.begin() + s * r.species.size(),
                             state_time_.begin() + (s + 1) * r.species.size());

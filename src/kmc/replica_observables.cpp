@@ -64,6 +64,21 @@ ReplicaObservables replica_observables(const RunResult& run, std::size_t species
       o.diffusion_drift_corrected_angstrom2_s =
           sum / (6.0 * n * time_sum) * samples / (samples - 1.0);
   }
+  for (const InterfaceTally& it : t.interfaces) {
+    ReplicaObservables::InterfaceCrossing c;
+    c.z_angstrom = it.z_angstrom;
+    c.arrivals = it.arrivals_from_below + it.arrivals_from_above;
+    const auto through = static_cast<double>(it.transmitted_up + it.transmitted_down);
+    if (c.arrivals > 0) c.transmission_probability = through / static_cast<double>(c.arrivals);
+    if (it.arrivals_from_below > 0)
+      c.transmission_probability_up =
+          static_cast<double>(it.transmitted_up) / static_cast<double>(it.arrivals_from_below);
+    if (it.arrivals_from_above > 0)
+      c.transmission_probability_down =
+          static_cast<double>(it.transmitted_down) / static_cast<double>(it.arrivals_from_above);
+    c.crossing_rate_per_defect_hz = through / (n * run.time_s);
+    o.interfaces.push_back(c);
+  }
   if (!t.state_time_s.empty()) {
     for (double x : t.state_time_s) o.state_fraction.push_back(x / (n * run.time_s));
     o.transitions_per_defect_hz = static_cast<double>(t.transitions) / (n * run.time_s);

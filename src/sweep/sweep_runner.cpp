@@ -85,6 +85,28 @@ PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph&
       r.z_profile_fraction.push_back(analysis::mean_with_standard_error(v));
     }
   }
+  if (!runs.empty())
+    for (std::size_t i = 0; i < runs.front().observables.interfaces.size(); ++i) {
+      PointResult::Interface out;
+      out.z_angstrom = runs.front().observables.interfaces[i].z_angstrom;
+      using C = kmc::ReplicaObservables::InterfaceCrossing;
+      auto over = [&](double C::*field) {
+        std::vector<double> v;
+        for (const auto& run : runs)
+          if (i < run.observables.interfaces.size() &&
+              std::isfinite(run.observables.interfaces[i].*field))
+            v.push_back(run.observables.interfaces[i].*field);
+        return analysis::mean_with_standard_error(v);
+      };
+      for (const auto& run : runs)
+        if (i < run.observables.interfaces.size())
+          out.arrivals += static_cast<double>(run.observables.interfaces[i].arrivals);
+      out.transmission_probability = over(&C::transmission_probability);
+      out.transmission_probability_up = over(&C::transmission_probability_up);
+      out.transmission_probability_down = over(&C::transmission_probability_down);
+      out.crossing_rate_per_defect_hz = over(&C::crossing_rate_per_defect_hz);
+      r.interfaces.push_back(out);
+    }
   for (int axis = 0; axis < 3; ++axis) {
     std::vector<double> v;
     for (const auto& run : runs)
@@ -305,6 +327,10 @@ SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options) {
     settings.fermi_level_ev = point.fermi_level_ev;
     settings.composition = config.compositions[point.composition];
     settings.track_z_profile = config.z_profile;
+    settings.interfaces_z_fraction =
+        config.interfaces_z_fraction.empty()
+            ? kmc::layer_boundaries_z_fraction(settings.composition, point.supercell[2])
+            : config.interfaces_z_fraction;
     kmc::Engine engine(*graphs.at(point.supercell), config.rate_table, settings,
                        core::RandomStream(config.seed, stream_id(point, task.replica)));
     const kmc::RunResult run = engine.run();

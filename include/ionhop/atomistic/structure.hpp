@@ -2,7 +2,8 @@
 // metadata. The currency of the offline barrier stage (potentials, FIRE, CI-NEB, extxyz).
 #pragma once
 
-#include <Eigen/Core>
+#include <Eigen/Dense>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -15,7 +16,7 @@ struct Structure {
   // Rows are the lattice vectors a1, a2, a3 (Å), the convention of lattice::Crystal and of
   // extxyz's Lattice="a1x a1y a1z a2x ...". Always periodic in all three directions.
   Eigen::Matrix3d cell_angstrom = Eigen::Matrix3d::Identity();
-  std::vector<std::string> elements;  // chemical symbol per atom, e.g. "Pb", "I"
+  std::vector<std::string> elements;          // chemical symbol per atom, e.g. "Pb", "I"
   Eigen::Matrix3Xd positions_angstrom{3, 0};  // column k = Cartesian position of atom k
   // Atoms that relaxation and NEB must not move (empty = none fixed, else one per atom).
   std::vector<bool> fixed;

@@ -25,6 +25,8 @@ nlohmann::json provenance_to_json(const sweep::SweepConfig& config,
 
 std::string points_csv(const sweep::SweepResult& result);
 std::string arrhenius_csv(const sweep::SweepResult& result);
+// One row per (point, interface); header only when no interface was tracked.
+std::string interfaces_csv(const sweep::SweepResult& result);
 std::string comparison_csv(const sweep::SweepResult& result);
 
 // Writes {name → content} into `directory` atomically per the rule above. Throws

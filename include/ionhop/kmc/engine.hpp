@@ -7,9 +7,11 @@
 // defect too: they change its species in place, and with it its hop rates.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "ionhop/core/random_stream.hpp"
+#include "ionhop/kmc/interface_crossings.hpp"
 #include "ionhop/kmc/run_result.hpp"
 #include "ionhop/kmc/run_settings.hpp"
 #include "ionhop/kmc/sum_tree.hpp"
@@ -131,6 +133,9 @@ class Engine {
   std::vector<std::uint32_t> state_count_;  // group × species: defects in that state
   std::vector<double> state_time_;          // group × species
   std::vector<std::uint64_t> group_transitions_;
+  std::unique_ptr<InterfaceCrossings> crossings_;  // when interfaces are tracked
+  lattice::Vec3 stacking_normal_ = lattice::Vec3::UnitZ();
+  void setup_interfaces(const std::vector<double>& interfaces_z_fraction);
 };
 
 }  // namespace ionhop::kmc

@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,17 @@ struct ReplicaObservables {
   // Fraction of the time these defects spent in each species (charge state); empty when
   // charge transitions were off.
   std::vector<double> state_fraction;
+  // Per tracked interface: transmission probability (transmissions per finished arrival,
+  // both directions pooled and each direction) and crossings per defect per second.
+  struct InterfaceCrossing {
+    double z_angstrom = 0;
+    std::uint64_t arrivals = 0;
+    double transmission_probability = NAN;
+    double transmission_probability_up = NAN;    // arrivals from below
+    double transmission_probability_down = NAN;  // arrivals from above
+    double crossing_rate_per_defect_hz = NAN;
+  };
+  std::vector<InterfaceCrossing> interfaces;
   double transitions_per_defect_hz = NAN;
 };
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "ionhop/kmc/interface_crossings.hpp"
+
 namespace ionhop::kmc {
 
 // Tallies of the defects *placed* as one species. With charge transitions a defect may
@@ -25,7 +27,8 @@ struct SpeciesTally {
   std::vector<double> z_profile_time_s;  // per plane along a3: Σ_defects time spent there
   // Per species (charge state) s: Σ over these defects of the time spent as s.
   std::vector<double> state_time_s;
-  std::uint64_t transitions = 0;  // charge-state changes of these defects
+  std::uint64_t transitions = 0;           // charge-state changes of these defects
+  std::vector<InterfaceTally> interfaces;  // one per tracked interface
 };
 
 // Host ions of one occupant species moved by vacancy hops (tracer diffusion).

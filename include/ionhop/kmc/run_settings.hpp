@@ -63,6 +63,16 @@ struct RunSettings {
   // Time-averaged defect profile along the third lattice vector (per plane of sites):
   // the concentration profile across a (001) interface.
   bool track_z_profile = false;
+  // Interfaces across which arrivals and transmissions are counted: heights as fractions
+  // of the supercell along a3 (e.g. the layer boundaries of a heterojunction; see
+  // layer_boundaries_z_fraction). Empty: none tracked.
+  std::vector<double> interfaces_z_fraction;
 };
+
+// Boundaries between the layers of a layered composition (the start of every layer,
+// including the periodic boundary at z = 0), as fractions of the supercell along a3 with
+// `cells_along_a3` cells. Empty when no composition is layered.
+std::vector<double> layer_boundaries_z_fraction(
+    const std::vector<SublatticeComposition>& composition, int cells_along_a3);
 
 }  // namespace ionhop::kmc

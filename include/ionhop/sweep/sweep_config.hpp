@@ -37,6 +37,9 @@ struct SweepConfig {
   kmc::StopCondition stop;
   std::size_t blocks = 100;
   bool z_profile = false;  // record the time-averaged defect profile along a3
+  // Interfaces whose arrivals and transmissions are counted, as fractions of the supercell
+  // along a3. Empty: the layer boundaries of a layered composition (none for an alloy).
+  std::vector<double> interfaces_z_fraction;
   std::uint64_t seed = 1;
   std::optional<analysis::MdReference> md_reference;
   double report_temperature_k = 300.0;  // Arrhenius fits report D here ("D(300 K)")

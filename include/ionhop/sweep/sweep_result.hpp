@@ -29,7 +29,16 @@ struct PointResult {
   analysis::Estimate haven_ratio;                    // per replica D/D_σ, mean ± SE
   std::vector<double> z_planes_angstrom;  // plane positions along a3 (with SweepConfig::z_profile)
   std::vector<analysis::Estimate> z_profile_fraction;  // fraction of the defects per plane
-  analysis::Estimate simulated_time_s;                 // physical time reached per replica
+  // Interfaces (explicit, or the layer boundaries of a heterojunction): transmission
+  // probability per arrival (pooled and per direction) and crossings per defect per second.
+  struct Interface {
+    double z_angstrom = 0;
+    double arrivals = 0;  // finished arrivals, summed over replicas
+    analysis::Estimate transmission_probability, transmission_probability_up,
+        transmission_probability_down, crossing_rate_per_defect_hz;
+  };
+  std::vector<Interface> interfaces;
+  analysis::Estimate simulated_time_s;  // physical time reached per replica
   double min_simulated_time_s = NAN;
   // Vacancy mechanism: tracer D of the host ions and correlation factor f.
   std::string host_occupant;
