@@ -1,5 +1,6 @@
 #include "ionhop/lattice/site_graph.hpp"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -57,6 +58,18 @@ SiteIndex SiteGraph::site_index(const Eigen::Vector3i& cell, std::size_t basis) 
   return static_cast<SiteIndex>(
       ((static_cast<std::size_t>(i) * supercell_[1] + j) * supercell_[2] + k) * basis_count() +
       basis);
+}
+
+std::optional<SiteIndex> SiteGraph::site_at(const Vec3& position_angstrom,
+                                            double tolerance_angstrom) const {
+  const Vec3 frac = crystal_.cell_angstrom.transpose().partialPivLu().solve(position_angstrom);
+  for (std::size_t b = 0; b < basis_count(); ++b) {
+    const Vec3 offset = frac - crystal_.basis[b].frac;
+    const Vec3 rounded = offset.array().round().matrix();
+    if (crystal_.cartesian(offset - rounded).norm() > tolerance_angstrom) continue;
+    return site_index(rounded.cast<int>(), b);
+  }
+  return std::nullopt;
 }
 
 Vec3 SiteGraph::position_angstrom(SiteIndex site) const {

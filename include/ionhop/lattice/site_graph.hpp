@@ -7,6 +7,7 @@
 #include <array>
 #include <boost/graph/compressed_sparse_row_graph.hpp>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -42,6 +43,9 @@ class SiteGraph {
   std::size_t basis_count() const { return crystal_.basis.size(); }
   std::size_t basis_of(SiteIndex site) const { return basis_divider_.remainder(site); }
   Vec3 position_angstrom(SiteIndex site) const;
+  // The site at a Cartesian position (any periodic image), if one lies within tolerance.
+  std::optional<SiteIndex> site_at(const Vec3& position_angstrom,
+                                   double tolerance_angstrom = 1e-4) const;
 
   // Hops out of `site`, in the order of hop_templates(basis_of(site)).
   std::span<const SiteIndex> hop_targets(SiteIndex site) const {

@@ -1,0 +1,25 @@
+// One sampled vacancy hop of the offline barrier stage: the local environments before and
+// after the hop and the CI-NEB energies, the input of the environment-model fit.
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace ionhop::barriers {
+
+struct BarrierSample {
+  std::string id;              // optional identifier, unique within a file ("" = none)
+  std::string defect;          // defect species name, e.g. "V_I^+"
+  std::string moving_species;  // host ion that jumps into the vacancy, e.g. "I", "Br"
+  // Environment counts n_s (host ions of species s on the environment-shell neighbours) of
+  // the vacancy site i before the hop and of the vacancy site j' after it (the mover then
+  // sits on i), exactly as the KMC's environment_sum counts them. Missing species: 0.
+  std::map<std::string, int> initial_counts;
+  std::map<std::string, int> final_counts;
+  double barrier_ev = 0;          // forward E_b = E_saddle − E_initial (CI-NEB)
+  double reaction_energy_ev = 0;  // ΔE = E_final − E_initial
+  bool converged = true;          // false: NEB did not converge; kept in files, not fitted
+  std::string occupation_key;     // optional canonical key of the sampled occupation
+};
+
+}  // namespace ionhop::barriers

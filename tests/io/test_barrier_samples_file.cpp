@@ -1,0 +1,154 @@
+// Barrier-sample files (schema "ionhop.barrier_samples/1"): round trip, append, and one-line
+// errors naming file and JSON path for bad input.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "../test_support.hpp"
+#include "ionhop/io/barrier_samples_file.hpp"
+
+using namespace ionhop;
+namespace fs = std::filesystem;
+
+namespace {
+std::string temp_path(const std::string& name) {
+  return (fs::temp_directory_path() /
+          ("ionhop_test_" + std::to_string(::getpid()) + "_samples_" + name))
+      .string();
+}
+
+std::string write_text(const std::string& name, const std::string& text) {
+  const std::string p = temp_path(name);
+  std::ofstream(p) << text;
+  return p;
+}
+
+barriers::BarrierSample sample(const std::string& id, bool converged) {
+  barriers::BarrierSample b;
+  b.id = id;
+  b.defect = "V_I^+";
+  b.moving_species = "Br";
+  b.initial_counts = {{"Br", 3}, {"I", 5}};
+  b.final_counts = {{"Br", 4}, {"I", 4}};
+  b.barrier_ev = converged ? 0.3125 : NAN;
+  b.reaction_energy_ev = converged ? -0.015625 : NAN;
+  b.converged = converged;
+  b.occupation_key = "Br:3,7,11";
+  return b;
+}
+
+// A one-sample file with `field` of the sample replaced by `value` ("" removes it).
+std::string one_sample(const std::string& field, const std::string& value) {
+  nlohmann::json s = {{"id", "a"},
+                      {"defect", "V_I^+"},
+                      {"moving_species", "I"},
+                      {"initial_counts", {{"I", 8}}},
+                      {"final_counts", {{"I", 8}}},
+                      {"barrier_ev", 0.3},
+                      {"reaction_energy_ev", 0.0},
+                      {"converged", true}};
+  if (value.empty())
+    s.erase(field);
+  else
+    s[field] = nlohmann::json::parse(value);
+  return nlohmann::json{{"schema", "ionhop.barrier_samples/1"}, {"samples", {s}}}.dump();
+}
+}  // namespace
+
+TEST_CASE("barrier sample files round-trip and append", "[io][barrier_fit]") {
+  io::BarrierSampleSet set;
+  set.description = "test samples";
+  set.provenance = R"({"potential":"synthetic","neb":{"images":7}})";
+  set.samples = {sample("a", true), sample("b", false)};
+  const std::string path = temp_path("roundtrip.json");
+  io::write_barrier_samples(path, set);
+  const auto back = io::load_barrier_samples(path);
+  CHECK(back.description == "test samples");
+  CHECK(nlohmann::json::parse(back.provenance).at("neb").at("images") == 7);
+  REQUIRE(back.samples.size() == 2);
+  const auto& a = back.samples[0];
+  CHECK(a.id == "a");
+  CHECK(a.defect == "V_I^+");
+  CHECK(a.moving_species == "Br");
+  CHECK(a.initial_counts == set.samples[0].initial_counts);
+  CHECK(a.final_counts == set.samples[0].final_counts);
+  CHECK(a.barrier_ev == 0.3125);
+  CHECK(a.reaction_energy_ev == -0.015625);
+  CHECK(a.converged);
+  CHECK(a.occupation_key == "Br:3,7,11");
+  CHECK_FALSE(back.samples[1].converged);
+  CHECK(std::isnan(back.samples[1].barrier_ev));  // written as null
+
+  io::append_barrier_samples(path, {sample("c", true)});
+  CHECK(io::load_barrier_samples(path).samples.size() == 3);
+  CHECK(test::input_error_of([&] {
+          io::append_barrier_samples(path, {sample("a", true)});
+        }).find("sample id 'a' is already in the file") != std::string::npos);
+  fs::remove(path);
+
+  const std::string fresh = temp_path("fresh.json");
+  fs::remove(fresh);
+  io::append_barrier_samples(fresh, {sample("x", true)}, set);
+  const auto created = io::load_barrier_samples(fresh);
+  CHECK(created.description == "test samples");
+  CHECK(created.samples.size() == 1);
+  fs::remove(fresh);
+}
+
+TEST_CASE("bad barrier sample files give one-line errors", "[io][barrier_fit]") {
+  struct Case {
+    std::string text, expected;
+  };
+  const std::vector<Case> cases = {
+      {R"({"schema": "ionhop.barrier_samples/2", "samples": []})",
+       "/schema: unsupported schema (expected \"ionhop.barrier_samples/1\")"},
+      {R"({"samples": []})", "/schema: missing required key"},
+      {R"({"schema": "ionhop.barrier_samples/1"})", "/samples: missing required key"},
+      {R"({"schema": "ionhop.barrier_samples/1", "samples": [], "extra": 1})",
+       "/extra: unknown key"},
+      {R"({"schema": "ionhop.barrier_samples/1", "samples": [)", "malformed JSON near line 1"},
+      {one_sample("barrier_ev", ""), "/samples/0/barrier_ev: missing required key"},
+      {one_sample("converged", ""), "/samples/0/converged: missing required key"},
+      {one_sample("moving_species", ""), "/samples/0/moving_species: missing required key"},
+      {one_sample("initial_counts", R"({"I": 9, "Br": -1})"),
+       "/samples/0/initial_counts/Br: must be an integer >= 0 (got -1)"},
+      {one_sample("final_counts", R"({"I": 7.5})"),
+       "/samples/0/final_counts/I: must be an integer, not a number"},
+      {one_sample("final_counts", "{}"), "/samples/0/final_counts: must be a non-empty object"},
+      {one_sample("barrier_ev", "-0.1"), "/samples/0/barrier_ev: must be >= 0"},
+      {one_sample("reaction_energy_ev", "0.5"),
+       "/samples/0/barrier_ev: must be >= reaction_energy_ev (0.5)"},
+      {one_sample("barrier_ev", "\"high\""),
+       "/samples/0/barrier_ev: must be a number, not a string"},
+      {one_sample("defect", "\"\""), "/samples/0/defect: must not be empty"},
+      {one_sample("colour", "1"), "/samples/0/colour: unknown key"},
+  };
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    const std::string path = write_text("bad" + std::to_string(k) + ".json", cases[k].text);
+    const std::string msg = test::input_error_of([&] { io::load_barrier_samples(path); });
+    fs::remove(path);
+    INFO("case " << k << ": " << msg);
+    CHECK(msg.rfind(path + ": ", 0) == 0);
+    CHECK(msg.find(cases[k].expected) != std::string::npos);
+    CHECK(msg.find('\n') == std::string::npos);
+  }
+
+  // Duplicate ids; a non-converged sample may omit its energies.
+  nlohmann::json doc = nlohmann::json::parse(one_sample("converged", "false"));
+  doc["samples"][0].erase("barrier_ev");
+  doc["samples"].push_back(doc["samples"][0]);
+  const std::string dup = write_text("dup.json", doc.dump());
+  CHECK(test::input_error_of([&] {
+          io::load_barrier_samples(dup);
+        }).find("/samples/1/id: duplicate sample id 'a'") != std::string::npos);
+  doc["samples"][1]["id"] = "b";
+  const std::string ok = write_text("ok.json", doc.dump());
+  const auto set = io::load_barrier_samples(ok);
+  CHECK(std::isnan(set.samples[1].barrier_ev));
+  CHECK(set.samples[1].reaction_energy_ev == 0.0);
+  fs::remove(dup);
+  fs::remove(ok);
+}
