@@ -28,5 +28,8 @@ Action add_fit_command(CLI::App& app);
 Action add_rates_from_arrhenius_command(CLI::App& app);
 Action add_plot_command(CLI::App& app);
 Action add_export_command(CLI::App& app);
+Action add_neb_command(CLI::App& app);
+Action add_sample_barriers_command(CLI::App& app, const std::string& command_line);
+Action add_fit_barriers_command(CLI::App& app);
 
 }  // namespace ionhop::cli

@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
   Action convert = add_rates_from_arrhenius_command(app);
   Action plot = add_plot_command(app);
   Action device_export = add_export_command(app);
+  Action neb = add_neb_command(app);
+  Action sample_barriers = add_sample_barriers_command(app, command_line);
+  Action fit_barriers = add_fit_barriers_command(app);
 
   try {
     app.parse(argc, argv);
@@ -54,6 +57,9 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "rates-from-arrhenius") return convert();
       if (sub->get_name() == "plot") return plot();
       if (sub->get_name() == "export") return device_export();
+      if (sub->get_name() == "neb") return neb();
+      if (sub->get_name() == "sample-barriers") return sample_barriers();
+      if (sub->get_name() == "fit-barriers") return fit_barriers();
     }
   } catch (const ionhop::InputError& e) {
     std::cerr << "ionhop: error: " << e.what() << "\n";

@@ -1,0 +1,68 @@
+// Config files of the offline barrier stage: a barrier campaign (schema
+// "ionhop.barrier_campaign/1": lattice, potential, supercell, defect and hop, varied
+// environment, sampling, CI-NEB settings, rate-table output) and a single CI-NEB run
+// ("ionhop.neb/1"), with precise one-line errors.
+#pragma once
+
+#include <array>
+#include <map>
+#include <string>
+
+#include "ionhop/atomistic/neb.hpp"
+#include "ionhop/barriers/campaign.hpp"
+#include "ionhop/io/json_input.hpp"
+#include "ionhop/lattice/crystal.hpp"
+
+namespace ionhop::io {
+
+// {"images": 5, "spring_constant_ev_per_angstrom2": 5, "force_tolerance_ev_per_angstrom":
+//  0.05, "max_steps": 1000, "climb": true, "interpolation": "idpp" | "linear",
+//  "relax_endpoints": true, "endpoint_force_tolerance_ev_per_angstrom": 0.01,
+//  "endpoint_max_steps": 2000}; every key optional (defaults as in NebSettings).
+atomistic::NebSettings parse_neb_settings(const JsonInput& neb);
+nlohmann::json neb_settings_to_json(const atomistic::NebSettings& settings);
+
+struct BarrierCampaignConfig {
+  std::string path, sha256, description;
+  std::string lattice_path, lattice_sha256;
+  lattice::Crystal crystal;
+  std::string potential_path;  // loaded with load_potential by the caller
+  std::array<int, 3> supercell{};
+  barriers::CampaignSettings settings;
+  // Rate-table output of the fit.
+  int charge = 0;
+  std::string table_name, table_description, reference_species;
+  double attempt_frequency_hz = 0;
+  std::map<std::string, double> attempt_frequency_by_moving_hz;
+};
+
+BarrierCampaignConfig load_barrier_campaign(const std::string& path);
+
+// One CI-NEB: a vacancy or split-interstitial hop built from a lattice, or two extxyz
+// endpoint files.
+struct NebConfig {
+  std::string path, description;
+  std::string potential_path;
+  // Either endpoints from files...
+  std::string initial_path, final_path;
+  // ... or a hop built from a lattice.
+  std::string lattice_path;
+  lattice::Crystal crystal;
+  std::array<int, 3> supercell{};
+  std::string mechanism = "vacancy";  // "vacancy" | "interstitial"
+  std::string sublattice = "X", hop_shell = "X-X";
+  std::int64_t from_site = -1;  // default: the sublattice's first site
+  std::size_t hop = 0;
+  std::string interstitial_element, axis_sublattice;
+  double interstitial_delta_angstrom = 0;
+  std::map<std::string, std::string> occupants;  // site index (as text) → occupant override
+  int charge_e = 0;                              // metadata written into the extxyz
+  atomistic::NebSettings neb;
+  double rattle_angstrom = 0.05;  // common displacement of both endpoints (atomistic/rattle)
+  std::uint64_t rattle_seed = 1;
+  bool from_files() const { return !initial_path.empty(); }
+};
+
+NebConfig load_neb_config(const std::string& path);
+
+}  // namespace ionhop::io

@@ -1,0 +1,136 @@
+// Environment-sampling campaign: plan occupations, build endpoints, run CI-NEB.
+#include "ionhop/barriers/campaign.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "ionhop/atomistic/rattle.hpp"
+#include "ionhop/atomistic/supercell_builder.hpp"
+#include "ionhop/core/error.hpp"
+
+namespace ionhop::barriers {
+
+using lattice::SiteIndex;
+
+namespace {
+std::size_t species_index(const CampaignSettings& s, const std::string& name, const char* what) {
+  const auto it = std::find(s.species.begin(), s.species.end(), name);
+  if (it == s.species.end())
+    throw InputError("", "",
+                     std::string(what) + " '" + name + "' is not one of the varied species");
+  return static_cast<std::size_t>(it - s.species.begin());
+}
+
+std::map<std::string, int> to_int_counts(const std::map<std::string, std::size_t>& counts) {
+  std::map<std::string, int> out;
+  for (const auto& [species, n] : counts) out[species] = static_cast<int>(n);
+  return out;
+}
+}  // namespace
+
+CampaignPlan plan_campaign(const lattice::SiteGraph& graph, const CampaignSettings& settings) {
+  const auto& crystal = graph.crystal();
+  if (settings.species.empty()) throw InputError("", "", "no varied species given");
+  if (settings.moving_species.empty()) throw InputError("", "", "no moving species given");
+  if (!crystal.has_sublattice(settings.sublattice))
+    throw InputError("", "", "unknown sublattice '" + settings.sublattice + "'");
+  const auto hop_shell = crystal.shell_index(settings.hop_shell);
+  if (!hop_shell) throw InputError("", "", "unknown hop shell '" + settings.hop_shell + "'");
+  const auto sites = graph.sites_of_sublattice(settings.sublattice);
+  SiteIndex from = sites.front();
+  if (settings.from_site >= 0) {
+    from = static_cast<SiteIndex>(settings.from_site);
+    if (static_cast<std::size_t>(settings.from_site) >= graph.site_count() ||
+        std::find(sites.begin(), sites.end(), from) == sites.end())
+      throw InputError("", "",
+                       "site " + std::to_string(settings.from_site) +
+                           " is not a site of sublattice '" + settings.sublattice + "'");
+  }
+  CampaignPlan plan;
+  plan.environment = hop_environment(graph, from, settings.hop, settings.environment_shell);
+  if (graph.hop_templates(graph.basis_of(from))[settings.hop].shell != *hop_shell)
+    throw InputError("", "",
+                     "hop " + std::to_string(settings.hop) + " of site " + std::to_string(from) +
+                         " is not in shell '" + settings.hop_shell + "'");
+  std::vector<std::size_t> moving;
+  for (const auto& m : settings.moving_species)
+    moving.push_back(species_index(settings, m, "moving species"));
+  plan.occupations = settings.mode == SamplingMode::exhaustive
+                         ? enumerate_occupations(plan.environment, settings.species.size(), moving,
+                                                 settings.max_exhaustive)
+                         : sample_occupations(plan.environment, settings.species.size(), moving,
+                                              settings.budget_per_moving_species, settings.seed);
+  return plan;
+}
+
+std::vector<std::string> initial_site_occupants(const lattice::SiteGraph& graph,
+                                                const CampaignSettings& settings,
+                                                const HopEnvironment& environment,
+                                                const EnvironmentOccupation& occupation) {
+  const auto& crystal = graph.crystal();
+  std::vector<std::string> occupants(graph.site_count());
+  for (SiteIndex s = 0; s < graph.site_count(); ++s) {
+    const auto& basis = crystal.basis[graph.basis_of(s)];
+    occupants[s] = basis.sublattice == settings.sublattice && !settings.background.empty()
+                       ? settings.background
+                       : basis.occupant;
+  }
+  for (std::size_t k = 0; k < environment.sites.size(); ++k)
+    occupants[environment.sites[k]] = settings.species.at(occupation.occupants[k]);
+  occupants[environment.to] = settings.species.at(occupation.moving);
+  return occupants;  // the vacancy's site keeps an occupant here; the builder removes it
+}
+
+std::string sample_id(const CampaignSettings& settings, const EnvironmentOccupation& occupation) {
+  return settings.defect_name + "/" + occupation.key;
+}
+
+SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Potential& potential,
+                         const CampaignSettings& settings, const HopEnvironment& environment,
+                         const EnvironmentOccupation& occupation) {
+  std::vector<std::string> occupants =
+      initial_site_occupants(graph, settings, environment, occupation);
+  const atomistic::SupercellBuilder builder(graph, occupants);
+  atomistic::HopEndpoints ends =
+      builder.vacancy_hop(environment.from, environment.to, settings.hop_shell);
+  atomistic::rattle_endpoints(ends.initial, ends.final, settings.rattle_angstrom, settings.seed);
+
+  SampleOutcome out;
+  BarrierSample& s = out.sample;
+  s.id = sample_id(settings, occupation);
+  s.defect = settings.defect_name;
+  s.moving_species = settings.species.at(occupation.moving);
+  s.occupation_key = occupation.key;
+  // Environment counts as the KMC counts them: around the vacancy before the hop (the
+  // mover on `to` included) and around the vacancy after it (the mover then on `from`).
+  std::vector<std::string> before = occupants, after = occupants;
+  before[environment.from] = "";
+  after[environment.from] = s.moving_species;
+  after[environment.to] = "";
+  s.initial_counts = to_int_counts(
+      atomistic::environment_counts(graph, before, environment.from, settings.environment_shell));
+  s.final_counts = to_int_counts(
+      atomistic::environment_counts(graph, after, environment.to, settings.environment_shell));
+
+  try {
+    out.neb = atomistic::run_neb(potential, ends.initial, ends.final, settings.neb);
+  } catch (const InputError& e) {
+    // Endpoints that do not relax: record the failure, never a number.
+    s.converged = false;
+    s.barrier_ev = s.reaction_energy_ev = NAN;
+    out.failure = e.problem();
+    return out;
+  }
+  s.converged = out.neb.converged;
+  s.barrier_ev = out.neb.forward_barrier_ev;
+  s.reaction_energy_ev = out.neb.energies_ev.back() - out.neb.energies_ev.front();
+  if (!s.converged) {
+    out.failure = "CI-NEB did not converge: max force " +
+                  std::to_string(out.neb.max_force_ev_per_angstrom) + " eV/Å after " +
+                  std::to_string(out.neb.steps) + " steps";
+    s.barrier_ev = s.reaction_energy_ev = NAN;
+  }
+  return out;
+}
+
+}  // namespace ionhop::barriers

@@ -1,0 +1,143 @@
+// `ionhop neb CONFIG --out DIR`: one climbing-image NEB (a vacancy or split-interstitial hop
+// built from a lattice, or two extxyz endpoints) with any potential; writes the path as
+// extxyz and the energy profile as JSON.
+#include <tbb/global_control.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "commands.hpp"
+#include "ionhop/atomistic/rattle.hpp"
+#include "ionhop/atomistic/supercell_builder.hpp"
+#include "ionhop/core/build_info.hpp"
+#include "ionhop/core/error.hpp"
+#include "ionhop/core/sha256.hpp"
+#include "ionhop/io/barrier_campaign_file.hpp"
+#include "ionhop/io/extxyz.hpp"
+#include "ionhop/io/potential_file.hpp"
+#include "ionhop/io/results_writer.hpp"
+#include "neb_output.hpp"
+
+namespace ionhop::cli {
+
+namespace {
+struct NebArgs {
+  std::string config, out;
+  int threads = 0;
+  bool quiet = false;
+};
+
+// The two endpoints the config describes, in the same atom order.
+std::pair<atomistic::Structure, atomistic::Structure> endpoints(const io::NebConfig& c) {
+  if (c.from_files()) {
+    const auto initial = io::read_extxyz(c.initial_path);
+    const auto final_frames = io::read_extxyz(c.final_path);
+    if (initial.empty()) throw InputError(c.initial_path, "", "no frame");
+    if (final_frames.empty()) throw InputError(c.final_path, "", "no frame");
+    return {initial.back().structure, final_frames.back().structure};
+  }
+  const lattice::SiteGraph graph(c.crystal, c.supercell);
+  std::vector<std::string> occupants(graph.site_count());
+  for (lattice::SiteIndex s = 0; s < graph.site_count(); ++s)
+    occupants[s] = c.crystal.basis[graph.basis_of(s)].occupant;
+  for (const auto& [key, occupant] : c.occupants) {
+    const auto site = std::stoull(key);
+    if (site >= graph.site_count())
+      throw InputError(
+          c.path, "/hop/occupants/" + key,
+          "no such site (the supercell has " + std::to_string(graph.site_count()) + " sites)");
+    occupants[site] = occupant;
+  }
+  const auto sites = graph.sites_of_sublattice(c.sublattice);
+  const lattice::SiteIndex from =
+      c.from_site >= 0 ? static_cast<lattice::SiteIndex>(c.from_site) : sites.front();
+  if (from >= graph.site_count()) throw InputError(c.path, "/hop/from_site", "no such site");
+  const auto targets = graph.hop_targets(from);
+  if (c.hop >= targets.size())
+    throw InputError(
+        c.path, "/hop/hop",
+        "site " + std::to_string(from) + " has " + std::to_string(targets.size()) + " hops");
+  const atomistic::SupercellBuilder builder(graph, occupants);
+  try {
+    atomistic::HopEndpoints ends;
+    if (c.mechanism == "vacancy") {
+      ends = builder.vacancy_hop(from, targets[c.hop], c.hop_shell);
+    } else {
+      ends = builder.interstitial_hop(
+          from, targets[c.hop], c.hop_shell,
+          {c.sublattice, c.interstitial_element, c.interstitial_delta_angstrom, c.axis_sublattice});
+    }
+    return {ends.initial, ends.final};
+  } catch (const InputError& e) {
+    throw InputError(c.path, "/hop", e.problem());
+  }
+}
+}  // namespace
+
+Action add_neb_command(CLI::App& app) {
+  auto a = std::make_shared<NebArgs>();
+  auto* sub = app.add_subcommand("neb", "Climbing-image NEB of one hop with a potential");
+  sub->add_option("config", a->config, "NEB config (schema ionhop.neb/1)")->required();
+  sub->add_option("--out", a->out, "output directory (path.extxyz, neb.json)")->required();
+  sub->add_option("--threads", a->threads, "threads for the images (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_flag("--quiet", a->quiet, "no progress or table");
+  sub->footer(
+      "Exit status 0: converged; 3: the band did not converge (results written, marked);\n"
+      "2: bad input.\n"
+      "Example:\n  ionhop neb examples/barriers/cspbi3_vacancy_neb.json --out results/neb");
+  return [a]() {
+    const io::NebConfig config = io::load_neb_config(a->config);
+    const io::LoadedPotential potential = io::load_potential(config.potential_path);
+    auto [initial, final_structure] = endpoints(config);
+    initial.charge_e = final_structure.charge_e = config.charge_e;
+    atomistic::rattle_endpoints(initial, final_structure, config.rattle_angstrom,
+                                config.rattle_seed);
+    atomistic::NebSettings settings = config.neb;
+    if (!a->quiet)
+      settings.progress = [](std::size_t step, double max_force, bool climbing) {
+        if (step % 25 == 0)
+          std::fprintf(stderr, "\r  step %5zu  max force %.4f eV/A %s", step, max_force,
+                       climbing ? "(climbing)" : "          ");
+      };
+    std::unique_ptr<tbb::global_control> limit;
+    if (a->threads > 0)
+      limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                    a->threads);
+    const auto start = std::chrono::steady_clock::now();
+    atomistic::NebResult result;
+    try {
+      result = atomistic::run_neb(*potential.potential, initial, final_structure, settings);
+    } catch (const InputError& e) {
+      throw InputError(a->config, e.json_path(), e.problem());
+    }
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!a->quiet) std::fprintf(stderr, "\n");
+
+    nlohmann::json summary = neb_result_to_json(result);
+    summary["schema"] = "ionhop.neb_result/1";
+    summary["config"] = a->config;
+    summary["settings"] = io::neb_settings_to_json(config.neb);
+    summary["settings"]["rattle_angstrom"] = config.rattle_angstrom;
+    summary["settings"]["rattle_seed"] = config.rattle_seed;
+    summary["potential"] = {{"name", potential.potential->name()},
+                            {"file", potential.path},
+                            {"file_sha256", potential.sha256}};
+    summary["atoms"] = initial.size();
+    summary["wall_time_s"] = wall;
+    summary["ionhop"] = {{"version", core::version()}, {"commit", core::git_commit()}};
+    io::write_output_directory(
+        a->out, {{"path.extxyz", neb_path_extxyz(result)}, {"neb.json", summary.dump(2) + "\n"}});
+    if (!a->quiet) print_neb_profile(std::cout, result);
+    std::printf("%s: forward barrier %.4f eV, backward %.4f eV, %zu steps, %.2f s; wrote %s\n",
+                result.converged ? "converged" : "NOT CONVERGED", result.forward_barrier_ev,
+                result.backward_barrier_ev, result.steps, wall, a->out.c_str());
+    return result.converged ? 0 : 3;
+  };
+}
+
+}  // namespace ionhop::cli

@@ -1,0 +1,158 @@
+// `ionhop sample-barriers CONFIG --out DIR`: an environment-sampling campaign. Plans the
+// symmetry-distinct occupations around one vacancy hop, runs CI-NEB for each with the
+// configured potential, and appends every finished sample to DIR/samples.json at once, so
+// a killed campaign resumes where it stopped (finished samples are never recomputed).
+#include <tbb/global_control.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <set>
+
+#include "commands.hpp"
+#include "ionhop/barriers/campaign.hpp"
+#include "ionhop/core/build_info.hpp"
+#include "ionhop/core/error.hpp"
+#include "ionhop/core/sha256.hpp"
+#include "ionhop/io/atomic_file.hpp"
+#include "ionhop/io/barrier_campaign_file.hpp"
+#include "ionhop/io/barrier_samples_file.hpp"
+#include "ionhop/io/potential_file.hpp"
+#include "neb_output.hpp"
+
+namespace ionhop::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+struct SampleArgs {
+  std::string config, out;
+  int threads = 0;
+  std::size_t limit = 0;
+  bool plan_only = false;
+};
+
+// Identifies the campaign a samples file belongs to: resuming with a different config or
+// potential would mix incompatible barriers in one fit.
+nlohmann::json campaign_provenance(const io::BarrierCampaignConfig& c, const io::LoadedPotential& p,
+                                   const std::string& command_line) {
+  return {{"campaign_config", c.path},
+          {"campaign_config_sha256", c.sha256},
+          {"lattice", c.lattice_path},
+          {"lattice_sha256", c.lattice_sha256},
+          {"potential",
+           {{"name", p.potential->name()},
+            {"file", p.path},
+            {"file_sha256", p.sha256},
+            {"parameters_sha256", core::sha256_hex(p.potential->parameters_json())}}},
+          {"supercell", c.supercell},
+          {"defect", c.settings.defect_name},
+          {"neb", io::neb_settings_to_json(c.settings.neb)},
+          {"ionhop", {{"version", core::version()}, {"commit", core::git_commit()}}},
+          {"command_line", command_line}};
+}
+}  // namespace
+
+Action add_sample_barriers_command(CLI::App& app, const std::string& command_line) {
+  auto a = std::make_shared<SampleArgs>();
+  auto* sub = app.add_subcommand(
+      "sample-barriers", "CI-NEB barriers over sampled local environments of a vacancy hop");
+  sub->add_option("config", a->config, "campaign config (schema ionhop.barrier_campaign/1)")
+      ->required();
+  sub->add_option("--out", a->out, "campaign directory (samples.json, paths/); resumed if present")
+      ->required();
+  sub->add_option("--threads", a->threads, "threads for the NEB images (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--limit", a->limit, "compute at most this many new samples, then stop")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_flag("--plan", a->plan_only, "print the planned occupations and exit");
+  sub->footer(
+      "Example:\n"
+      "  ionhop sample-barriers examples/barriers/cspbi3_vacancy_campaign.json --out "
+      "results/campaign\n"
+      "  ionhop fit-barriers examples/barriers/cspbi3_vacancy_campaign.json \\\n"
+      "      --samples results/campaign/samples.json --out results/campaign/rates.json");
+  return [a, command_line]() {
+    const io::BarrierCampaignConfig config = io::load_barrier_campaign(a->config);
+    const io::LoadedPotential potential = io::load_potential(config.potential_path);
+    const lattice::SiteGraph graph(config.crystal, config.supercell);
+    barriers::CampaignPlan plan;
+    try {
+      plan = barriers::plan_campaign(graph, config.settings);
+    } catch (const InputError& e) {
+      throw InputError(a->config, e.json_path(), e.problem());
+    }
+    std::printf(
+        "Campaign %s: %zu occupations of %zu varied sites around the hop %u -> %u "
+        "(%zu symmetry operations fix the hop)\n",
+        config.settings.defect_name.c_str(), plan.occupations.size(), plan.environment.sites.size(),
+        plan.environment.from, plan.environment.to, plan.environment.symmetries.size());
+    if (a->plan_only) {
+      for (const auto& o : plan.occupations)
+        std::printf("  %s\n", barriers::sample_id(config.settings, o).c_str());
+      return 0;
+    }
+
+    const std::string samples_path = (fs::path(a->out) / "samples.json").string();
+    const nlohmann::json provenance = campaign_provenance(config, potential, command_line);
+    std::set<std::string> done;
+    if (fs::exists(samples_path)) {
+      const io::BarrierSampleSet existing = io::load_barrier_samples(samples_path);
+      nlohmann::json previous = nlohmann::json::parse(existing.provenance, nullptr, false);
+      const bool same = previous.is_object() &&
+                        previous.value("campaign_config_sha256", "") == config.sha256 &&
+                        previous["potential"].value("file_sha256", "") == potential.sha256;
+      if (!same)
+        throw InputError(samples_path, "/provenance",
+                         "belongs to a different campaign config or potential: use another --out "
+                         "(resuming would mix incompatible barriers)");
+      for (const auto& s : existing.samples) done.insert(s.id);
+      std::printf("Resuming: %zu samples already in %s\n", done.size(), samples_path.c_str());
+    }
+    io::BarrierSampleSet header;
+    header.description = "CI-NEB samples of campaign " + config.path;
+    header.provenance = provenance.dump();
+
+    std::unique_ptr<tbb::global_control> limit;
+    if (a->threads > 0)
+      limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                    a->threads);
+    std::size_t computed = 0, failed = 0;
+    for (std::size_t k = 0; k < plan.occupations.size(); ++k) {
+      const auto& occupation = plan.occupations[k];
+      if (done.count(barriers::sample_id(config.settings, occupation))) continue;
+      if (a->limit > 0 && computed >= a->limit) break;
+      const auto start = std::chrono::steady_clock::now();
+      const barriers::SampleOutcome outcome = barriers::run_sample(
+          graph, *potential.potential, config.settings, plan.environment, occupation);
+      const double wall =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (!outcome.neb.images.empty()) {
+        char name[32];
+        std::snprintf(name, sizeof name, "%04zu.extxyz", k);
+        io::write_file_atomically((fs::path(a->out) / "paths" / name).string(),
+                                  neb_path_extxyz(outcome.neb));
+      }
+      io::append_barrier_samples(samples_path, {outcome.sample}, header);
+      ++computed;
+      failed += !outcome.sample.converged;
+      const auto& s = outcome.sample;
+      if (s.converged)
+        std::printf("[%zu/%zu] %-28s moving %-3s E_b %.4f eV  dE %+.4f eV  %4zu steps  %.1f s\n",
+                    k + 1, plan.occupations.size(), s.id.c_str(), s.moving_species.c_str(),
+                    s.barrier_ev, s.reaction_energy_ev, outcome.neb.steps, wall);
+      else
+        std::printf("[%zu/%zu] %-28s FAILED: %s\n", k + 1, plan.occupations.size(), s.id.c_str(),
+                    outcome.failure.c_str());
+      std::fflush(stdout);
+    }
+    const std::size_t total = done.size() + computed;
+    std::printf("%zu new samples (%zu not converged); %zu of %zu in %s%s\n", computed, failed,
+                total, plan.occupations.size(), samples_path.c_str(),
+                total < plan.occupations.size() ? " (run again to resume)" : "");
+    return 0;
+  };
+}
+
+}  // namespace ionhop::cli
