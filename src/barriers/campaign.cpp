@@ -60,6 +60,15 @@ CampaignPlan plan_campaign(const lattice::SiteGraph& graph, const CampaignSettin
                                                  settings.max_exhaustive)
                          : sample_occupations(plan.environment, settings.species.size(), moving,
                                               settings.budget_per_moving_species, settings.seed);
+  if (settings.repeats > 1) {
+    std::vector<EnvironmentOccupation> repeated;
+    for (const auto& o : plan.occupations)
+      for (std::size_t r = 0; r < settings.repeats; ++r) {
+        repeated.push_back(o);
+        repeated.back().repeat = r;
+      }
+    plan.occupations = std::move(repeated);
+  }
   return plan;
 }
 
@@ -82,7 +91,8 @@ std::vector<std::string> initial_site_occupants(const lattice::SiteGraph& graph,
 }
 
 std::string sample_id(const CampaignSettings& settings, const EnvironmentOccupation& occupation) {
-  return settings.defect_name + "/" + occupation.key;
+  return settings.defect_name + "/" + occupation.key +
+         (occupation.repeat > 0 ? "#" + std::to_string(occupation.repeat) : "");
 }
 
 SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Potential& potential,
@@ -93,7 +103,8 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
   const atomistic::SupercellBuilder builder(graph, occupants);
   atomistic::HopEndpoints ends =
       builder.vacancy_hop(environment.from, environment.to, settings.hop_shell);
-  atomistic::rattle_endpoints(ends.initial, ends.final, settings.rattle_angstrom, settings.seed);
+  atomistic::rattle_endpoints(ends.initial, ends.final, settings.rattle_angstrom,
+                              settings.seed + occupation.repeat);
 
   SampleOutcome out;
   BarrierSample& s = out.sample;

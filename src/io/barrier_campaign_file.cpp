@@ -128,8 +128,8 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
       env.at("moving_species").fail("'" + m + "' is not one of /environment/species");
 
   const JsonInput sampling = root.at("sampling");
-  sampling.require_object(
-      {"mode", "budget_per_moving_species", "max_exhaustive", "seed", "rattle_angstrom"});
+  sampling.require_object({"mode", "budget_per_moving_species", "max_exhaustive", "seed",
+                           "rattle_angstrom", "repeats"});
   const std::string mode = sampling.at("mode").string();
   if (mode == "exhaustive")
     s.mode = barriers::SamplingMode::exhaustive;
@@ -144,6 +144,7 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
 
   if (auto neb = root.find("neb")) s.neb = parse_neb_settings(*neb);
   if (auto r = sampling.find("rattle_angstrom")) s.rattle_angstrom = r->non_negative();
+  if (auto r = sampling.find("repeats")) s.repeats = r->integer_at_least(1);
 
   const JsonInput table = root.at("rate_table");
   table.require_object({"name", "description", "attempt_frequency_hz",

@@ -41,6 +41,9 @@ struct CampaignSettings {
   // Common random displacement of both endpoints before relaxation (σ, Å; 0: none), to
   // break the cubic symmetry (atomistic/rattle.hpp). The seed is the sampling seed.
   double rattle_angstrom = 0.05;
+  // Each occupation is computed this many times, with rattle streams seed, seed + 1, …
+  // (different symmetry-breaking starts; their spread is part of the fit's residual).
+  std::size_t repeats = 1;
 };
 
 struct CampaignPlan {
@@ -71,7 +74,7 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
                          const CampaignSettings& settings, const HopEnvironment& environment,
                          const EnvironmentOccupation& occupation);
 
-// Sample id: "<defect>/<canonical key>" (unique per occupation, stable across runs).
+// Sample id: "<defect>/<canonical key>", plus "#r" for repeat r > 0 (unique, stable).
 std::string sample_id(const CampaignSettings& settings, const EnvironmentOccupation& occupation);
 
 }  // namespace ionhop::barriers

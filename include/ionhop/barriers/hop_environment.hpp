@@ -39,6 +39,9 @@ struct EnvironmentOccupation {
   std::size_t moving = 0;
   std::vector<std::uint8_t> occupants;
   std::string key;
+  // Campaigns may compute one occupation several times from different symmetry-breaking
+  // starts (CampaignSettings::repeats): the spread measures that noise.
+  std::size_t repeat = 0;
 };
 
 std::string canonical_key(const HopEnvironment& environment, std::size_t moving,
