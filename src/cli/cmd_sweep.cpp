@@ -73,8 +73,8 @@ Action add_sweep_command(CLI::App& app, const std::string& command_line) {
       print_composition_table(std::cout, result);
       print_interfaces_table(std::cout, result);
       std::cout << "\nWrote " << args->out
-                << "/results.json (and points.csv, arrhenius.csv, comparison.csv) in "
-                << prov.wall_time_s << " s\n";
+                << "/results.json (and points.csv, arrhenius.csv, comparison.csv"
+                << (interfaces ? ", interfaces.csv" : "") << ") in " << prov.wall_time_s << " s\n";
     }
     return 0;
   };

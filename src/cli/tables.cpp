@@ -88,7 +88,7 @@ void print_composition_table(std::ostream& out, const sweep::SweepResult& result
   if (!any) return;
   out << "\nMixed hosts: D parallel (x, y) and perpendicular (z) to (001), tracer D and f per "
          "host species\n";
-  out << pad("species", 9) << pad("composition", 30) << pad("T (K)", 7) << pad("D_par (cm^2/s)", 24)
+  out << pad("species", 9) << pad("composition", 38) << pad("T (K)", 7) << pad("D_par (cm^2/s)", 24)
       << pad("D_perp (cm^2/s)", 24) << pad("Haven ratio", 18) << "tracers: D* (cm^2/s), f\n";
   for (const auto& p : result.points) {
     if (p.immobile) continue;
@@ -97,7 +97,7 @@ void print_composition_table(std::ostream& out, const sweep::SweepResult& result
     const double par = 0.5 * (dx.value + dy.value), par_err = 0.5 * std::hypot(dx.error, dy.error);
     out << pad(p.point.species, 9)
         << pad(p.point.composition_label.empty() ? "(lattice default)" : p.point.composition_label,
-               30)
+               38)
         << pad(fmt("%.0f", p.point.temperature_k), 7) << pad(pm("%.3e", par, par_err), 24)
         << pad(pm("%.3e", p.diffusion_axes[2].value, p.diffusion_axes[2].error), 24)
         << pad(pm("%.3f", p.haven_ratio.value, p.haven_ratio.error), 18);
@@ -114,12 +114,12 @@ void print_interfaces_table(std::ostream& out, const sweep::SweepResult& result)
   if (!any) return;
   out << "\nInterfaces: transmission probability per arrival (first passage through the "
          "interface zone) and crossings per defect per second\n";
-  out << pad("species", 9) << pad("composition", 30) << pad("T (K)", 7) << pad("z (A)", 9)
+  out << pad("species", 9) << pad("composition", 38) << pad("T (K)", 7) << pad("z (A)", 9)
       << pad("arrivals", 10) << pad("P_T", 18) << pad("P_T from below", 18)
       << pad("P_T from above", 18) << "crossings/defect/s\n";
   for (const auto& p : result.points)
     for (const auto& in : p.interfaces)
-      out << pad(p.point.species, 9) << pad(p.point.composition_label, 30)
+      out << pad(p.point.species, 9) << pad(p.point.composition_label, 38)
           << pad(fmt("%.0f", p.point.temperature_k), 7) << pad(fmt("%.2f", in.z_angstrom), 9)
           << pad(fmt("%.0f", in.arrivals), 10)
           << pad(pm("%.4f", in.transmission_probability.value, in.transmission_probability.error),
