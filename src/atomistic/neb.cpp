@@ -3,6 +3,7 @@
 #include "ionhop/atomistic/neb.hpp"
 
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -310,18 +311,26 @@ NebResult run_neb(const Potential& potential, const Structure& initial,
   Structure a = initial, b = final_structure;
   double e_a = 0, e_b = 0;
   if (settings.relax_endpoints) {
-    for (Structure* s : {&a, &b}) {
-      const char* which = s == &a ? "initial" : "final";
-      RelaxResult r = relax(potential, *s, settings.endpoint_relaxation);
+    // The two relaxations are independent: run them concurrently (the Potential is const
+    // and thread-safe), then report the initial endpoint's failure first.
+    RelaxResult relaxed[2];
+    tbb::parallel_invoke([&] { relaxed[0] = relax(potential, a, settings.endpoint_relaxation); },
+                         [&] { relaxed[1] = relax(potential, b, settings.endpoint_relaxation); });
+    for (int k = 0; k < 2; ++k) {
+      RelaxResult& r = relaxed[k];
       if (!r.converged)
         throw InputError("", "",
-                         std::string("NEB endpoint ") + which + " did not converge: max force " +
+                         std::string("NEB endpoint ") + (k == 0 ? "initial" : "final") +
+                             " did not converge: max force " +
                              format_double(r.max_force_ev_per_angstrom) + " eV/Å after " +
                              std::to_string(r.steps) + " steps");
-      (s == &a ? e_a : e_b) = r.energy_ev;
-      (s == &a ? result.endpoint_steps_initial : result.endpoint_steps_final) = r.steps;
-      *s = std::move(r.structure);
     }
+    e_a = relaxed[0].energy_ev;
+    e_b = relaxed[1].energy_ev;
+    result.endpoint_steps_initial = relaxed[0].steps;
+    result.endpoint_steps_final = relaxed[1].steps;
+    a = std::move(relaxed[0].structure);
+    b = std::move(relaxed[1].structure);
   } else {
     e_a = potential.compute(a).energy_ev;
     e_b = potential.compute(b).energy_ev;

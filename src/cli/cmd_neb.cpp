@@ -3,6 +3,7 @@
 // extxyz and the energy profile as JSON.
 #include <tbb/global_control.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -54,7 +55,14 @@ std::pair<atomistic::Structure, atomistic::Structure> endpoints(const io::NebCon
   const auto sites = graph.sites_of_sublattice(c.sublattice);
   const lattice::SiteIndex from =
       c.from_site >= 0 ? static_cast<lattice::SiteIndex>(c.from_site) : sites.front();
-  if (from >= graph.site_count()) throw InputError(c.path, "/hop/from_site", "no such site");
+  if (from >= graph.site_count())
+    throw InputError(
+        c.path, "/hop/from_site",
+        "no such site (the supercell has " + std::to_string(graph.site_count()) + " sites)");
+  if (std::find(sites.begin(), sites.end(), from) == sites.end())
+    throw InputError(
+        c.path, "/hop/from_site",
+        "site " + std::to_string(from) + " is not on sublattice '" + c.sublattice + "'");
   const auto targets = graph.hop_targets(from);
   if (c.hop >= targets.size())
     throw InputError(
@@ -108,6 +116,19 @@ Action add_neb_command(CLI::App& app) {
       limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                     a->threads);
     const auto start = std::chrono::steady_clock::now();
+    if (config.from_files()) {
+      // Evaluate each endpoint once so an element the potential lacks or overlapping atoms
+      // are reported against the file that holds them.
+      const std::pair<const atomistic::Structure*, const std::string*> ends[] = {
+          {&initial, &config.initial_path}, {&final_structure, &config.final_path}};
+      for (const auto& [structure, file] : ends) {
+        try {
+          (void)potential.potential->compute(*structure);
+        } catch (const InputError& e) {
+          throw InputError(*file, e.json_path(), e.problem());
+        }
+      }
+    }
     atomistic::NebResult result;
     try {
       result = atomistic::run_neb(*potential.potential, initial, final_structure, settings);

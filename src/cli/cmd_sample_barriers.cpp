@@ -11,6 +11,7 @@
 #include <set>
 
 #include "commands.hpp"
+#include "ionhop/atomistic/supercell_builder.hpp"
 #include "ionhop/barriers/campaign.hpp"
 #include "ionhop/core/build_info.hpp"
 #include "ionhop/core/error.hpp"
@@ -82,6 +83,20 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
       plan = barriers::plan_campaign(graph, config.settings);
     } catch (const InputError& e) {
       throw InputError(a->config, e.json_path(), e.problem());
+    }
+    // Refuse a potential that cannot evaluate some species before any NEB runs (otherwise
+    // every sample with that species would be recorded as failed).
+    for (const std::string& species : config.settings.species) {
+      std::vector<std::string> occupants(graph.site_count());
+      for (lattice::SiteIndex s = 0; s < graph.site_count(); ++s) {
+        const auto& basis = config.crystal.basis[graph.basis_of(s)];
+        occupants[s] = basis.sublattice == config.settings.sublattice ? species : basis.occupant;
+      }
+      try {
+        (void)potential.potential->compute(atomistic::SupercellBuilder(graph, occupants).perfect());
+      } catch (const InputError& e) {
+        throw InputError(a->config, "/environment/species", e.problem());
+      }
     }
     std::printf(
         "Campaign %s: %zu occupations of %zu varied sites around the hop %u -> %u "

@@ -21,7 +21,8 @@ std::vector<std::string> rate_occupants(const rates::RateTable& table,
                                         const RunSettings& settings) {
   bool environment = false;
   for (const auto& sp : table.species) environment |= sp.has_environment();
-  if (!rates::has_moving_species_rates(table) && settings.composition.empty() && !environment)
+  if (!rates::has_moving_species_rates(table) && settings.composition.empty() && !environment &&
+      !settings.initial_state)
     return {};
   std::vector<std::string> names;
   auto add = [&](const std::string& n) {
@@ -32,6 +33,15 @@ std::vector<std::string> rate_occupants(const rates::RateTable& table,
     for (const auto& f : c.fractions) add(f.first);
     for (const auto& l : c.layers) add(l.occupant);
     for (const auto& o : c.interface_occupants) add(o);
+  }
+  if (settings.initial_state) {
+    // Consecutive sites mostly repeat a name: skip the search for those.
+    const std::string* last = nullptr;
+    for (const auto& o : settings.initial_state->occupants) {
+      if (o.empty() || (last && *last == o)) continue;
+      add(o);
+      last = &o;
+    }
   }
   return names;
 }
@@ -54,33 +64,15 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
   const std::size_t n_species = table.species.size();
   const std::size_t nb = graph.basis_count();
 
-  // Place defects: a partial Fisher–Yates shuffle of the free sites of each sublattice.
-  for (const auto& placement : settings.defects) {
-    const auto& sp = table.species.at(placement.species);
-    std::vector<SiteIndex> free_sites;
-    for (SiteIndex s : graph.sites_of_sublattice(sp.sublattice))
-      if (site_defect_[s] < 0) free_sites.push_back(s);
-    if (placement.count > free_sites.size())
-      throw InputError("", "",
-                       "cannot place " + std::to_string(placement.count) + " " + sp.name +
-                           " defects: sublattice '" + sp.sublattice + "' has only " +
-                           std::to_string(free_sites.size()) + " free sites");
-    for (std::size_t i = 0; i < placement.count; ++i) {
-      const std::size_t j = i + rng_.below(free_sites.size() - i);
-      std::swap(free_sites[i], free_sites[j]);
-      const SiteIndex site = free_sites[i];
-      site_defect_[site] = static_cast<std::int32_t>(defect_site_.size());
-      set_occupied(site, true);
-      defect_site_.push_back(site);
-      defect_species_.push_back(static_cast<std::uint32_t>(placement.species));
-      defect_group_.push_back(static_cast<std::uint32_t>(placement.species));
-      defect_disp_.push_back(lattice::Vec3::Zero());
-    }
+  if (settings.initial_state) {
+    place_from_state(*settings.initial_state);
+  } else {
+    place_at_random();
   }
 
   // Host ions on every sublattice that hosts a vacancy species, except on vacancies.
   std::vector<std::string> vacancy_sublattices;
-  for (const auto& placement : settings.defects) {
+  for (const auto& placement : settings_.defects) {
     const auto& sp = table.species[placement.species];
     if (sp.mechanism == rates::Mechanism::vacancy &&
         std::find(vacancy_sublattices.begin(), vacancy_sublattices.end(), sp.sublattice) ==
@@ -89,18 +81,43 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
   }
   occupant_names_ = rate_occupants(table, crystal, settings);
   occupant_dependent_ = rates::has_moving_species_rates(table);
-  for (const auto& placement : settings.defects)
+  for (const auto& placement : settings_.defects)
     environment_dependent_ |= table.species[placement.species].has_environment();
   occupant_dependent_ |= environment_dependent_;
-  // Rates that depend on the moving ion, or an alloy, need to know every ion.
-  track_ions_ =
-      (settings.track_host_ions || occupant_dependent_ || !settings.composition.empty()) &&
-      !vacancy_sublattices.empty();
+  // Rates that depend on the moving ion, an alloy or a given state need to know every ion.
+  track_ions_ = (settings.track_host_ions || occupant_dependent_ || !settings.composition.empty() ||
+                 settings.initial_state) &&
+                !vacancy_sublattices.empty();
+  if (track_ions_) {
+    basis_tracked_.assign(nb, 0);
+    for (std::size_t b = 0; b < nb; ++b)
+      basis_tracked_[b] = std::find(vacancy_sublattices.begin(), vacancy_sublattices.end(),
+                                    crystal.basis[b].sublattice) != vacancy_sublattices.end();
+  }
+  if (settings.initial_state) {
+    // Sites whose ions are not tracked keep the state's occupants (state() hands them
+    // back); one byte per site, indices into state_names_.
+    const auto& occupants = settings.initial_state->occupants;
+    state_occupant_.assign(occupants.size(), -1);
+    for (SiteIndex s = 0; s < occupants.size(); ++s) {
+      if (occupants[s].empty() || (track_ions_ && basis_tracked_[graph.basis_of(s)])) continue;
+      auto it = std::find(state_names_.begin(), state_names_.end(), occupants[s]);
+      if (it == state_names_.end()) {
+        if (state_names_.size() >= 127)
+          throw InputError("", "", "initial state: more than 127 distinct occupants");
+        it = state_names_.insert(state_names_.end(), occupants[s]);
+      }
+      state_occupant_[s] = static_cast<std::int8_t>(it - state_names_.begin());
+    }
+    settings_.initial_state.reset();  // placed; do not keep a second copy
+  }
   if (track_ions_) {
     auto occupant_index = [&](const std::string& name) {
       auto it = std::find(occupant_names_.begin(), occupant_names_.end(), name);
       if (it != occupant_names_.end())
         return static_cast<std::int32_t>(it - occupant_names_.begin());
+      if (occupant_names_.size() >= 127)
+        throw InputError("", "", "more than 127 distinct host ions");
       occupant_names_.push_back(name);
       return static_cast<std::int32_t>(occupant_names_.size() - 1);
     };
@@ -112,6 +129,12 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
         if (d >= 0 && table.species[defect_species_[d]].mechanism == rates::Mechanism::vacancy)
           continue;
         ion_sites.push_back(s);
+      }
+      if (settings.initial_state) {
+        // Every site here holds an ion (checked by find_lattice_state_problem).
+        for (SiteIndex s : ion_sites)
+          site_ion_[s].occupant = occupant_index(settings.initial_state->occupants[s]);
+        continue;
       }
       const SublatticeComposition* alloy = nullptr;
       for (const auto& c : settings.composition)
@@ -250,6 +273,78 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
   tree_ = SumTree(std::max<std::size_t>(defect_site_.size(), 1));
   hop_rate_.assign(std::max<std::size_t>(defect_site_.size(), 1) * stride_, 0.0);
   for (std::size_t d = 0; d < defect_site_.size(); ++d) rerate(d);
+}
+
+void Engine::place_at_random() {
+  // A partial Fisher–Yates shuffle of the free sites of each sublattice.
+  for (const auto& placement : settings_.defects) {
+    const auto& sp = table_.species.at(placement.species);
+    std::vector<SiteIndex> free_sites;
+    for (SiteIndex s : graph_.sites_of_sublattice(sp.sublattice))
+      if (site_defect_[s] < 0) free_sites.push_back(s);
+    if (placement.count > free_sites.size())
+      throw InputError("", "",
+                       "cannot place " + std::to_string(placement.count) + " " + sp.name +
+                           " defects: sublattice '" + sp.sublattice + "' has only " +
+                           std::to_string(free_sites.size()) + " free sites");
+    for (std::size_t i = 0; i < placement.count; ++i) {
+      const std::size_t j = i + rng_.below(free_sites.size() - i);
+      std::swap(free_sites[i], free_sites[j]);
+      add_defect(free_sites[i], placement.species);
+    }
+  }
+}
+
+void Engine::place_from_state(const LatticeState& state) {
+  if (auto problem = find_lattice_state_problem(graph_, table_, state))
+    throw InputError("", "", "initial state: " + problem->problem);
+  // Defects of each species in the state; `defects`, if given, must ask for exactly these.
+  std::vector<std::size_t> in_state(table_.species.size(), 0), asked(table_.species.size(), 0);
+  for (const auto& d : state.defects) ++in_state[d.second];
+  for (const auto& p : settings_.defects) asked.at(p.species) += p.count;
+  if (!settings_.defects.empty())
+    for (std::size_t s = 0; s < in_state.size(); ++s)
+      if (in_state[s] != asked[s])
+        throw InputError("", "",
+                         "initial state has " + std::to_string(in_state[s]) + " " +
+                             table_.species[s].name + " defects, but " + std::to_string(asked[s]) +
+                             " were asked for");
+  settings_.defects.clear();
+  for (std::size_t s = 0; s < in_state.size(); ++s)
+    if (in_state[s] > 0) settings_.defects.push_back({s, in_state[s]});
+  for (const auto& [site, species] : state.defects) add_defect(site, species);
+}
+
+void Engine::add_defect(SiteIndex site, std::size_t species) {
+  site_defect_[site] = static_cast<std::int32_t>(defect_site_.size());
+  set_occupied(site, true);
+  defect_site_.push_back(site);
+  defect_species_.push_back(static_cast<std::uint32_t>(species));
+  defect_group_.push_back(static_cast<std::uint32_t>(species));
+  defect_disp_.push_back(lattice::Vec3::Zero());
+}
+
+LatticeState Engine::state() const {
+  LatticeState st;
+  const auto& basis = graph_.crystal().basis;
+  st.occupants.resize(graph_.site_count());
+  for (SiteIndex s = 0; s < st.occupants.size(); ++s) {
+    const std::size_t b = graph_.basis_of(s);
+    if (!basis_tracked_.empty() && basis_tracked_[b]) {
+      if (site_ion_[s].occupant >= 0) st.occupants[s] = occupant_names_[site_ion_[s].occupant];
+    } else if (!state_occupant_.empty()) {
+      if (state_occupant_[s] >= 0) st.occupants[s] = state_names_[state_occupant_[s]];
+    } else {
+      st.occupants[s] = basis[b].occupant;
+    }
+  }
+  st.defects.reserve(defect_site_.size());
+  for (std::size_t d = 0; d < defect_site_.size(); ++d) {
+    const SiteIndex site = defect_site_[d];
+    if (species_is_vacancy_[defect_species_[d]]) st.occupants[site].clear();  // untracked ions
+    st.defects.emplace_back(site, defect_species_[d]);
+  }
+  return st;
 }
 
 double Engine::environment_sum(SiteIndex site, const std::vector<double>& per_occupant,

@@ -12,6 +12,7 @@
 
 #include "ionhop/core/random_stream.hpp"
 #include "ionhop/kmc/interface_crossings.hpp"
+#include "ionhop/kmc/lattice_state.hpp"
 #include "ionhop/kmc/run_result.hpp"
 #include "ionhop/kmc/run_settings.hpp"
 #include "ionhop/kmc/sum_tree.hpp"
@@ -25,6 +26,8 @@ class Engine {
  public:
   // Places settings.defects at random distinct sites of their sublattices (from `rng`).
   // Throws InputError (no file) if a sublattice has fewer free sites than defects asked.
+  // With settings.initial_state, places its defects and host ions instead (see RunSettings);
+  // throws InputError (no file, "initial state: ...") when the state does not fit.
   Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
          const RunSettings& settings, core::RandomStream rng);
 
@@ -45,8 +48,15 @@ class Engine {
     return site_ion_.empty() ? -1 : site_ion_[s].occupant;
   }
   const std::vector<std::string>& host_occupant_names() const { return occupant_names_; }
+  // The current configuration: the ion on every site (where ions are not tracked: the
+  // initial state's, else the lattice's default occupant; "" on a vacancy) and every defect
+  // with its current species. An engine started from it continues from this configuration.
+  LatticeState state() const;
 
  private:
+  void place_at_random();
+  void place_from_state(const LatticeState& state);
+  void add_defect(lattice::SiteIndex site, std::size_t species);
   void rerate(std::size_t defect);
   void rerate_environment(std::size_t defect);
   // Common tail of rerate and rerate_environment: unused hop slots, transitions, sum tree.
@@ -110,6 +120,10 @@ class Engine {
   };
   std::vector<HostIon> site_ion_;
   std::vector<std::string> occupant_names_;
+  std::vector<char> basis_tracked_;  // per basis site: ions tracked (empty: none)
+  // Started from a state: its occupants of the untracked sites (index into state_names_).
+  std::vector<std::int8_t> state_occupant_;
+  std::vector<std::string> state_names_;
   std::vector<std::uint64_t> occupant_jumps_;
   std::vector<double> occupant_jump2_;
 

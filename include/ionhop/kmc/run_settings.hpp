@@ -6,9 +6,12 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "ionhop/kmc/lattice_state.hpp"
 
 namespace ionhop::kmc {
 
@@ -67,6 +70,12 @@ struct RunSettings {
   // of the supercell along a3 (e.g. the layer boundaries of a heterojunction; see
   // layer_boundaries_z_fraction). Empty: none tracked.
   std::vector<double> interfaces_z_fraction;
+  // Start from this configuration instead of a random one: its defects are placed exactly
+  // (`defects` must then be empty, or ask for exactly the state's number of defects of each
+  // species), and on every sublattice that hosts a vacancy species its occupants replace
+  // the lattice's default ions and `composition`. Each defect counts towards the tallies of
+  // the species it has in the state. Time, hops and displacements start from zero.
+  std::optional<LatticeState> initial_state;
 };
 
 // Boundaries between the layers of a layered composition (the start of every layer,

@@ -1,0 +1,191 @@
+// Environment-sampling campaigns (barriers/campaign): planning errors, the initial-state
+// occupants of an occupation, and run_sample on a 2×2×2 cubic CsPbI3 cell with the
+// illustrative Buckingham–Coulomb potential (environment counts, a converged CI-NEB sample,
+// and a sample whose NEB cannot converge recorded as a failure with NaN energies).
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <numeric>
+
+#include "../test_support.hpp"
+#include "ionhop/barriers/campaign.hpp"
+#include "ionhop/io/lattice_file.hpp"
+#include "ionhop/io/pair_potential_file.hpp"
+
+using namespace ionhop;
+
+namespace {
+lattice::SiteGraph cspbi3_graph(int n) {
+  return lattice::SiteGraph(io::load_crystal(test::source_path("lattices/cspbi3_cubic.json")),
+                            {n, n, n});
+}
+
+// A pure-iodide vacancy campaign: one distinct occupation per moving species; a short
+// 3-image band so that a full sample takes well under a second.
+barriers::CampaignSettings iodide_settings() {
+  barriers::CampaignSettings s;
+  s.defect_name = "V_I^+";
+  s.species = {"I"};
+  s.moving_species = {"I"};
+  s.mode = barriers::SamplingMode::exhaustive;
+  s.max_exhaustive = 16;
+  s.seed = 7;
+  s.neb.images = 3;
+  s.neb.max_steps = 1000;
+  s.neb.endpoint_relaxation.force_tolerance_ev_per_angstrom = 0.02;
+  s.neb.endpoint_relaxation.max_steps = 3000;
+  return s;
+}
+
+int total(const std::map<std::string, int>& counts) {
+  return std::accumulate(counts.begin(), counts.end(), 0,
+                         [](int a, const auto& kv) { return a + kv.second; });
+}
+
+const atomistic::PairPotential& illustrative_potential() {
+  static const atomistic::PairPotential p = io::load_pair_potential(
+      test::source_path("examples/potentials/cspbi3_buckingham_coulomb.json"));
+  return p;
+}
+}  // namespace
+
+TEST_CASE(
+    "campaign: plan_campaign rejects unknown shells, foreign moving species and off-sublattice "
+    "sites",
+    "[barriers][campaign]") {
+  const auto graph = cspbi3_graph(2);
+  SECTION("unknown environment shell") {
+    auto s = iodide_settings();
+    s.environment_shell = "X-Y";
+    CHECK_THROWS_AS(barriers::plan_campaign(graph, s), InputError);
+  }
+  SECTION("unknown hop shell") {
+    auto s = iodide_settings();
+    s.hop_shell = "B-B";
+    CHECK_THAT(test::input_error_of([&] { barriers::plan_campaign(graph, s); }),
+               Catch::Contains("unknown hop shell 'B-B'"));
+  }
+  SECTION("moving species not among the varied species") {
+    auto s = iodide_settings();
+    s.moving_species = {"I", "Br"};
+    CHECK_THAT(test::input_error_of([&] { barriers::plan_campaign(graph, s); }),
+               Catch::Contains("'Br'") && Catch::Contains("not one of the varied species"));
+  }
+  SECTION("from_site on another sublattice") {
+    auto s = iodide_settings();
+    const auto b_sites = graph.sites_of_sublattice("B");
+    REQUIRE(!b_sites.empty());
+    s.from_site = static_cast<std::int64_t>(b_sites.front());
+    CHECK_THAT(test::input_error_of([&] { barriers::plan_campaign(graph, s); }),
+               Catch::Contains("is not a site of sublattice 'X'"));
+  }
+  SECTION("from_site beyond the supercell") {
+    auto s = iodide_settings();
+    s.from_site = static_cast<std::int64_t>(graph.site_count());
+    CHECK_THAT(test::input_error_of([&] { barriers::plan_campaign(graph, s); }),
+               Catch::Contains("is not a site of sublattice 'X'"));
+  }
+  SECTION("a valid pure-iodide plan has one occupation") {
+    const auto plan = barriers::plan_campaign(graph, iodide_settings());
+    CHECK(plan.occupations.size() == 1);
+    CHECK(plan.environment.from == graph.sites_of_sublattice("X").front());
+  }
+}
+
+TEST_CASE(
+    "campaign: initial_site_occupants: the mover on `to`, the varied occupants on their sites",
+    "[barriers][campaign]") {
+  const auto graph = cspbi3_graph(2);
+  auto s = iodide_settings();
+  s.species = {"I", "Br"};
+  s.moving_species = {"Br"};
+  s.background = "Cl";  // other X sites: neither the lattice default nor a varied species
+  const auto env = barriers::hop_environment(graph, graph.sites_of_sublattice("X").front(), 0,
+                                             s.environment_shell);
+  barriers::EnvironmentOccupation o;
+  o.moving = 1;  // Br
+  for (std::size_t k = 0; k < env.sites.size(); ++k)
+    o.occupants.push_back(static_cast<std::uint8_t>(k % 2));  // I, Br, I, Br, ...
+  o.key = barriers::canonical_key(env, o.moving, o.occupants);
+  const auto occ = barriers::initial_site_occupants(graph, s, env, o);
+  REQUIRE(occ.size() == graph.site_count());
+  CHECK(occ[env.to] == "Br");
+  for (std::size_t k = 0; k < env.sites.size(); ++k)
+    CHECK(occ[env.sites[k]] == (k % 2 ? "Br" : "I"));
+  // Everything else: background on X, basis occupants elsewhere.
+  for (lattice::SiteIndex site = 0; site < graph.site_count(); ++site) {
+    if (site == env.to || site == env.from ||
+        std::find(env.sites.begin(), env.sites.end(), site) != env.sites.end())
+      continue;
+    const auto& basis = graph.crystal().basis[graph.basis_of(site)];
+    CHECK(occ[site] == (basis.sublattice == "X" ? std::string("Cl") : basis.occupant));
+  }
+  CHECK(!occ[env.from].empty());  // the builder removes the vacancy's atom, not this list
+  CHECK(barriers::sample_id(s, o) == "V_I^+/" + o.key);
+}
+
+TEST_CASE(
+    "campaign: run_sample: a converged CI-NEB sample of an iodide-vacancy hop in 2x2x2 CsPbI3",
+    "[barriers][campaign]") {
+  const auto graph = cspbi3_graph(2);
+  const auto settings = iodide_settings();
+  const auto plan = barriers::plan_campaign(graph, settings);
+  REQUIRE(plan.occupations.size() == 1);
+  const auto out = barriers::run_sample(graph, illustrative_potential(), settings, plan.environment,
+                                        plan.occupations.front());
+  const auto& s = out.sample;
+  INFO("failure: " << out.failure);
+  CHECK(s.id == barriers::sample_id(settings, plan.occupations.front()));
+  CHECK(s.defect == "V_I^+");
+  CHECK(s.moving_species == "I");
+  CHECK(s.occupation_key == plan.occupations.front().key);
+  // All 8 X-X neighbours of the vacancy are occupied by I, the mover counted (it sits on a
+  // neighbour of the vacancy before and after the hop).
+  CHECK(total(s.initial_counts) == 8);
+  CHECK(total(s.final_counts) == 8);
+  CHECK(s.initial_counts.at("I") == 8);
+  CHECK(s.final_counts.at("I") == 8);
+  REQUIRE(s.converged);
+  CHECK(out.failure.empty());
+  CHECK(std::isfinite(s.barrier_ev));
+  CHECK(s.barrier_ev >= 0);
+  CHECK(s.barrier_ev >= s.reaction_energy_ev);
+  REQUIRE(out.neb.energies_ev.size() == settings.neb.images + 2);
+  const double e_max = *std::max_element(out.neb.energies_ev.begin(), out.neb.energies_ev.end());
+  CHECK(s.barrier_ev == Approx(e_max - out.neb.energies_ev.front()).margin(1e-12));
+  CHECK(s.reaction_energy_ev ==
+        Approx(out.neb.energies_ev.back() - out.neb.energies_ev.front()).margin(1e-12));
+}
+
+TEST_CASE(
+    "campaign: run_sample: a NEB that cannot converge gives converged=false, NaN and a reason",
+    "[barriers][campaign]") {
+  const auto graph = cspbi3_graph(2);
+  const auto plan = barriers::plan_campaign(graph, iodide_settings());
+  REQUIRE(plan.occupations.size() == 1);
+  SECTION("the band: max_steps 1") {
+    auto settings = iodide_settings();
+    settings.neb.max_steps = 1;
+    const auto out = barriers::run_sample(graph, illustrative_potential(), settings,
+                                          plan.environment, plan.occupations.front());
+    CHECK_FALSE(out.sample.converged);
+    CHECK(std::isnan(out.sample.barrier_ev));
+    CHECK(std::isnan(out.sample.reaction_energy_ev));
+    CHECK_THAT(out.failure, Catch::Contains("CI-NEB did not converge"));
+    CHECK(!out.neb.images.empty());  // the band exists (written as a path by the CLI)
+    // The environment is known even when the energies are not.
+    CHECK(total(out.sample.initial_counts) == 8);
+    CHECK(total(out.sample.final_counts) == 8);
+  }
+  SECTION("the endpoints: endpoint relaxation limited to 1 step") {
+    auto settings = iodide_settings();
+    settings.neb.endpoint_relaxation.max_steps = 1;
+    const auto out = barriers::run_sample(graph, illustrative_potential(), settings,
+                                          plan.environment, plan.occupations.front());
+    CHECK_FALSE(out.sample.converged);
+    CHECK(std::isnan(out.sample.barrier_ev));
+    CHECK(std::isnan(out.sample.reaction_energy_ev));
+    CHECK_THAT(out.failure, Catch::Contains("did not converge"));
+    CHECK(out.neb.images.empty());
+  }
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# CLI tests of the offline barrier stage: `ionhop neb`, `ionhop sample-barriers` and
+# `ionhop fit-barriers`.
+#   - every bad input (tests/data/bad/barriers/) exits 2 with exactly one stderr line starting
+#     "ionhop: error: " that names the file and the problem, and writes no output;
+#   - end to end: a small pure-iodide campaign on 2x2x2 CsPbI3 with the illustrative potential
+#     (tests/data/good/barriers/campaign_cspbi3_iodide.json) is sampled with --limit 1, resumed
+#     (finished samples untouched), fitted into a rate table, and the table runs in a sweep.
+#
+# Usage: barriers.sh IONHOP SOURCE_DIR
+set -u
+source "$(dirname "$0")/common.sh"
+
+setup barriers 120 "$@"   # IONHOP, SRC, WORK, RUN (parent of every bad --out: must stay empty), OUT, TIMEOUT
+B=tests/data/bad/barriers
+G=tests/data/good/barriers
+CAMPAIGN=$G/campaign_cspbi3_iodide.json
+
+# The bad-input invocations, each writing under $RUN (which must stay empty).
+neb() { "${TIMEOUT[@]}" "$IONHOP" neb "$@" --out "$OUT" --threads 1 --quiet; }
+sample() { "${TIMEOUT[@]}" "$IONHOP" sample-barriers "$@" --out "$OUT" --threads 1; }
+fit_barriers() { "${TIMEOUT[@]}" "$IONHOP" fit-barriers "$@" --out "$RUN/rates.json"; }
+
+# run_ok DESCRIPTION COMMAND...: COMMAND exits 0 with nothing on stderr (stdout in $WORK/stdout).
+run_ok() {
+  local desc=$1
+  shift
+  "${TIMEOUT[@]}" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+  local rc=$?
+  if [[ $rc -eq 0 && ! -s $WORK/stderr ]]; then
+    ok "$desc"
+    return 0
+  fi
+  fail "$desc" "exit $rc" "command: $*" "stderr:" "$(cat "$WORK/stderr")"
+  return 1
+}
+
+# ---- sanity: the template of the bad NEB configs is good --------------------------------------
+if run_ok "baseline $G/neb_vacancy.json converges" "$IONHOP" neb $G/neb_vacancy.json --out "$WORK/neb" \
+  --threads 1 --quiet; then
+  if [[ -s $WORK/neb/neb.json && $(grep -c '^Lattice=' "$WORK/neb/path.extxyz") -eq 5 ]]; then
+    ok "neb writes neb.json and a 5-frame path.extxyz (3 images + 2 endpoints)"
+  else
+    fail "neb writes neb.json and a 5-frame path.extxyz (3 images + 2 endpoints)" "$(ls -A "$WORK/neb")"
+  fi
+fi
+
+# ---- 1. NEB config -----------------------------------------------------------------------------
+expect_error "neb: unknown schema" "$B/neb_unknown_schema.json" "/schema" "ionhop.neb/1" \
+  -- neb $B/neb_unknown_schema.json
+expect_error "neb: unknown top-level key" "$B/neb_unknown_key.json" "/images" "unknown key" \
+  -- neb $B/neb_unknown_key.json
+expect_error "neb: both endpoints and lattice" "$B/neb_endpoints_and_lattice.json" "give either" \
+  -- neb $B/neb_endpoints_and_lattice.json
+expect_error "neb: neither endpoints nor lattice" "$B/neb_neither.json" "give either" \
+  -- neb $B/neb_neither.json
+expect_error "neb: unknown interpolation" "$B/neb_unknown_interpolation.json" "/neb/interpolation" "'spline'" \
+  -- neb $B/neb_unknown_interpolation.json
+expect_error "neb: images 0" "$B/neb_images_zero.json" "/neb/images" ">= 1" \
+  -- neb $B/neb_images_zero.json
+expect_error "neb: hop index out of range" "$B/neb_hop_out_of_range.json" "/hop/hop" "has 8 hops" \
+  -- neb $B/neb_hop_out_of_range.json
+# Site 0 is the first cell's Pb (sublattice B). The CLI does not check from_site against
+# /hop/sublattice: the error comes from site 0 having no hops ("/hop/hop: site 0 has 0 hops").
+expect_error "neb: from_site not on the X sublattice" "$B/neb_from_site_not_on_sublattice.json" "/hop/" "site 0" \
+  -- neb $B/neb_from_site_not_on_sublattice.json
+expect_error "neb: unknown mechanism" "$B/neb_unknown_mechanism.json" "/hop/mechanism" "'exchange'" \
+  -- neb $B/neb_unknown_mechanism.json
+expect_error "neb: potential file with an unknown schema" "$B/potential_unknown_schema.json" "/schema" \
+  "ionhop.something/1" -- neb $B/neb_potential_unknown_schema.json
+
+# ---- 2. NEB endpoints from extxyz files ---------------------------------------------------------
+# Endpoint problems found by the NEB itself are reported against the NEB config.
+expect_error "neb: endpoints with different atom counts" "$B/neb_files_atom_count.json" "different atom counts" \
+  "initial 2, final 3" -- neb $B/neb_files_atom_count.json
+expect_error "neb: endpoints with the same atoms in another order" "$B/neb_files_element_order.json" \
+  "differ at atom 0" -- neb $B/neb_files_element_order.json
+expect_error "neb: element Xx not in the potential" "$B/unknown_element_initial.extxyz" "element Xx" \
+  -- neb $B/neb_files_unknown_element.json
+expect_error "neb: overlapping atoms (0.3 A)" "$B/overlap_initial.extxyz" "overlap" \
+  -- neb $B/neb_files_overlap.json
+expect_error "neb: cell narrower than twice the cutoff" "$B/small_cell_initial.extxyz" "cutoff 6" \
+  "half the smallest cell width" -- neb $B/neb_files_small_cell.json
+expect_error "neb: endpoint relaxation not converged (endpoint_max_steps 1)" "$B/neb_files_not_converged.json" \
+  "endpoint initial did not converge" -- neb $B/neb_files_not_converged.json
+
+# ---- 3. campaign config -------------------------------------------------------------------------
+expect_error "campaign: unknown environment shell" "$B/campaign_unknown_shell.json" "/environment/shell" "'X-Y'" \
+  -- sample $B/campaign_unknown_shell.json
+expect_error "campaign: moving species not in species" "$B/campaign_moving_not_in_species.json" \
+  "/environment/moving_species" "'Br'" -- sample $B/campaign_moving_not_in_species.json
+expect_error "campaign: unknown sampling mode" "$B/campaign_unknown_mode.json" "/sampling/mode" "'random'" \
+  -- sample $B/campaign_unknown_mode.json
+expect_error "campaign: reference_species not in species" "$B/campaign_reference_not_in_species.json" \
+  "/rate_table/reference_species" "'Br'" -- sample $B/campaign_reference_not_in_species.json
+expect_error "campaign: no rate_table" "$B/campaign_missing_rate_table.json" "/rate_table" "missing" \
+  -- sample $B/campaign_missing_rate_table.json
+expect_error "campaign: no attempt_frequency_hz" "$B/campaign_missing_attempt_frequency.json" \
+  "/rate_table/attempt_frequency_hz" "missing" -- sample $B/campaign_missing_attempt_frequency.json
+expect_error "campaign: exhaustive occupations > max_exhaustive" "$B/campaign_exhaustive_too_many.json" \
+  "4096" "limit 100" "stratified" -- sample $B/campaign_exhaustive_too_many.json
+expect_error "fit-barriers: campaign without rate_table" "$B/campaign_missing_rate_table.json" "/rate_table" \
+  -- fit_barriers $B/campaign_missing_rate_table.json --samples $B/samples_not_converged.json
+expect_error "fit-barriers: no converged sample" "$B/samples_not_converged.json" "no converged samples" \
+  "2 not converged" -- fit_barriers $CAMPAIGN --samples $B/samples_not_converged.json
+
+# ---- 4. end to end: sample (limited), resume, fit, sweep ----------------------------------------
+C="$WORK/c"
+S="$C/samples.json"
+if run_ok "sample-barriers --plan: one occupation, two starts" "$IONHOP" sample-barriers $CAMPAIGN --out "$C" --plan; then
+  if grep -q '^Campaign V_I^+: 2 occupations of 12 varied sites' "$WORK/stdout" && [[ ! -e $C ]]; then
+    ok "--plan prints the plan and writes nothing"
+  else
+    fail "--plan prints the plan and writes nothing" "$(cat "$WORK/stdout")"
+  fi
+fi
+start=$SECONDS
+if run_ok "sample-barriers --limit 1" "$IONHOP" sample-barriers $CAMPAIGN --out "$C" --limit 1 --threads 2; then
+  echo "       ($((SECONDS - start)) s) $(grep '^\[1/2\]' "$WORK/stdout")"
+  if [[ -s $S && -s $C/paths/0000.extxyz ]] && grep -q '^1 new samples (0 not converged); 1 of 2' "$WORK/stdout"; then
+    ok "first run: samples.json and paths/0000.extxyz, 1 converged sample"
+  else
+    fail "first run: samples.json and paths/0000.extxyz, 1 converged sample" "$(cat "$WORK/stdout")" "$(ls -AR "$C")"
+  fi
+fi
+cp "$S" "$WORK/samples_first.json" 2>/dev/null
+
+# One sample for one coefficient (E_KRA(I)): fit-barriers refuses it (no residual left).
+expect_error "fit-barriers on a single sample" "$S" \
+  "need more converged samples than fitted coefficients" "1 samples, 1 coefficients" \
+  -- fit_barriers $CAMPAIGN --samples "$S"
+
+# Resuming with another config (another hash) is refused, naming samples.json; nothing changes.
+expect_error "resuming with a different campaign config" "$S" "samples.json" "/provenance" "different campaign" \
+  -- "$IONHOP" sample-barriers $B/campaign_different_config.json --out "$C" --threads 1
+check "samples.json untouched by the refused resume" cmp -s "$S" "$WORK/samples_first.json"
+check "no new path written by the refused resume" test "$(ls -A "$C/paths")" == "0000.extxyz"
+
+if run_ok "sample-barriers resumes" "$IONHOP" sample-barriers $CAMPAIGN --out "$C" --threads 2; then
+  if grep -q "^Resuming: 1 samples" "$WORK/stdout" && grep -q '^1 new samples (0 not converged); 2 of 2' "$WORK/stdout" &&
+     ! grep -q '^\[1/2\]' "$WORK/stdout"; then
+    ok "second run reports 'Resuming: 1 samples' and computes only the second"
+  else
+    fail "second run reports 'Resuming: 1 samples' and computes only the second" "$(cat "$WORK/stdout")"
+  fi
+fi
+# The finished sample is not recomputed: its id and energies are unchanged.
+first_sample() { grep -m1 -E '"(barrier_ev|id)"' "$1"; grep -m1 '"reaction_energy_ev"' "$1"; }
+if [[ -n $(first_sample "$S") && $(first_sample "$S") == $(first_sample "$WORK/samples_first.json") ]]; then
+  ok "first sample unchanged after resuming"
+else
+  fail "first sample unchanged after resuming" "$(first_sample "$S")" "$(first_sample "$WORK/samples_first.json")"
+fi
+check "two samples on file" test "$(grep -c '"barrier_ev"' "$S")" -eq 2
+
+# Two samples determine E_KRA(I): fit → rate table → sweep.
+R="$WORK/rates.json"
+if run_ok "fit-barriers writes a rate table" "$IONHOP" fit-barriers $CAMPAIGN --samples "$S" --out "$R"; then
+  if grep -q '"name": "V_I^+"' "$R" && grep -q '"moving_species": "I"' "$R" && grep -q '"mechanism": "vacancy"' "$R"; then
+    ok "rate table: V_I^+ vacancy hop with moving species I"
+  else
+    fail "rate table: V_I^+ vacancy hop with moving species I" "$(head -c 2000 "$R")"
+  fi
+  cat >"$WORK/sweep.json" <<EOF
+{
+  "schema": "ionhop.sweep/1",
+  "description": "tests/cli/barriers.sh: the fitted rate table in a tiny sweep",
+  "lattice": "$SRC/lattices/cspbi3_cubic.json",
+  "rates": "$R",
+  "species": ["V_I^+"],
+  "temperatures_k": [300],
+  "supercells": [[4, 4, 4]],
+  "defects_per_supercell": [1],
+  "replicas": 2,
+  "stop": {"hops": 2000},
+  "blocks": 10,
+  "seed": 7
+}
+EOF
+  if run_ok "sweep with the fitted rate table" "$IONHOP" sweep "$WORK/sweep.json" --out "$WORK/sweep" \
+    --threads 2 --quiet; then
+    check "sweep writes results.json" test -s "$WORK/sweep/results.json"
+  fi
+fi
+
+finish
