@@ -318,7 +318,10 @@ SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options) {
     const auto start = std::chrono::steady_clock::now();
     kmc::RunSettings settings;
     settings.temperature_k = point.temperature_k;
-    settings.defects = {{point.species_index, point.defects}};
+    if (config.initial_state)
+      settings.initial_state = config.initial_state;  // its defects replace the count
+    else
+      settings.defects = {{point.species_index, point.defects}};
     settings.stop = config.stop;
     settings.blocks = config.blocks;
     settings.field_v_per_angstrom =
@@ -334,6 +337,7 @@ SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options) {
     kmc::Engine engine(*graphs.at(point.supercell), config.rate_table, settings,
                        core::RandomStream(config.seed, stream_id(point, task.replica)));
     const kmc::RunResult run = engine.run();
+    if (options.replica_finished) options.replica_finished(task.point, task.replica, engine);
     ReplicaRun& out = runs[task.point * config.replicas + task.replica];
     out.observables = kmc::replica_observables(
         run, point.species_index,

@@ -44,6 +44,9 @@ struct SweepConfig {
   std::optional<analysis::MdReference> md_reference;
   double report_temperature_k = 300.0;  // Arrhenius fits report D here ("D(300 K)")
   std::vector<InputFile> inputs;        // for provenance
+  // Every replica of every point starts from this lattice state (its defects replace the
+  // defect counts); empty: random placement.
+  std::optional<kmc::LatticeState> initial_state;
 };
 
 struct SweepPoint {

@@ -6,6 +6,7 @@
 
 #include <functional>
 
+#include "ionhop/kmc/engine.hpp"
 #include "ionhop/lattice/site_graph.hpp"
 #include "ionhop/sweep/sweep_result.hpp"
 
@@ -16,6 +17,10 @@ struct SweepOptions {
   // Called after each finished task with (done, total); may be called from any thread,
   // never concurrently.
   std::function<void(std::size_t, std::size_t)> progress;
+  // Called with (point index in grid order, replica, the finished engine) after each run,
+  // e.g. to save its final lattice state; may run concurrently on several threads for
+  // different (point, replica).
+  std::function<void(std::size_t, std::size_t, const kmc::Engine&)> replica_finished;
 };
 
 SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options = {});
