@@ -5,6 +5,7 @@
 #include "ionhop/core/error.hpp"
 #include "ionhop/io/json_input.hpp"
 #include "ionhop/rates/charge_states.hpp"
+#include "ionhop/rates/compiled_rates.hpp"
 
 namespace ionhop::io {
 
@@ -23,7 +24,7 @@ rates::RateTable load_rate_table(const std::string& path) {
 
   std::set<std::string> names;
   for (const auto& s : root.at("species").array(1)) {
-    s.require_object({"name", "mechanism", "charge", "sublattice", "mobile", "hops",
+    s.require_object({"name", "mechanism", "charge", "sublattice", "element", "mobile", "hops",
                       "site_energies_ev", "environment", "provenance", "note"});
     rates::DefectSpecies sp;
     sp.name = s.at("name").string();
@@ -38,6 +39,13 @@ rates::RateTable load_rate_table(const std::string& path) {
       s.at("mechanism").fail("must be \"vacancy\" or \"interstitial\" (got \"" + mech + "\")");
     sp.charge = static_cast<int>(s.at("charge").integer());
     sp.sublattice = s.at("sublattice").string();
+    if (auto e = s.find("element")) {
+      if (sp.mechanism != rates::Mechanism::interstitial)
+        e->fail("\"element\" applies to interstitials (the extra atom they carry), not to " +
+                std::string(rates::to_string(sp.mechanism)) + "s");
+      sp.element = e->string();
+      if (sp.element.empty()) e->fail("must name the interstitial atom's element (e.g. \"I\")");
+    }
     if (auto m = s.find("mobile")) sp.mobile = m->boolean();
     sp.provenance = s.at("provenance").string_or_json();
     const auto hops = s.at("hops").array();
@@ -47,22 +55,42 @@ rates::RateTable load_rate_table(const std::string& path) {
       s.at("hops").fail("an immobile species (\"mobile\": false) must list no hops");
     std::set<std::string> shells;
     for (const auto& h : hops) {
-      h.require_object(
-          {"shell", "moving_species", "barrier_ev", "attempt_frequency_hz", "provenance"});
+      h.require_object({"shell", "mechanism", "moving_species", "barrier_ev",
+                        "attempt_frequency_hz", "provenance"});
       rates::HopRate hop;
       hop.shell = h.at("shell").string();
-      if (auto m = h.find("moving_species")) {
-        if (sp.mechanism != rates::Mechanism::vacancy)
+      if (auto m = h.find("mechanism")) {
+        const std::string name = m->string();
+        if (sp.mechanism != rates::Mechanism::interstitial)
           m->fail(
-              "moving_species applies to vacancy hops (the host ion that moves), not to "
-              "interstitials");
+              "applies to interstitial hops (\"direct\" or \"kickout\"); a vacancy hop always "
+              "exchanges the vacancy with the host ion on the target site");
+        if (name == "direct")
+          hop.mechanism = rates::HopMechanism::direct;
+        else if (name == "kickout")
+          hop.mechanism = rates::HopMechanism::kickout;
+        else
+          m->fail("must be \"direct\" or \"kickout\" (got \"" + name + "\")");
+        if (hop.mechanism == rates::HopMechanism::kickout && sp.element.empty())
+          m->fail("a kick-out hop needs the species' \"element\" (the atom that enters the " +
+                  std::string("lattice)"));
+      }
+      if (auto m = h.find("moving_species")) {
+        if (sp.mechanism == rates::Mechanism::interstitial &&
+            hop.mechanism != rates::HopMechanism::kickout)
+          m->fail(
+              "moving_species on an interstitial hop names the host ion kicked out: it needs "
+              "\"mechanism\": \"kickout\" (a direct hop moves the interstitial itself)");
         hop.moving_species = m->string();
       }
-      if (!shells.insert(hop.shell + "|" + hop.moving_species).second)
-        h.at("shell").fail("shell '" + hop.shell + "' listed twice" +
-                           (hop.moving_species.empty()
-                                ? std::string()
-                                : " for moving species '" + hop.moving_species + "'"));
+      const std::string key =
+          hop.shell + "|" + rates::to_string(hop.mechanism) + "|" + hop.moving_species;
+      if (!shells.insert(key).second)
+        h.at("shell").fail(
+            "shell '" + hop.shell + "' listed twice" +
+            (hop.mechanism == rates::HopMechanism::kickout ? std::string(" for kick-out") : "") +
+            (hop.moving_species.empty() ? std::string()
+                                        : " for moving species '" + hop.moving_species + "'"));
       hop.barrier_ev = h.at("barrier_ev").non_negative();
       hop.attempt_frequency_hz = h.at("attempt_frequency_hz").positive();
       hop.provenance = h.at("provenance").string_or_json();
@@ -114,6 +142,11 @@ rates::RateTable load_rate_table(const std::string& path) {
       throw InputError(path, e.json_path(), e.problem());
     }
   }
+  try {
+    rates::check_kickout(t);  // partner species and symmetric kick-out barriers
+  } catch (const InputError& e) {
+    throw InputError(path, e.json_path(), e.problem());
+  }
   return t;
 }
 
@@ -134,6 +167,7 @@ nlohmann::json rate_table_to_json(const rates::RateTable& t) {
     s["mechanism"] = rates::to_string(sp.mechanism);
     s["charge"] = sp.charge;
     s["sublattice"] = sp.sublattice;
+    if (!sp.element.empty()) s["element"] = sp.element;
     s["mobile"] = sp.mobile;
     s["hops"] = nlohmann::json::array();
     for (const auto& h : sp.hops) {
@@ -142,6 +176,8 @@ nlohmann::json rate_table_to_json(const rates::RateTable& t) {
                             {"attempt_frequency_hz", h.attempt_frequency_hz},
                             {"provenance", text_or_json(h.provenance)}};
       if (!h.moving_species.empty()) hop["moving_species"] = h.moving_species;
+      if (h.mechanism != rates::HopMechanism::direct)
+        hop["mechanism"] = rates::to_string(h.mechanism);
       s["hops"].push_back(hop);
     }
     if (!sp.site_energies_ev.empty()) s["site_energies_ev"] = sp.site_energies_ev;

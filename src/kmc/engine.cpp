@@ -19,10 +19,13 @@ namespace {
 std::vector<std::string> rate_occupants(const rates::RateTable& table,
                                         const lattice::Crystal& crystal,
                                         const RunSettings& settings) {
-  bool environment = false;
-  for (const auto& sp : table.species) environment |= sp.has_environment();
+  bool environment = false, elements = false;
+  for (const auto& sp : table.species) {
+    environment |= sp.has_environment();
+    elements |= !sp.element.empty();
+  }
   if (!rates::has_moving_species_rates(table) && settings.composition.empty() && !environment &&
-      !settings.initial_state)
+      !settings.initial_state && !elements)
     return {};
   std::vector<std::string> names;
   auto add = [&](const std::string& n) {
@@ -43,6 +46,9 @@ std::vector<std::string> rate_occupants(const rates::RateTable& table,
       last = &o;
     }
   }
+  // Interstitial atoms can enter the lattice by kick-out: their elements are hosts too.
+  for (const auto& sp : table.species)
+    if (!sp.element.empty()) add(sp.element);
   return names;
 }
 }  // namespace
@@ -56,6 +62,7 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
              rate_occupants(table, graph.crystal(), settings)),
       rng_(rng),
       hop_stride_(std::max<std::size_t>(graph.max_hops_per_site(), 1)),
+      hop_slots_(hop_stride_),
       stride_(hop_stride_),
       site_defect_(graph.site_count(), -1),
       occupied_bits_((graph.site_count() + 63) / 64, 0),
@@ -85,14 +92,28 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
     environment_dependent_ |= table.species[placement.species].has_environment();
   occupant_dependent_ |= environment_dependent_;
   // Rates that depend on the moving ion, an alloy or a given state need to know every ion.
-  track_ions_ = (settings.track_host_ions || occupant_dependent_ || !settings.composition.empty() ||
-                 settings.initial_state) &&
-                !vacancy_sublattices.empty();
+  std::vector<std::string> tracked;  // sublattices whose host ions are tracked
+  if ((settings.track_host_ions || occupant_dependent_ || !settings.composition.empty() ||
+       settings.initial_state))
+    tracked = vacancy_sublattices;
+  // Interstitials that carry an element (kick-out, tracer of their atom): the host ions of
+  // the sublattices of the placed defects, whenever the table gives such species there.
+  for (const auto& sp : table.species) {
+    if (sp.mechanism != rates::Mechanism::interstitial || sp.element.empty()) continue;
+    if (std::none_of(settings_.defects.begin(), settings_.defects.end(), [&](const auto& p) {
+          return table.species[p.species].sublattice == sp.sublattice;
+        }))
+      continue;
+    track_atoms_ = true;
+    if (std::find(tracked.begin(), tracked.end(), sp.sublattice) == tracked.end())
+      tracked.push_back(sp.sublattice);
+  }
+  track_ions_ = !tracked.empty();
   if (track_ions_) {
     basis_tracked_.assign(nb, 0);
     for (std::size_t b = 0; b < nb; ++b)
-      basis_tracked_[b] = std::find(vacancy_sublattices.begin(), vacancy_sublattices.end(),
-                                    crystal.basis[b].sublattice) != vacancy_sublattices.end();
+      basis_tracked_[b] =
+          std::find(tracked.begin(), tracked.end(), crystal.basis[b].sublattice) != tracked.end();
   }
   if (settings.initial_state) {
     // Sites whose ions are not tracked keep the state's occupants (state() hands them
@@ -122,7 +143,7 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
       return static_cast<std::int32_t>(occupant_names_.size() - 1);
     };
     site_ion_.assign(graph.site_count(), HostIon{{0.0, 0.0, 0.0}, -1});
-    for (const auto& sub : vacancy_sublattices) {
+    for (const auto& sub : tracked) {
       std::vector<SiteIndex> ion_sites;
       for (SiteIndex s : graph.sites_of_sublattice(sub)) {
         const std::int32_t d = site_defect_[s];
@@ -131,9 +152,12 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
         ion_sites.push_back(s);
       }
       if (settings.initial_state) {
-        // Every site here holds an ion (checked by find_lattice_state_problem).
-        for (SiteIndex s : ion_sites)
-          site_ion_[s].occupant = occupant_index(settings.initial_state->occupants[s]);
+        // Every site of a vacancy sublattice holds an ion (checked by
+        // find_lattice_state_problem); elsewhere "" is a site without one.
+        for (SiteIndex s : ion_sites) {
+          const std::string& name = settings.initial_state->occupants[s];
+          site_ion_[s].occupant = name.empty() ? -1 : occupant_index(name);
+        }
         continue;
       }
       const SublatticeComposition* alloy = nullptr;
@@ -178,6 +202,23 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
         next += n;
       }
     }
+    if (track_atoms_) {
+      defect_atom_.assign(defect_site_.size(), HostIon{{0.0, 0.0, 0.0}, -1});
+      for (std::size_t d = 0; d < defect_site_.size(); ++d) {
+        const auto& sp = table.species[defect_species_[d]];
+        if (sp.mechanism == rates::Mechanism::interstitial && !sp.element.empty())
+          defect_atom_[d].occupant = occupant_index(sp.element);
+      }
+      check_hosts(tracked);
+      // Kick-out needs an occupant column per host name (rate_occupants lists them all).
+      assert(occupant_names_.size() <= rates_.occupant_count());
+      species_kicks_.assign(n_species, 0);
+      if (rates_.has_kickout())
+        for (std::size_t s = 0; s < n_species; ++s)
+          for (std::size_t o = 0; o < rates_.occupant_count(); ++o)
+            if (rates_.kickout_species(s, o) >= 0) species_kicks_[s] = kickout_ = true;
+      if (kickout_) hop_slots_ = 3 * hop_stride_;
+    }
     if (environment_dependent_) {
       env_shell_.assign(n_species, 0);
       env_site_coef_.assign(n_species, {});
@@ -206,18 +247,24 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
   }
 
   // Charge transitions, only when a Fermi level is given and the table has a charge model.
-  if (std::isfinite(settings.fermi_level_ev) && !table.charge_model.empty()) {
+  stride_ = hop_slots_;
+  const bool charge_transitions =
+      std::isfinite(settings.fermi_level_ev) && !table.charge_model.empty();
+  if (charge_transitions) {
     transitions_ =
         rates::compile_transitions(table, settings.fermi_level_ev, settings.temperature_k);
     std::size_t most = 0;
     for (const auto& list : transitions_) most = std::max(most, list.size());
-    stride_ = hop_stride_ + most;
+    stride_ = hop_slots_ + most;
+  } else {
+    transitions_.assign(n_species, {});
+  }
+  if (charge_transitions || kickout_) {
+    // Time in each species (charge state; element after kick-outs), per placed species.
     state_count_.assign(n_species * n_species, 0);
     state_time_.assign(n_species * n_species, 0.0);
     for (std::size_t d = 0; d < defect_site_.size(); ++d)
       ++state_count_[defect_group_[d] * n_species + defect_species_[d]];
-  } else {
-    transitions_.assign(n_species, {});
   }
   group_transitions_.assign(n_species, 0);
 
@@ -364,17 +411,94 @@ double Engine::environment_sum(SiteIndex site, const std::vector<double>& per_oc
 void Engine::finish_rerate(std::size_t defect, std::uint32_t species, std::size_t hops, double* out,
                            double sum) {
   // The event scan covers every slot: clear the hop slots this site lacks, then the
-  // charge-transition slots, then publish the defect's total rate.
+  // kick-out and charge-transition slots, then publish the defect's total rate.
   for (std::size_t k = hops; k < hop_stride_; ++k) out[k] = 0.0;
-  if (stride_ > hop_stride_) {
+  if (kickout_) sum += fill_kickout(defect, species, out);
+  if (stride_ > hop_slots_) {
     const auto& tr = transitions_[species];
-    for (std::size_t j = 0; j < stride_ - hop_stride_; ++j) {
+    for (std::size_t j = 0; j < stride_ - hop_slots_; ++j) {
       const double r = j < tr.size() ? tr[j].rate_hz : 0.0;
-      out[hop_stride_ + j] = r;
+      out[hop_slots_ + j] = r;
       sum += r;
     }
   }
   tree_.set(defect, sum);
+}
+
+double Engine::fill_kickout(std::size_t defect, std::uint32_t species, double* out) const {
+  double* target_host = out + hop_stride_;   // the target's host ion is kicked out
+  double* own_host = out + 2 * hop_stride_;  // the own site's host ion is kicked out
+  std::fill(target_host, target_host + 2 * hop_stride_, 0.0);
+  if (!species_kicks_[species]) return 0.0;
+  const SiteIndex site = defect_site_[defect];
+  const double* base = rates_.kickout_rates_of(species, graph_.basis_of(site));
+  const std::size_t columns = rates_.occupant_count();
+  const auto targets = graph_.hop_targets(site);
+  const int own = site_ion_[site].occupant;
+  double sum = 0.0;
+  for (std::size_t k = 0; k < targets.size(); ++k) {
+    const SiteIndex t = targets[k];
+    if (occupied(t)) continue;  // site exclusion, as for direct hops
+    const int m = site_ion_[t].occupant;
+    const double r_target = m >= 0 ? base[k * columns + m] : 0.0;
+    const double r_own = own >= 0 ? base[k * columns + own] : 0.0;
+    target_host[k] = r_target;
+    own_host[k] = r_own;
+    sum += r_target + r_own;
+  }
+  return sum;
+}
+
+void Engine::check_hosts(const std::vector<std::string>& tracked_sublattices) const {
+  // Run-level checks of elements (the composition is known only here): a placed
+  // interstitial carries a host ion of its sublattice, and every host ion that some
+  // species may kick out has a species to turn into.
+  for (const auto& sub : tracked_sublattices) {
+    std::vector<std::string> hosts;
+    auto add = [&](const std::string& n) {
+      if (!n.empty() && std::find(hosts.begin(), hosts.end(), n) == hosts.end()) hosts.push_back(n);
+    };
+    // The ions placed (the lattice's, the composition's or the state's), and every name the
+    // composition gives (a fraction of 0 makes an ion an impurity that may be placed).
+    for (SiteIndex s : graph_.sites_of_sublattice(sub))
+      if (site_ion_[s].occupant >= 0) add(occupant_names_[site_ion_[s].occupant]);
+    for (const auto& c : settings_.composition) {
+      if (c.sublattice != sub) continue;
+      for (const auto& f : c.fractions) add(f.first);
+      for (const auto& l : c.layers) add(l.occupant);
+      for (const auto& o : c.interface_occupants) add(o);
+    }
+    std::string list;
+    for (const auto& h : hosts) list += (list.empty() ? "" : ", ") + h;
+    for (const auto& p : settings_.defects) {
+      const auto& sp = table_.species[p.species];
+      if (sp.sublattice != sub || sp.element.empty()) continue;
+      if (std::find(hosts.begin(), hosts.end(), sp.element) == hosts.end())
+        throw InputError("", "/species/" + std::to_string(p.species) + "/element",
+                         "'" + sp.name + "' carries '" + sp.element +
+                             "', which is not a host ion of sublattice '" + sub +
+                             "' in this run (hosts: " + list +
+                             "); name it in the composition (a fraction of 0 is allowed) to "
+                             "place it as an impurity");
+      add(sp.element);  // it can enter the lattice by kick-out
+    }
+    for (std::size_t s = 0; s < table_.species.size(); ++s) {
+      const auto& sp = table_.species[s];
+      if (sp.sublattice != sub || sp.element.empty()) continue;
+      for (const auto& h : hosts) {
+        const auto o = static_cast<std::size_t>(
+            std::find(occupant_names_.begin(), occupant_names_.end(), h) - occupant_names_.begin());
+        if (o < rates_.occupant_count() &&
+            rates_.kickout_species(s, o) == rates::CompiledRates::kMissingSpecies)
+          throw InputError("", "/species/" + std::to_string(s) + "/hops",
+                           "'" + sp.name + "' may kick out the host ion '" + h +
+                               "' of this run, which needs an interstitial species with "
+                               "\"element\": \"" +
+                               h + "\" and charge " + std::to_string(sp.charge) +
+                               " on sublattice '" + sub + "'; the table has none");
+      }
+    }
+  }
 }
 
 void Engine::rerate_environment(std::size_t defect) {
@@ -560,6 +684,16 @@ void Engine::apply_hop(std::size_t d, std::size_t k) {
       site_occupant_[from] = site_occupant_[to];
       site_occupant_[to] = -1;
     }
+  } else if (track_atoms_) {
+    // Direct interstitial hop: the interstitial's own atom moves (if it carries one).
+    HostIon& atom = defect_atom_[d];
+    if (atom.occupant >= 0) {
+      atom.disp[0] += jump[0];
+      atom.disp[1] += jump[1];
+      atom.disp[2] += jump[2];
+      ++occupant_jumps_[atom.occupant];
+      occupant_jump2_[atom.occupant] += jump2;
+    }
   }
 
   // Local update: the mover, and every defect next to the site it left or entered.
@@ -568,6 +702,83 @@ void Engine::apply_hop(std::size_t d, std::size_t k) {
   if (defect_site_.size() == 1) return;  // a lone defect has no neighbours to re-rate
   if (environment_dependent_) {
     // The ions on `from` and `to` changed: re-rate every defect whose environment sees them.
+    ++stamp_;
+    rerate_around(from, d);
+    rerate_around(to, d);
+    return;
+  }
+  for (SiteIndex site : {from, to})
+    for (SiteIndex n : graph_.hop_targets(site)) {
+      if (!occupied(n)) continue;
+      const std::int32_t e = site_defect_[n];
+      if (static_cast<std::size_t>(e) != d) rerate(e);
+    }
+}
+
+void Engine::apply_kickout(std::size_t d, std::size_t j) {
+  // Kept apart from apply_hop so that runs without kick-out keep their hot loop as it was.
+  const bool own_host = j >= hop_stride_;
+  const std::size_t k = own_host ? j - hop_stride_ : j;
+  const SiteIndex from = defect_site_[d];
+  const std::size_t from_basis = graph_.basis_of(from);
+  const SiteIndex to = graph_.hop_targets(from)[k];
+  const std::size_t to_basis = graph_.basis_of(to);
+  const lattice::Vec3& jump = graph_.hop_templates(from_basis)[k].displacement_angstrom;
+  const std::uint32_t s = defect_species_[d];
+  const std::uint32_t g = defect_group_[d];
+  const double jump2 = jump.squaredNorm();
+
+  // Atom identities. One atom travels from → to (its displacement += the hop vector): the
+  // interstitial atom, which takes the target's lattice site and whose place as the
+  // interstitial goes to the target's host ion; or the own site's host ion, which becomes
+  // the interstitial on the target while the interstitial atom takes its lattice site.
+  HostIon& atom = defect_atom_[d];
+  HostIon& host = site_ion_[own_host ? from : to];
+  HostIon& mover = own_host ? host : atom;
+  assert(atom.occupant >= 0 && host.occupant >= 0);
+  mover.disp[0] += jump[0];
+  mover.disp[1] += jump[1];
+  mover.disp[2] += jump[2];
+  ++occupant_jumps_[mover.occupant];
+  occupant_jump2_[mover.occupant] += jump2;
+  std::swap(atom, host);  // the kicked-out ion is now the interstitial atom
+  if (occupant_dependent_)
+    site_occupant_[own_host ? from : to] = static_cast<std::int8_t>(host.occupant);
+  const int kicked_to = rates_.kickout_species(s, static_cast<std::size_t>(atom.occupant));
+  assert(kicked_to >= 0);
+  const auto s_new = static_cast<std::uint32_t>(kicked_to);
+
+  defect_disp_[d] += jump;
+  if (crossings_) crossings_->on_hop(d, jump.dot(stacking_normal_));
+  ++species_hops_[g];
+  species_jump2_[g] += jump2;
+  if (!occupancy_count_.empty()) {
+    const std::size_t nb = graph_.basis_count();
+    --occupancy_count_[s * nb + from_basis];
+    ++occupancy_count_[s_new * nb + to_basis];
+  }
+  if (!plane_count_.empty()) {
+    const std::size_t planes = plane_z_angstrom_.size();
+    --plane_count_[g * planes + site_plane_[from]];
+    ++plane_count_[g * planes + site_plane_[to]];
+  }
+  if (s_new != s) {
+    const std::size_t n_species = table_.species.size();
+    --state_count_[g * n_species + s];
+    ++state_count_[g * n_species + s_new];
+    defect_species_[d] = s_new;
+  }
+  site_defect_[from] = -1;
+  site_defect_[to] = static_cast<std::int32_t>(d);
+  set_occupied(from, false);
+  set_occupied(to, true);
+  defect_site_[d] = to;
+
+  // The mover and every defect next to `from` or `to` (whose host ions may have changed).
+  rerate(d);
+  ++hops_;
+  if (defect_site_.size() == 1) return;
+  if (environment_dependent_) {
     ++stamp_;
     rerate_around(from, d);
     rerate_around(to, d);
@@ -615,8 +826,10 @@ void Engine::advance_and_hop(double dt) {
   while (r[k] <= 0.0) --k;  // rounding at the end of the scan: last allowed event
   if (k < hop_stride_) {
     apply_hop(d, k);
+  } else if (k < hop_slots_) {  // never without kick-out (hop_slots_ == hop_stride_)
+    apply_kickout(d, k - hop_stride_);
   } else {
-    apply_transition(d, k - hop_stride_);
+    apply_transition(d, k - hop_slots_);
   }
 }
 
@@ -734,13 +947,16 @@ RunResult Engine::collect() const {
     h.jump_length2_sum_angstrom2 = occupant_jump2_[o];
     r.hosts.push_back(h);
   }
-  for (const HostIon& ion : site_ion_) {
-    if (ion.occupant < 0) continue;
+  // Every atom of an element counts: host ions and the atoms interstitials carry.
+  auto tally = [&](const HostIon& ion) {
+    if (ion.occupant < 0) return;
     auto& h = r.hosts[ion.occupant];
     ++h.ions;
     h.displacement2_sum_angstrom2 +=
         ion.disp[0] * ion.disp[0] + ion.disp[1] * ion.disp[1] + ion.disp[2] * ion.disp[2];
-  }
+  };
+  for (const HostIon& ion : site_ion_) tally(ion);
+  for (const HostIon& atom : defect_atom_) tally(atom);
   // Only species that are actually present as host ions (the occupant list also names
   // e.g. Pb and Cs when rates distinguish moving ions).
   r.hosts.erase(std::remove_if(r.hosts.begin(), r.hosts.end(),

@@ -187,6 +187,23 @@ expect_error "environment model on an interstitial" "$B/rates_environment_inters
 expect_error "moving_species on an interstitial" "$B/rates_moving_species_interstitial.json" "/species/0/hops/0/moving_species" \
   -- sweep $B/config_rates_moving_species_interstitial.json
 
+# ---- 14. halide interstitials and kick-out -------------------------------------------------------
+# kickout RATES SPECIES: an `ionhop run` on CsPbI3 with that rate table.
+kickout() {
+  "${TIMEOUT[@]}" "$IONHOP" run --lattice lattices/cspbi3_cubic.json --rates "$1" --species "$2" \
+    --hops 100 --replicas 1 --threads 1
+}
+expect_error "kick-out of an ion no species carries" "$B/rates_kickout_no_species.json" \
+  "/species/0/hops/1/moving_species" "kick-out of 'Br' needs" -- kickout $B/rates_kickout_no_species.json I_i^-
+expect_error "mechanism on a vacancy hop" "$B/rates_kickout_vacancy_mechanism.json" \
+  "/species/1/hops/0/mechanism" "applies to interstitial hops" -- kickout $B/rates_kickout_vacancy_mechanism.json V_I^+
+expect_error "unknown hop mechanism" "$B/rates_kickout_unknown_mechanism.json" \
+  "/species/0/hops/0/mechanism" "kick-out" -- kickout $B/rates_kickout_unknown_mechanism.json I_i^-
+expect_error "interstitial element not a host ion" "$B/rates_kickout_element_not_host.json" \
+  "/species/0/element" "'Pb' is the ion of sublattice 'B'" -- kickout $B/rates_kickout_element_not_host.json I_i^-
+expect_error "kick-out barriers differing between directions" "$B/rates_kickout_asymmetric.json" \
+  "/species/1/hops/0" "detailed balance" -- kickout $B/rates_kickout_asymmetric.json I_i^-
+
 # ---- 11. an existing --out directory is left untouched ---------------------------------------
 EXIST_PARENT="$WORK/existing"
 EXIST="$EXIST_PARENT/out"

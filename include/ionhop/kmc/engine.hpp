@@ -5,6 +5,9 @@
 // re-rated. Defects exclude each other from sites (no two on one site, no recombination).
 // With a Fermi level set, charge-state transitions (capture/emission) are events of the
 // defect too: they change its species in place, and with it its hop rates.
+// Interstitials that carry an element (rates::DefectSpecies::element) keep their atom and
+// the host ions of their sublattice tracked; a kick-out hop exchanges the roles of the
+// interstitial atom and a host ion, which changes the defect's species (I_i ↔ Br_i).
 #pragma once
 
 #include <memory>
@@ -67,6 +70,12 @@ class Engine {
                          std::size_t shell) const;
   void close_block(double at_time_s);
   void apply_hop(std::size_t defect, std::size_t k);
+  // Kick-out slot j of the defect: j < hop_stride_, the target's host ion is kicked out;
+  // else the own site's (template j − hop_stride_).
+  void apply_kickout(std::size_t defect, std::size_t j);
+  // Kick-out slots [hop_stride_, 3·hop_stride_) of a defect; returns their sum.
+  double fill_kickout(std::size_t defect, std::uint32_t species, double* out) const;
+  void check_hosts(const std::vector<std::string>& tracked_sublattices) const;
   void apply_transition(std::size_t defect, std::size_t j);
   void add_state_time(double dt);
   void advance_and_hop(double dt);  // advance time by dt, then select and apply one hop
@@ -78,7 +87,11 @@ class Engine {
   rates::CompiledRates rates_;
   core::RandomStream rng_;
   std::size_t hop_stride_;  // max hops per site: slots [0, hop_stride_) of a defect's events
-  std::size_t stride_;      // hop_stride_ + max transitions per species
+  // Hop slots: hop_stride_ (direct hops), or 3·hop_stride_ with kick-out (then slots
+  // [hop_stride_, 2·hop_stride_) kick out the target's host, [2·hop_stride_, 3·hop_stride_)
+  // the own site's host, per hop template).
+  std::size_t hop_slots_;
+  std::size_t stride_;  // hop_slots_ + max transitions per species
   std::vector<std::vector<rates::CompiledTransition>> transitions_;  // per species
 
   // State: which defect sits on each site (−1: none); per defect its site, species and
@@ -119,6 +132,12 @@ class Engine {
     std::int32_t occupant;  // index into occupant_names_; −1: no ion (vacancy or no host)
   };
   std::vector<HostIon> site_ion_;
+  // Interstitial atoms (species with an element): per defect its atom (occupant −1: none),
+  // which moves on a direct hop and trades places with a host ion on a kick-out.
+  bool track_atoms_ = false;
+  bool kickout_ = false;  // some species can kick out: 3·hop_stride_ hop slots
+  std::vector<HostIon> defect_atom_;
+  std::vector<char> species_kicks_;  // per species: has a kick-out
   std::vector<std::string> occupant_names_;
   std::vector<char> basis_tracked_;  // per basis site: ions tracked (empty: none)
   // Started from a state: its occupants of the untracked sites (index into state_names_).

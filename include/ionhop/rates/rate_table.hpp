@@ -14,14 +14,32 @@ enum class Mechanism { vacancy, interstitial };
 
 const char* to_string(Mechanism m);
 
+// How an interstitial hop moves atoms (vacancy hops: always the exchange with the host ion).
+// direct: the interstitial's own atom moves to the neighbouring site; species unchanged.
+// kickout: the interstitial atom drops into a lattice site and the host ion it displaces
+// becomes the interstitial, on the target site (species = the one of that ion's element).
+// Two atoms can be displaced — the target's host ion (the interstitial atom takes the
+// target's lattice site) or the own site's host ion (pushed on to the target; the
+// interstitial atom takes its place) — each at half the entry's rate Γ/2: the two are each
+// other's reverse, which detailed balance needs, and in a pure host the defect then moves
+// to each neighbour at Γ like a direct hop. (A lone "kick out the target's host" has no
+// reverse among these moves.)
+enum class HopMechanism { direct, kickout };
+
+inline const char* to_string(HopMechanism m) {
+  return m == HopMechanism::direct ? "direct" : "kickout";
+}
+
 struct HopRate {
   std::string shell;                // name of a hop shell of the lattice
   double barrier_ev = 0;            // E_KRA: barrier between equal-energy sites
   double attempt_frequency_hz = 0;  // ν in Γ = ν exp(−E_b / k_B T)
   std::string provenance;
   // Vacancy mechanism: the host ion that jumps into the vacancy ("I", "Br"); empty: any
-  // ion not covered by a more specific entry of the same shell.
+  // ion not covered by a more specific entry of the same shell. Kick-out hops: the host
+  // ion that is kicked out (and becomes the interstitial). Not used by direct hops.
   std::string moving_species;
+  HopMechanism mechanism = HopMechanism::direct;  // interstitials only
 };
 
 struct DefectSpecies {
@@ -29,7 +47,13 @@ struct DefectSpecies {
   Mechanism mechanism = Mechanism::vacancy;
   int charge = 0;          // in units of e
   std::string sublattice;  // the sublattice whose sites the defect occupies
-  bool mobile = true;      // false: no hops at all (e.g. V_I^- in the MD of Tyagi et al.)
+  // Interstitials: the element of the extra atom it carries ("I" for I_i on an X site,
+  // whose host ion stays tracked); empty: not tracked (vacancies, element-blind tables).
+  // A kick-out turns the defect into the species of the kicked-out ion's element with the
+  // same charge and sublattice; at most one interstitial species per (element, charge,
+  // sublattice).
+  std::string element;
+  bool mobile = true;  // false: no hops at all (e.g. V_I^- in the MD of Tyagi et al.)
   std::vector<HopRate> hops;
   // Site energy (eV) per basis-site label; missing labels are 0. Enters the barrier as
   // E_b,ij = E_KRA + (E_j − E_i)/2 so that Γ_ij/Γ_ji = exp(−(E_j − E_i)/k_B T).
