@@ -31,5 +31,10 @@ Action add_export_command(CLI::App& app);
 Action add_neb_command(CLI::App& app);
 Action add_sample_barriers_command(CLI::App& app, const std::string& command_line);
 Action add_fit_barriers_command(CLI::App& app);
+Action add_dft_label_command(CLI::App& app);
+Action add_make_training_command(CLI::App& app);
+Action add_fit_mlff_command(CLI::App& app);
+Action add_validate_command(CLI::App& app);
+Action add_label_potential_command(CLI::App& app);
 
 }  // namespace ionhop::cli

@@ -35,6 +35,11 @@ int main(int argc, char** argv) {
   Action neb = add_neb_command(app);
   Action sample_barriers = add_sample_barriers_command(app, command_line);
   Action fit_barriers = add_fit_barriers_command(app);
+  Action make_training = add_make_training_command(app);
+  Action dft_label = add_dft_label_command(app);
+  Action fit_mlff = add_fit_mlff_command(app);
+  Action validate = add_validate_command(app);
+  Action label_potential = add_label_potential_command(app);
 
   try {
     app.parse(argc, argv);
@@ -60,6 +65,11 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "neb") return neb();
       if (sub->get_name() == "sample-barriers") return sample_barriers();
       if (sub->get_name() == "fit-barriers") return fit_barriers();
+      if (sub->get_name() == "make-training-structures") return make_training();
+      if (sub->get_name() == "dft-label") return dft_label();
+      if (sub->get_name() == "fit-mlff") return fit_mlff();
+      if (sub->get_name() == "validate") return validate();
+      if (sub->get_name() == "label-with-potential") return label_potential();
     }
   } catch (const ionhop::InputError& e) {
     std::cerr << "ionhop: error: " << e.what() << "\n";

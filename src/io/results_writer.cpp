@@ -121,6 +121,14 @@ json sweep_result_to_json(const sweep::SweepConfig& config, const sweep::SweepRe
                {"crossing_rate_per_defect_err_hz", num(in.crossing_rate_per_defect_hz.error)}});
         j["interfaces"] = list;
       }
+      if (!p.species_time.empty()) {
+        json list = json::array();
+        for (const auto& st : p.species_time)
+          list.push_back({{"species", st.species},
+                          {"time_fraction", num(st.time_fraction.value)},
+                          {"time_fraction_err", num(st.time_fraction.error)}});
+        j["species_time_fraction"] = list;
+      }
       j["haven_ratio"] = num(p.haven_ratio.value);
       j["haven_ratio_err"] = num(p.haven_ratio.error);
       j["simulated_time_s"] = num(p.simulated_time_s.value);

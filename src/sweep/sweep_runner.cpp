@@ -199,6 +199,15 @@ PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph&
       r.charge_states.push_back(cs);
     }
     r.transitions_per_defect_hz = collect(runs, &O::transitions_per_defect_hz, 1.0);
+  } else if (!runs.empty() && !runs.front().observables.state_fraction.empty()) {
+    for (std::size_t s = 0; s < config.rate_table.species.size(); ++s) {
+      std::vector<double> fractions;
+      for (const auto& run : runs)
+        if (s < run.observables.state_fraction.size())
+          fractions.push_back(run.observables.state_fraction[s]);
+      const auto f = analysis::mean_with_standard_error(fractions);
+      if (f.value > 0) r.species_time.push_back({config.rate_table.species[s].name, f});
+    }
   }
   return r;
 }
@@ -339,9 +348,12 @@ SweepResult run_sweep(const SweepConfig& config, const SweepOptions& options) {
     const kmc::RunResult run = engine.run();
     if (options.replica_finished) options.replica_finished(task.point, task.replica, engine);
     ReplicaRun& out = runs[task.point * config.replicas + task.replica];
+    // Host tracers: vacancy mechanism, or interstitials whose atoms are tracked (element set:
+    // kick-out moves host atoms too).
+    const auto& placed = config.rate_table.species[point.species_index];
     out.observables = kmc::replica_observables(
         run, point.species_index,
-        config.rate_table.species[point.species_index].mechanism == rates::Mechanism::vacancy);
+        placed.mechanism == rates::Mechanism::vacancy || !placed.element.empty());
     out.time_s = run.time_s;
     out.hops = run.hops;
     out.z_planes_angstrom = run.z_planes_angstrom;

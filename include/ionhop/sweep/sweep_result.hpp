@@ -67,6 +67,13 @@ struct PointResult {
     double diffusion_uncorrelated_cm2_s = NAN;
   };
   std::vector<ChargeState> charge_states;
+  // Without a Fermi level, when the defect can change species anyway (kick-out turns I_i
+  // into Br_i): fraction of the time spent as each species, mean ± SE over replicas.
+  struct SpeciesTime {
+    std::string species;
+    analysis::Estimate time_fraction;
+  };
+  std::vector<SpeciesTime> species_time;
   double diffusion_fast_switching_cm2_s = NAN;
   analysis::Estimate transitions_per_defect_hz;
 };

@@ -1,0 +1,61 @@
+// Accuracy metrics of a force field against labelled structures (energy MAE per atom, force
+// MAE/RMSE/R², maximum errors, force MAE near a defect): the numbers `ionhop fit-mlff` and
+// `ionhop validate` report. Pure computation: no printing, no files.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include "ionhop/atomistic/potential.hpp"
+#include "ionhop/atomistic/structure.hpp"
+#include "ionhop/mlff/fit.hpp"
+
+namespace ionhop::mlff {
+
+// One structure's reference labels next to a model's predictions.
+struct FramePrediction {
+  std::size_t atoms = 0;
+  std::optional<double> reference_energy_ev;  // frames without energy add no energy error
+  double predicted_energy_ev = 0;
+  std::optional<Eigen::Matrix3Xd> reference_forces_ev_per_angstrom;  // column per atom
+  Eigen::Matrix3Xd predicted_forces_ev_per_angstrom{3, 0};
+  // Per atom: within the near-defect radius (empty = the frame has no defect position).
+  std::vector<bool> near_defect;
+};
+
+struct ValidationMetrics {
+  std::size_t structures = 0;           // frames seen
+  std::size_t energy_observations = 0;  // frames with a reference energy
+  std::size_t force_atoms = 0;          // atoms with reference forces
+  std::size_t near_defect_atoms = 0;    // of those, atoms flagged near_defect
+  // Energy per atom e_k = (E_pred − E_ref)/N_k: mean |e|, RMS, max |e|.
+  double energy_mae_ev_per_atom = 0, energy_rmse_ev_per_atom = 0;
+  double energy_max_error_ev_per_atom = 0;
+  // Over all Cartesian force components: mean |ΔF|, RMS, max |ΔF|, and
+  // R² = 1 − Σ ΔF² / Σ (F_ref − mean F_ref)² (0 when every reference component is equal).
+  double force_mae_ev_per_angstrom = 0, force_rmse_ev_per_angstrom = 0;
+  double force_max_error_ev_per_angstrom = 0;
+  double force_r2 = 0;
+  // Mean |ΔF| over the components of near-defect atoms (0 when there are none).
+  double near_defect_force_mae_ev_per_angstrom = 0;
+};
+
+// Metrics of a set of predictions. Throws InputError (no file) when a frame's force
+// matrices do not have `atoms` columns or near_defect is neither empty nor one per atom.
+ValidationMetrics validation_metrics(const std::vector<FramePrediction>& frames);
+
+// Per atom: whether its minimum-image distance to `point_angstrom` is below radius_angstrom.
+std::vector<bool> atoms_near(const atomistic::Structure& structure,
+                             const atomistic::Vec3& point_angstrom, double radius_angstrom);
+
+// Evaluates `potential` on every frame and pairs the results with the frames' labels.
+// defect_positions: empty, or one per frame (nullopt = no defect in that frame); atoms
+// within near_defect_radius_angstrom of it are flagged. Propagates the potential's errors.
+std::vector<FramePrediction> predict_frames(
+    const atomistic::Potential& potential, const std::vector<TrainingFrame>& frames,
+    const std::vector<std::optional<atomistic::Vec3>>& defect_positions = {},
+    double near_defect_radius_angstrom = 5.0);
+
+}  // namespace ionhop::mlff

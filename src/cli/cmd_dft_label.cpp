@@ -1,0 +1,257 @@
+// `ionhop dft-label STRUCTURES.extxyz --out LABELLED.extxyz`: CP2K single points
+// (reference::run_cp2k, PBE-D3(BJ)/DZVP-MOLOPT-SR-GTH) of every frame, written one by one
+// so that a killed run resumes where it stopped. See docs/mlff.md.
+//
+// Durability: after each converged frame the whole labelled file (what was there + the new
+// frame) is rewritten atomically (io::write_file_atomically: temporary + rename), so the
+// file is always a complete extxyz, never half a frame. The cost is O(frames²) bytes
+// written, negligible next to minutes of DFT per frame. Failures go to
+// LABELLED.failed.json the same way.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "commands.hpp"
+#include "ionhop/core/error.hpp"
+#include "ionhop/core/sha256.hpp"
+#include "ionhop/io/atomic_file.hpp"
+#include "ionhop/io/extxyz.hpp"
+#include "ionhop/reference/cp2k_input.hpp"
+#include "ionhop/reference/cp2k_runner.hpp"
+
+namespace ionhop::cli {
+
+namespace {
+namespace fs = std::filesystem;
+
+struct DftLabelArgs {
+  std::string input, out, work;
+  int ranks = 2;
+  double timeout_s = 900;
+  bool charge_from_info = false, retry_failed = false;
+};
+
+constexpr const char* dft_label = "PBE-D3(BJ)/DZVP-MOLOPT-SR-GTH";
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, "", "cannot read file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string num(double x) {
+  char buf[40];
+  for (int p = 1; p <= 17; ++p) {
+    std::snprintf(buf, sizeof buf, "%.*g", p, x);
+    if (std::strtod(buf, nullptr) == x) break;
+  }
+  return buf;
+}
+
+// SHA-256 (first 16 hex digits) of the DFT settings that determine the numbers: method,
+// grids, SCF, mixing, smearing, dispersion, kinds. Data-file locations are left out (they
+// differ between machines, not the physics).
+std::string settings_hash(const reference::Cp2kSettings& s) {
+  std::ostringstream t;
+  t << "cutoff_ry=" << num(s.cutoff_ry) << " rel_cutoff_ry=" << num(s.rel_cutoff_ry)
+    << " eps_scf=" << num(s.eps_scf) << " max_scf=" << s.max_scf
+    << " eps_default=" << num(s.eps_default) << " mixing_alpha=" << num(s.mixing_alpha)
+    << " nbroyden=" << s.mixing_nbroyden << " smearing_k=" << num(s.smearing_temperature_k)
+    << " added_mos=" << s.added_mos << " d3bj=" << s.dispersion_d3bj
+    << " multiplicity=" << s.multiplicity << " stress=" << s.compute_stress;
+  for (const auto& [element, kind] : s.kinds)
+    t << " kind " << element << " " << kind.basis_set << " " << kind.potential << " "
+      << kind.valence_electrons;
+  return core::sha256_hex(t.str()).substr(0, 16);
+}
+
+// LABELLED.extxyz → LABELLED.failed.json.
+std::string failed_path(const std::string& out) {
+  const std::string ext = ".extxyz";
+  std::string stem = out;
+  if (stem.size() > ext.size() && stem.compare(stem.size() - ext.size(), ext.size(), ext) == 0)
+    stem.resize(stem.size() - ext.size());
+  return stem + ".failed.json";
+}
+
+// Whether the comment line (line 2) of every frame holds a "charge=" key: a simple scan by
+// the atom counts, run after read_extxyz has accepted the file.
+std::vector<bool> frames_with_charge_key(const std::string& text) {
+  std::vector<bool> has;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::size_t atoms = std::stoul(line);
+    std::string comment;
+    std::getline(in, comment);
+    const auto pos = comment.find("charge=");
+    has.push_back(pos != std::string::npos &&
+                  (pos == 0 || comment[pos - 1] == ' ' || comment[pos - 1] == '\t'));
+    for (std::size_t k = 0; k < atoms && std::getline(in, line); ++k) {
+    }
+  }
+  return has;
+}
+}  // namespace
+
+Action add_dft_label_command(CLI::App& app) {
+  auto a = std::make_shared<DftLabelArgs>();
+  auto* sub = app.add_subcommand(
+      "dft-label", "CP2K (PBE-D3(BJ)) energies, forces and stresses of every frame of an extxyz");
+  sub->add_option("structures", a->input, "extxyz file of structures to label")->required();
+  sub->add_option("--out", a->out, "labelled extxyz (appended to; resumed if present)")->required();
+  sub->add_option("--ranks", a->ranks, "MPI ranks per CP2K run (default 2)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--timeout-s", a->timeout_s, "wall limit per CP2K attempt (default 900)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--work", a->work,
+                  "CP2K work directory (default OUT.work); frame k runs in DIR/frame-k");
+  sub->add_flag("--charge-from-info", a->charge_from_info,
+                "require every frame to state its cell charge (extxyz charge=): without it a "
+                "frame with no charge= key is taken as neutral");
+  sub->add_flag("--retry-failed", a->retry_failed,
+                "run again the frames recorded in OUT's .failed.json");
+  sub->footer(
+      "The cell charge of each frame is Structure::charge_e (extxyz charge=). Each converged\n"
+      "frame is added to OUT at once (the file is rewritten atomically), with energy, forces,\n"
+      "info stress=\"9 numbers\" (eV/A^3, ionhop sign: (1/V) dE/d(strain)), dft=,\n"
+      "cp2k_settings_sha256=, cp2k_attempts=, cp2k_wall_s=, dft_source_frame=k. On restart\n"
+      "frames already in OUT are skipped. Failed frames go to OUT with .failed.json instead of\n"
+      ".extxyz and are not retried without --retry-failed.\n"
+      "Exit status 0: every frame labelled; 3: some frames failed; 2: bad input.\n"
+      "Example:\n  ionhop dft-label train.extxyz --out train_dft.extxyz --ranks 2");
+  return [a]() {
+    if (!fs::exists(a->input)) throw InputError(a->input, "", "no such file");
+    const std::string text = read_text(a->input);
+    const std::vector<io::ExtxyzFrame> frames = io::parse_extxyz(text, a->input);
+    if (frames.empty()) throw InputError(a->input, "", "no frame");
+
+    reference::Cp2kSettings dft = reference::resolve_cp2k_data_files(reference::Cp2kSettings{});
+    // Check every frame before running anything: elements with a GTH kind, electrons.
+    const std::vector<bool> charged = frames_with_charge_key(text);
+    for (std::size_t k = 0; k < frames.size(); ++k) {
+      if (a->charge_from_info && (k >= charged.size() || !charged[k]))
+        throw InputError(a->input, "",
+                         "frame " + std::to_string(k + 1) +
+                             " has no charge= key (required by --charge-from-info)");
+      try {
+        (void)reference::count_electrons(frames[k].structure, dft);
+      } catch (const InputError& e) {
+        throw InputError(a->input, "", "frame " + std::to_string(k + 1) + ": " + e.problem());
+      }
+    }
+
+    // Resume: source frames already labelled, and recorded failures.
+    std::string labelled_text;
+    std::set<std::size_t> done;
+    if (fs::exists(a->out)) {
+      labelled_text = read_text(a->out);
+      for (const auto& f : io::parse_extxyz(labelled_text, a->out)) {
+        const auto it = f.structure.info.find("dft_source_frame");
+        if (it == f.structure.info.end())
+          throw InputError(a->out, "",
+                           "a frame has no dft_source_frame key: not written by dft-label");
+        done.insert(std::stoul(it->second));
+      }
+    }
+    const std::string failures_file = failed_path(a->out);
+    std::map<std::size_t, std::string> failures;
+    if (fs::exists(failures_file)) {
+      try {
+        const auto doc = nlohmann::json::parse(read_text(failures_file));
+        for (const auto& f : doc.at("failures"))
+          failures[f.at("frame").get<std::size_t>()] = f.at("failure").get<std::string>();
+      } catch (const nlohmann::json::exception& e) {
+        throw InputError(failures_file, "", std::string("unreadable: ") + e.what());
+      }
+    }
+    const auto write_failures = [&]() {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& [k, why] : failures) list.push_back({{"frame", k}, {"failure", why}});
+      io::write_file_atomically(
+          failures_file,
+          nlohmann::json{{"schema", "ionhop.dft_label_failures/1"}, {"failures", list}}.dump(2) +
+              "\n");
+    };
+
+    reference::Cp2kRunSettings run;
+    run.mpi_ranks = a->ranks;
+    run.timeout_s = a->timeout_s;
+    const std::string work = a->work.empty() ? a->out + ".work" : a->work;
+    const std::string hash = settings_hash(dft);
+
+    std::size_t labelled = 0, failed = 0, skipped = 0;
+    for (std::size_t k = 0; k < frames.size(); ++k) {
+      if (done.count(k) || (failures.count(k) && !a->retry_failed)) {
+        ++skipped;
+        continue;
+      }
+      const auto& frame = frames[k];
+      std::printf("frame %zu/%zu: %zu atoms, charge %+d e: running CP2K (%d ranks)...\n", k + 1,
+                  frames.size(), frame.structure.size(), frame.structure.charge_e, a->ranks);
+      std::fflush(stdout);
+      run.work_dir = (fs::path(work) / ("frame-" + std::to_string(k))).string();
+      const auto start = std::chrono::steady_clock::now();
+      const reference::Cp2kResult r = reference::run_cp2k(frame.structure, dft, run);
+      const double wall =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (!r.converged) {
+        ++failed;
+        failures[k] = r.failure;
+        write_failures();
+        std::printf("frame %zu/%zu: FAILED after %zu attempt(s), %.1f s: %s\n", k + 1,
+                    frames.size(), r.attempts.size(), wall, r.failure.c_str());
+        std::fflush(stdout);
+        continue;
+      }
+      io::ExtxyzFrame out;
+      out.structure = frame.structure;
+      out.energy_ev = r.energy_ev;
+      out.forces_ev_per_angstrom = r.forces_ev_per_angstrom;
+      auto& info = out.structure.info;
+      if (r.has_stress) {
+        std::string s;
+        for (int i = 0; i < 3; ++i)
+          for (int j = 0; j < 3; ++j)
+            s += (s.empty() ? "" : " ") + num(r.stress_ev_per_angstrom3(i, j));
+        info["stress"] = s;
+      }
+      info["dft"] = dft_label;
+      info["cp2k_settings_sha256"] = hash;
+      info["cp2k_attempts"] = std::to_string(r.attempts.size());
+      info["cp2k_wall_s"] = num(std::round(wall * 10) / 10);
+      info["dft_source_frame"] = std::to_string(k);
+      if (r.attempts.back().settings.smearing_temperature_k > 0)
+        info["cp2k_smearing_k"] = num(r.attempts.back().settings.smearing_temperature_k);
+      labelled_text += io::format_extxyz({out});
+      io::write_file_atomically(a->out, labelled_text);
+      if (failures.erase(k)) write_failures();
+      ++labelled;
+      std::printf(
+          "frame %zu/%zu: E = %.6f eV (%.6f eV/atom), max |F| = %.4f eV/A, %zu attempt(s), %.1f "
+          "s\n",
+          k + 1, frames.size(), r.energy_ev,
+          r.energy_ev / static_cast<double>(frame.structure.size()),
+          r.forces_ev_per_angstrom.colwise().norm().maxCoeff(), r.attempts.size(), wall);
+      std::fflush(stdout);
+    }
+    std::printf(
+        "dft-label: %zu labelled, %zu failed, %zu skipped (already done or failed before); "
+        "output %s\n",
+        labelled, failed, skipped, a->out.c_str());
+    return failures.empty() ? 0 : 3;
+  };
+}
+
+}  // namespace ionhop::cli

@@ -1,0 +1,193 @@
+// `ionhop make-training-structures`: rattled and strained copies of a perfect, vacancy or
+// split-interstitial supercell, the bootstrap training set of the MLFF (labelled afterwards
+// by `ionhop dft-label`). MD sampling with the MLFF (the paper's 600–750 K frames) is future
+// work.
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <numbers>
+#include <optional>
+#include <sstream>
+
+#include "commands.hpp"
+#include "ionhop/atomistic/supercell_builder.hpp"
+#include "ionhop/core/error.hpp"
+#include "ionhop/core/random_stream.hpp"
+#include "ionhop/io/atomic_file.hpp"
+#include "ionhop/io/extxyz.hpp"
+#include "ionhop/io/lattice_file.hpp"
+
+namespace ionhop::cli {
+
+namespace {
+struct MakeTrainingArgs {
+  std::string lattice, defect = "none", element, out;
+  std::vector<int> supercell{2, 2, 2};
+  int charge = 0;
+  std::size_t count = 1;
+  double rattle_angstrom = 0.05, strain = 0.0;
+  std::uint64_t seed = 1;
+};
+
+constexpr double split_delta_angstrom = 1.0;
+
+std::string shortest(double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", x);
+  // Prefer the shortest text that reads back exactly.
+  for (int p = 1; p <= 17; ++p) {
+    char t[64];
+    std::snprintf(t, sizeof t, "%.*g", p, x);
+    if (std::strtod(t, nullptr) == x) return t;
+  }
+  return buf;
+}
+
+// The sublattice whose basis occupant is `element` (first in basis order).
+std::string sublattice_of_element(const lattice::Crystal& crystal, const std::string& element,
+                                  const std::string& file) {
+  for (const auto& b : crystal.basis)
+    if (b.occupant == element) return b.sublattice;
+  throw InputError(file, "",
+                   "no sublattice of '" + crystal.name + "' is occupied by element '" + element +
+                       "' (--element)");
+}
+
+double gaussian(core::RandomStream& rng) {
+  const double u1 = rng.uniform_open0(), u2 = rng.uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+}
+}  // namespace
+
+Action add_make_training_command(CLI::App& app) {
+  auto a = std::make_shared<MakeTrainingArgs>();
+  auto* sub = app.add_subcommand(
+      "make-training-structures",
+      "Rattled + strained copies of a perfect/defect supercell: the MLFF bootstrap set");
+  sub->add_option("--lattice", a->lattice, "lattice file (schema ionhop.lattice/1)")->required();
+  sub->add_option("--supercell", a->supercell, "n1 n2 n3 (default 2 2 2)")->expected(3);
+  sub->add_option("--defect", a->defect, "vacancy | interstitial | none (default none)")
+      ->check(CLI::IsMember({"vacancy", "interstitial", "none"}));
+  sub->add_option("--element", a->element,
+                  "defect element, e.g. I: vacancy at the first site of its sublattice, or "
+                  "split interstitial (delta 1.0 A) there");
+  sub->add_option("--charge", a->charge, "total cell charge in e (extxyz charge=, DFT CHARGE)");
+  sub->add_option("--count", a->count, "number of structures (default 1)")
+      ->check(non_negative_integer());
+  sub->add_option("--rattle-angstrom", a->rattle_angstrom,
+                  "Gaussian displacement sigma per Cartesian component (default 0.05)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--strain", a->strain,
+                  "each of the 6 strain components uniform in [-S, S] (default 0)")
+      ->check(CLI::Range(0.0, 0.2));
+  sub->add_option("--seed", a->seed, "random seed (default 1)")->check(non_negative_integer());
+  sub->add_option("--out", a->out, "extxyz file to write")->required();
+  sub->footer(
+      "Each frame: info source=..., training_frame=k, defect=..., and for a defect\n"
+      "defect_position=\"x y z\" (the site, in the strained cell; used by `ionhop validate`).\n"
+      "Deterministic for a given seed. These rattled cells are only the BOOTSTRAP set: the\n"
+      "paper samples training frames from MD at 600-750 K, and MD with the MLFF (and active\n"
+      "learning) is future work in ionhop.\n"
+      "Example:\n  ionhop make-training-structures --lattice lattices/cspbi3_cubic.json "
+      "--supercell 2 2 2 \\\n    --defect vacancy --element I --charge 1 --count 20 "
+      "--rattle-angstrom 0.1 --strain 0.02 \\\n    --seed 1 --out train.extxyz");
+  return [a]() {
+    if (a->supercell.size() != 3) throw InputError("", "", "--supercell needs three integers");
+    if (a->defect != "none" && a->element.empty())
+      throw InputError("", "", "--defect " + a->defect + " needs --element");
+    const lattice::Crystal crystal = io::load_crystal(a->lattice);
+    const std::array<int, 3> cells{a->supercell[0], a->supercell[1], a->supercell[2]};
+    std::unique_ptr<lattice::SiteGraph> graph;
+    try {
+      graph = std::make_unique<lattice::SiteGraph>(crystal, cells);
+    } catch (const InputError& e) {
+      throw InputError(a->lattice, "", "--supercell: " + e.problem());
+    }
+    const atomistic::SupercellBuilder builder(*graph);
+    atomistic::Structure base;
+    std::optional<atomistic::Vec3> defect_position;
+    if (a->defect == "none") {
+      base = builder.perfect();
+    } else {
+      const std::string sublattice = sublattice_of_element(crystal, a->element, a->lattice);
+      const auto site = graph->sites_of_sublattice(sublattice).front();
+      defect_position = graph->position_angstrom(site);
+      if (a->defect == "vacancy") {
+        base = builder.vacancy(site, sublattice).structure;
+      } else {
+        // Split interstitial perpendicular to the site's axis to its nearest B site (the
+        // B–X–B axis of a perovskite); without a "B" sublattice, along any direction.
+        const std::string axis = crystal.has_sublattice("B") ? "B" : "";
+        atomistic::Vec3 direction(0, 0, 1);
+        if (!axis.empty()) {
+          const atomistic::Structure perfect = builder.perfect();
+          atomistic::Vec3 u = atomistic::Vec3::Zero();
+          double best = 1e300;
+          for (const auto b : graph->sites_of_sublattice(axis)) {
+            const atomistic::Vec3 d =
+                perfect.minimum_image(graph->position_angstrom(b) - *defect_position);
+            if (d.norm() < best) best = d.norm(), u = d.normalized();
+          }
+          int least = 0;
+          for (int k = 1; k < 3; ++k)
+            if (std::abs(u[k]) < std::abs(u[least])) least = k;
+          direction = u.cross(atomistic::Vec3::Unit(least)).normalized();
+        }
+        try {
+          base = builder
+                     .split_interstitial(site, {sublattice, a->element, split_delta_angstrom, axis},
+                                         direction)
+                     .structure;
+        } catch (const InputError& e) {
+          throw InputError(a->lattice, "", "--defect interstitial: " + e.problem());
+        }
+      }
+    }
+    base.charge_e = a->charge;
+
+    std::ostringstream source;
+    source << "make-training-structures lattice=" << a->lattice << " supercell=" << cells[0] << "x"
+           << cells[1] << "x" << cells[2] << " defect=" << a->defect;
+    if (a->defect != "none") source << " element=" << a->element;
+    source << " charge=" << a->charge << " rattle_angstrom=" << shortest(a->rattle_angstrom)
+           << " strain=" << shortest(a->strain) << " seed=" << a->seed;
+
+    std::vector<io::ExtxyzFrame> frames;
+    for (std::size_t k = 0; k < a->count; ++k) {
+      core::RandomStream rng(a->seed, 0x7261747400000000ULL + k);  // one stream per frame
+      io::ExtxyzFrame frame;
+      atomistic::Structure& s = frame.structure;
+      s = base;
+      // Symmetric strain ε (xx, yy, zz, yz, xz, xy uniform in [−S, S]); r → (I + ε) r.
+      Eigen::Matrix3d eps = Eigen::Matrix3d::Zero();
+      const int ij[6][2] = {{0, 0}, {1, 1}, {2, 2}, {1, 2}, {0, 2}, {0, 1}};
+      for (const auto& p : ij) {
+        const double e = a->strain * (2.0 * rng.uniform() - 1.0);
+        eps(p[0], p[1]) = eps(p[1], p[0]) = e;
+      }
+      const Eigen::Matrix3d deform = Eigen::Matrix3d::Identity() + eps;
+      s.cell_angstrom = s.cell_angstrom * deform.transpose();  // rows a_i → (I + ε) a_i
+      s.positions_angstrom = deform * s.positions_angstrom;
+      for (Eigen::Index i = 0; i < s.positions_angstrom.cols(); ++i)
+        for (int c = 0; c < 3; ++c)
+          s.positions_angstrom(c, i) += a->rattle_angstrom * gaussian(rng);
+      s.info["source"] = source.str();
+      s.info["training_frame"] = std::to_string(k);
+      s.info["defect"] = a->defect;
+      if (defect_position) {
+        const atomistic::Vec3 p = deform * *defect_position;
+        s.info["defect_position"] = shortest(p.x()) + " " + shortest(p.y()) + " " + shortest(p.z());
+      }
+      frames.push_back(std::move(frame));
+    }
+    io::write_file_atomically(a->out, io::format_extxyz(frames));
+    std::printf("wrote %zu structure(s) of %zu atoms (charge %+d e) to %s\n", frames.size(),
+                base.size(), a->charge, a->out.c_str());
+    return 0;
+  };
+}
+
+}  // namespace ionhop::cli
