@@ -97,8 +97,8 @@ rates::RateTable load_rate_table(const std::string& path) {
       sp.hops.push_back(hop);
     }
     if (auto env = s.find("environment")) {
-      env->require_object(
-          {"shell", "site_energy_per_neighbour_ev", "kra_per_neighbour_ev", "provenance"});
+      env->require_object({"shell", "site_energy_per_neighbour_ev", "kra_per_neighbour_ev",
+                           "kra_per_saddle_neighbour_ev", "provenance"});
       if (sp.mechanism != rates::Mechanism::vacancy)
         env->fail("the environment model applies to vacancies (interstitials: not yet)");
       sp.environment_shell = env->at("shell").string();
@@ -112,8 +112,12 @@ rates::RateTable load_rate_table(const std::string& path) {
       };
       read_map("site_energy_per_neighbour_ev", sp.environment_site_energy_ev);
       read_map("kra_per_neighbour_ev", sp.environment_kra_ev);
+      // Saddle term: ions on the common environment neighbours of the two hop ends.
+      read_map("kra_per_saddle_neighbour_ev", sp.environment_saddle_kra_ev);
       if (!sp.has_environment())
-        env->fail("give site_energy_per_neighbour_ev and/or kra_per_neighbour_ev");
+        env->fail(
+            "give site_energy_per_neighbour_ev, kra_per_neighbour_ev and/or "
+            "kra_per_saddle_neighbour_ev");
       env->at("provenance").string_or_json();
     }
     if (auto e = s.find("site_energies_ev")) {
@@ -187,6 +191,8 @@ nlohmann::json rate_table_to_json(const rates::RateTable& t) {
       if (!sp.environment_site_energy_ev.empty())
         env["site_energy_per_neighbour_ev"] = sp.environment_site_energy_ev;
       if (!sp.environment_kra_ev.empty()) env["kra_per_neighbour_ev"] = sp.environment_kra_ev;
+      if (!sp.environment_saddle_kra_ev.empty())
+        env["kra_per_saddle_neighbour_ev"] = sp.environment_saddle_kra_ev;
       s["environment"] = env;
     }
     s["provenance"] = text_or_json(sp.provenance);

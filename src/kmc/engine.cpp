@@ -223,6 +223,8 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
       env_shell_.assign(n_species, 0);
       env_site_coef_.assign(n_species, {});
       env_kra_coef_.assign(n_species, {});
+      env_saddle_coef_.assign(n_species, {});
+      env_common_.assign(n_species, {});
       for (std::size_t s = 0; s < n_species; ++s) {
         const auto& sp = table.species[s];
         if (!sp.has_environment()) continue;
@@ -234,6 +236,37 @@ Engine::Engine(const lattice::SiteGraph& graph, const rates::RateTable& table,
           if (e != sp.environment_site_energy_ev.end()) env_site_coef_[s][o] = e->second;
           auto k = sp.environment_kra_ev.find(occupant_names_[o]);
           if (k != sp.environment_kra_ev.end()) env_kra_coef_[s][o] = k->second;
+        }
+        if (sp.environment_saddle_kra_ev.empty()) continue;
+        env_saddle_coef_[s].assign(occupant_names_.size(), 0.0);
+        for (std::size_t o = 0; o < occupant_names_.size(); ++o) {
+          auto q = sp.environment_saddle_kra_ev.find(occupant_names_[o]);
+          if (q != sp.environment_saddle_kra_ev.end()) env_saddle_coef_[s][o] = q->second;
+        }
+        // Common environment neighbours of each hop pair, from the site of basis b in cell
+        // 0 (site index b): the supercell is large enough that no two hops reach one site
+        // through different images (SiteGraph), so these lists hold for every cell.
+        const std::size_t shell = env_shell_[s];
+        auto& common = env_common_[s];
+        common.assign(nb * hop_stride_, {});
+        for (std::size_t b = 0; b < nb; ++b) {
+          const auto site = static_cast<SiteIndex>(b);
+          const auto targets = graph.hop_targets(site);
+          const auto& templates = graph.hop_templates(b);
+          for (std::size_t k = 0; k < targets.size(); ++k) {
+            const SiteIndex t = targets[k];
+            const auto t_targets = graph.hop_targets(t);
+            const auto& t_templates = graph.hop_templates(graph.basis_of(t));
+            for (std::size_t k1 = 0; k1 < targets.size(); ++k1) {
+              const SiteIndex c = targets[k1];
+              if (templates[k1].shell != shell || c == t || c == site) continue;
+              for (std::size_t k2 = 0; k2 < t_targets.size(); ++k2)
+                if (t_templates[k2].shell == shell && t_targets[k2] == c) {
+                  common[b * hop_stride_ + k].push_back(static_cast<std::uint16_t>(k1));
+                  break;
+                }
+            }
+          }
         }
       }
     }
@@ -510,9 +543,18 @@ void Engine::rerate_environment(std::size_t defect) {
   const std::size_t shell = env_shell_[species];
   const auto& e_coef = env_site_coef_[species];
   const auto& k_coef = env_kra_coef_[species];
-  const double* base = rates_.rates_of(species, graph_.basis_of(site));
+  const std::size_t basis = graph_.basis_of(site);
+  const double* base = rates_.rates_of(species, basis);
   const std::size_t columns = rates_.occupant_count();
   const auto targets = graph_.hop_targets(site);
+  // Saddle term Σ_s q_s n_s(saddle) over the common environment neighbours c of i and t
+  // (c ∉ {i, t}). A hop changes the ions on i and t only, so the reverse hop t → i sees the
+  // same ions on the same common sites: the term is equal forward and backward, cancels in
+  // E_b,it − E_b,ti = E_t' − E_i, and Γ_it/Γ_ti = exp(−(E_t' − E_i)/k_BT) stays as without it
+  // (detailed balance; equilibrium is set by the site energies alone).
+  const auto& q_coef = env_saddle_coef_[species];
+  const std::vector<std::uint16_t>* common =
+      q_coef.empty() ? nullptr : env_common_[species].data() + basis * hop_stride_;
   const double e_i = environment_sum(site, e_coef, shell),
                k_i = environment_sum(site, k_coef, shell);
   const double beta = 1.0 / units::thermal_energy_ev(settings_.temperature_k);
@@ -530,8 +572,14 @@ void Engine::rerate_environment(std::size_t defect) {
         e_t += e_coef[m];
         k_t += k_coef[m];
       }
+      double q = 0.0;
+      if (common)
+        for (const std::uint16_t k1 : common[k]) {
+          const int o = site_occupant_[targets[k1]];
+          if (o >= 0) q += q_coef[o];
+        }
       r = base[k * columns + (m >= 0 ? m : 0)] *
-          std::exp(-beta * (0.5 * (k_i + k_t) + 0.5 * (e_t - e_i)));
+          std::exp(-beta * (0.5 * (k_i + k_t) + q + 0.5 * (e_t - e_i)));
     }
     out[k] = r;
     sum += r;
@@ -541,7 +589,8 @@ void Engine::rerate_environment(std::size_t defect) {
 
 void Engine::rerate_around(SiteIndex x, std::size_t moved) {
   // Defects whose rates can depend on the ion on x: within two hops of x (their target's
-  // environment may contain x).
+  // environment may contain x). Saddle term: x is a common neighbour of a defect's site i
+  // and its target, so i is one environment hop from x, inside this radius too.
   auto visit = [&](SiteIndex w) {
     if (!occupied(w)) return;
     const auto e = static_cast<std::size_t>(site_defect_[w]);

@@ -124,6 +124,13 @@ class Engine {
   bool environment_dependent_ = false;
   std::vector<std::size_t> env_shell_;
   std::vector<std::vector<double>> env_site_coef_, env_kra_coef_;
+  // Saddle term per species (empty: none): q_s by occupant, and per (basis b, hop template
+  // k) the hop-target indices k1 of a site of basis b whose targets are the common
+  // environment neighbours of the site and its k-th target, flattened as
+  // env_common_[s][b · hop_stride_ + k]. Every cell has the same hops, so one site per
+  // basis gives the lists for all (computed once; the hot path only sums).
+  std::vector<std::vector<double>> env_saddle_coef_;
+  std::vector<std::vector<std::vector<std::uint16_t>>> env_common_;
   std::vector<std::uint64_t> rerate_stamp_;
   std::uint64_t stamp_ = 0;
   std::vector<std::int8_t> site_occupant_;  // occupant index per site (−1: none), if so

@@ -66,10 +66,17 @@ struct DefectSpecies {
   std::string environment_shell;
   std::map<std::string, double> environment_site_energy_ev;  // e_s per neighbour of species s
   std::map<std::string, double> environment_kra_ev;          // k_s per neighbour of species s
+  // Saddle term q_s: E_b gains Σ_s q_s n_s(saddle), n_s(saddle) the host ions of species s
+  // on the common environment neighbours of i and j (neither i nor j counted). Only the
+  // two hop ends change in a hop, so the saddle set reads the same forward and backward:
+  // the term adds equally to E_b,ij and E_b,ji and leaves Γ_ij/Γ_ji (detailed balance) as
+  // it was.
+  std::map<std::string, double> environment_saddle_kra_ev;
   std::string provenance;
 
   bool has_environment() const {
-    return !environment_site_energy_ev.empty() || !environment_kra_ev.empty();
+    return !environment_site_energy_ev.empty() || !environment_kra_ev.empty() ||
+           !environment_saddle_kra_ev.empty();
   }
 };
 
