@@ -122,6 +122,23 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       atomistic::environment_counts(graph, before, environment.from, settings.environment_shell));
   s.final_counts = to_int_counts(
       atomistic::environment_counts(graph, after, environment.to, settings.environment_shell));
+  // Saddle: ions on the common environment neighbours of the two hop sites (the same before
+  // and after the hop, since only the ions on `from` and `to` change).
+  const auto shell = *graph.crystal().shell_index(settings.environment_shell);
+  auto shell_neighbours = [&](lattice::SiteIndex site) {
+    std::vector<lattice::SiteIndex> out;
+    const auto& templates = graph.hop_templates(graph.basis_of(site));
+    const auto targets = graph.hop_targets(site);
+    for (std::size_t k = 0; k < targets.size(); ++k)
+      if (templates[k].shell == shell) out.push_back(targets[k]);
+    return out;
+  };
+  const auto around_from = shell_neighbours(environment.from);
+  for (lattice::SiteIndex y : shell_neighbours(environment.to))
+    if (y != environment.from && y != environment.to &&
+        std::find(around_from.begin(), around_from.end(), y) != around_from.end() &&
+        !before[y].empty())
+      ++s.saddle_counts[before[y]];
 
   try {
     out.neb = atomistic::run_neb(potential, ends.initial, ends.final, settings.neb);

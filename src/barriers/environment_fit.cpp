@@ -260,9 +260,17 @@ EnvironmentFit fit_environment_model(const std::vector<BarrierSample>& samples,
   const auto n = static_cast<Eigen::Index>(used.size());
   const auto n_free = static_cast<Eigen::Index>(free_species.size());
   const auto n_movers = static_cast<Eigen::Index>(movers.size());
+  // Saddle term: only when every sample records its saddle counts (mixing would bias it).
+  std::size_t with_saddle = 0;
+  for (std::size_t k : used) with_saddle += !samples[k].saddle_counts.empty();
+  if (with_saddle != 0 && with_saddle != used.size())
+    fail(std::to_string(with_saddle) + " of " + std::to_string(used.size()) +
+         " samples record saddle counts: all or none must");
+  const bool saddle = with_saddle > 0;
+  const Eigen::Index n_saddle = saddle ? n_free : 0;
   Design site, kra;
   site.x.setZero(n, n_free);
-  kra.x.setZero(n, n_movers + n_free);
+  kra.x.setZero(n, n_movers + n_free + n_saddle);
   site.y.resize(n);
   kra.y.resize(n);
   site.w.resize(n);
@@ -276,6 +284,10 @@ EnvironmentFit fit_environment_model(const std::vector<BarrierSample>& samples,
   }
   for (const auto& s : free_species) {
     kra.names.push_back("k_" + s);
+    kra.penalised.push_back(true);
+  }
+  for (Eigen::Index j = 0; j < n_saddle; ++j) {
+    kra.names.push_back("q_" + free_species[static_cast<std::size_t>(j)]);
     kra.penalised.push_back(true);
   }
   for (Eigen::Index r = 0; r < n; ++r) {
@@ -294,6 +306,8 @@ EnvironmentFit fit_environment_model(const std::vector<BarrierSample>& samples,
       const int ni = count_of(s.initial_counts, sp), nf = count_of(s.final_counts, sp);
       site.x(r, j) = nf - ni;
       kra.x(r, n_movers + j) = 0.5 * (ni + nf);
+      // + Σ_s q_s n_s(saddle), the same before and after the hop (kinetics only).
+      if (saddle) kra.x(r, n_movers + n_free + j) = count_of(s.saddle_counts, sp);
     }
   }
   kra.w = site.w;
@@ -315,6 +329,12 @@ EnvironmentFit fit_environment_model(const std::vector<BarrierSample>& samples,
   }
   for (Eigen::Index m = 0; m < n_movers; ++m)
     fit.kra_ev[movers[static_cast<std::size_t>(m)]] = estimate(fit.kra_fit, m);
+  if (saddle) {
+    fit.saddle_kra_ev[fit.reference_species] = CoefficientEstimate{0.0, 0.0};
+    for (Eigen::Index j = 0; j < n_saddle; ++j)
+      fit.saddle_kra_ev[free_species[static_cast<std::size_t>(j)]] =
+          estimate(fit.kra_fit, n_movers + n_free + j);
+  }
   return fit;
 }
 
@@ -334,8 +354,12 @@ double predicted_barrier_ev(const EnvironmentFit& fit, const BarrierSample& samp
   double k_sum = 0;
   for (const auto& [s, c] : fit.kra_per_neighbour_ev)
     k_sum += c.value_ev * (count_of(sample.initial_counts, s) + count_of(sample.final_counts, s));
-  // E_b = E_KRA(m) + Σ_s k_s (n_s(i) + n_s(j'))/2 + (E_j' − E_i)/2.
-  return kra->second.value_ev + 0.5 * k_sum + 0.5 * predicted_reaction_energy_ev(fit, sample);
+  double q_sum = 0;
+  for (const auto& [s, c] : fit.saddle_kra_ev)
+    q_sum += c.value_ev * count_of(sample.saddle_counts, s);
+  // E_b = E_KRA(m) + Σ_s k_s (n_s(i) + n_s(j'))/2 + Σ_s q_s n_s(saddle) + (E_j' − E_i)/2.
+  return kra->second.value_ev + 0.5 * k_sum + q_sum +
+         0.5 * predicted_reaction_energy_ev(fit, sample);
 }
 
 nlohmann::json fit_provenance_json(const EnvironmentFit& fit, const nlohmann::json& caller) {
@@ -349,9 +373,9 @@ nlohmann::json fit_provenance_json(const EnvironmentFit& fit, const nlohmann::js
        "weighted linear least squares (column-pivoted QR) of the local-environment model to "
        "converged CI-NEB samples; standard errors from the residual variance; leave-one-out "
        "cross-validation from the hat matrix, e_i/(1 - h_ii)"},
-      {"model",
-       "E_i = sum_s e_s n_s(i); fit 1: dE = E_j' - E_i; fit 2: E_b - dE/2 = E_KRA(m) + "
-       "sum_s k_s (n_s(i) + n_s(j'))/2"},
+      {"model", std::string("E_i = sum_s e_s n_s(i); fit 1: dE = E_j' - E_i; fit 2: E_b - dE/2 = "
+                            "E_KRA(m) + sum_s k_s (n_s(i) + n_s(j'))/2") +
+                    (fit.saddle_kra_ev.empty() ? "" : " + sum_s q_s n_s(saddle)")},
       {"gauge", "e_" + fit.reference_species + " = k_" + fit.reference_species +
                     " = 0 (reference species '" + fit.reference_species + "'): every site has " +
                     std::to_string(fit.neighbour_count) +
@@ -403,6 +427,7 @@ rates::DefectSpecies to_defect_species(const EnvironmentFit& fit, const SpeciesS
   sp.environment_shell = spec.environment_shell;
   for (const auto& [s, c] : fit.site_energy_ev) sp.environment_site_energy_ev[s] = c.value_ev;
   for (const auto& [s, c] : fit.kra_per_neighbour_ev) sp.environment_kra_ev[s] = c.value_ev;
+  for (const auto& [s, c] : fit.saddle_kra_ev) sp.environment_saddle_kra_ev[s] = c.value_ev;
   sp.provenance = fit_provenance_json(fit, spec.provenance).dump();
   return sp;
 }

@@ -36,6 +36,9 @@ void print_fit(const barriers::EnvironmentFit& fit) {
   for (const auto& [s, c] : fit.kra_per_neighbour_ev)
     std::printf("  k_%-3s (KRA)          %+.4f ± %.4f eV per neighbour\n", s.c_str(), c.value_ev,
                 c.standard_error_ev);
+  for (const auto& [s, c] : fit.saddle_kra_ev)
+    std::printf("  q_%-3s (saddle)       %+.4f ± %.4f eV per common neighbour\n", s.c_str(),
+                c.value_ev, c.standard_error_ev);
   for (const auto* f : {&fit.site_energy_fit, &fit.kra_fit})
     std::printf("  %-22s RMSE %.4f eV, leave-one-out CV RMSE %.4f eV (%zu samples)\n",
                 f == &fit.kra_fit ? "fit E_b - dE/2:" : "fit dE:", f->rmse_ev, f->cv_rmse_ev,

@@ -59,7 +59,8 @@ BarrierSampleSet load_barrier_samples(const std::string& path) {
   std::set<std::string> ids;
   for (const auto& s : root.at("samples").array()) {
     s.require_object({"id", "defect", "moving_species", "initial_counts", "final_counts",
-                      "barrier_ev", "reaction_energy_ev", "converged", "occupation_key"});
+                      "barrier_ev", "reaction_energy_ev", "converged", "occupation_key",
+                      "saddle_counts"});
     barriers::BarrierSample b;
     if (auto id = s.find("id")) {
       b.id = id->string();
@@ -69,6 +70,7 @@ BarrierSampleSet load_barrier_samples(const std::string& path) {
     b.moving_species = s.at("moving_species").string();
     b.initial_counts = read_counts(s.at("initial_counts"));
     b.final_counts = read_counts(s.at("final_counts"));
+    if (auto sc = s.find("saddle_counts")) b.saddle_counts = read_counts(*sc);
     b.converged = s.at("converged").boolean();
     b.barrier_ev = read_energy(s, "barrier_ev", b.converged);
     b.reaction_energy_ev = read_energy(s, "reaction_energy_ev", b.converged);
@@ -103,6 +105,7 @@ nlohmann::json barrier_samples_to_json(const BarrierSampleSet& set) {
     s["moving_species"] = b.moving_species;
     s["initial_counts"] = b.initial_counts;
     s["final_counts"] = b.final_counts;
+    if (!b.saddle_counts.empty()) s["saddle_counts"] = b.saddle_counts;
     // NaN (energies of a non-converged sample) → null.
     s["barrier_ev"] = std::isfinite(b.barrier_ev) ? nlohmann::json(b.barrier_ev) : nullptr;
     s["reaction_energy_ev"] =

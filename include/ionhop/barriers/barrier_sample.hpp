@@ -16,6 +16,10 @@ struct BarrierSample {
   // sits on i), exactly as the KMC's environment_sum counts them. Missing species: 0.
   std::map<std::string, int> initial_counts;
   std::map<std::string, int> final_counts;
+  // Optional: host ions of species s on the common environment neighbours of the two hop
+  // sites (the saddle term of the model; the same before and after the hop). Empty: not
+  // recorded (then the fit has no saddle term).
+  std::map<std::string, int> saddle_counts;
   double barrier_ev = 0;          // forward E_b = E_saddle − E_initial (CI-NEB)
   double reaction_energy_ev = 0;  // ΔE = E_final − E_initial
   bool converged = true;          // false: NEB did not converge; kept in files, not fitted

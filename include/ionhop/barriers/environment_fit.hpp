@@ -63,9 +63,12 @@ struct EnvironmentFit {
   int neighbour_count = 0;                // N = Σ_s n_s, the same for every site
   std::map<std::string, CoefficientEstimate> site_energy_ev;        // e_s (all host species)
   std::map<std::string, CoefficientEstimate> kra_per_neighbour_ev;  // k_s (all host species)
-  std::map<std::string, CoefficientEstimate> kra_ev;                // E_KRA(m) per moving ion
-  LinearFitResult site_energy_fit;                                  // fit 1: ΔE
-  LinearFitResult kra_fit;                                          // fit 2: E_b − ΔE/2
+  // q_s of the saddle term Σ_s q_s n_s(saddle) (gauge q_ref = 0: the number of common
+  // neighbours is the same for every hop); empty when the samples carry no saddle counts.
+  std::map<std::string, CoefficientEstimate> saddle_kra_ev;
+  std::map<std::string, CoefficientEstimate> kra_ev;  // E_KRA(m) per moving ion
+  LinearFitResult site_energy_fit;                    // fit 1: ΔE
+  LinearFitResult kra_fit;                            // fit 2: E_b − ΔE/2
   std::map<std::string, std::size_t> samples_per_moving_species;
   std::size_t samples_used = 0;
   std::size_t samples_not_converged = 0;  // excluded
