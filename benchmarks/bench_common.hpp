@@ -5,6 +5,7 @@
 
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,10 +14,13 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "ionhop/core/build_info.hpp"
 
 namespace ionhop::bench {
 
@@ -101,6 +105,33 @@ std::string utc_now_iso() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+// The fields every benchmark's JSON starts with: what ran, where, with which build.
+inline nlohmann::ordered_json run_header(const std::string& benchmark, const char* build_type,
+                                         bool quick, int repeats) {
+  nlohmann::ordered_json out;
+  out["benchmark"] = benchmark;
+  out["date"] = utc_now_iso();
+  struct utsname u {};
+  uname(&u);
+  out["machine"] = {{"cpu_model", cpu_model()},
+                    {"nproc", nproc()},
+                    {"os", std::string(u.sysname) + " " + u.release},
+                    {"load_average_at_start", loadavg()}};
+  out["compiler"] = __VERSION__;
+  out["build_type"] = build_type;
+#ifdef NDEBUG
+  out["assertions"] = false;
+#else
+  out["assertions"] = true;
+#endif
+  out["ionhop_version"] = core::version();
+  out["git_commit"] = core::git_commit();
+  out["quick"] = quick;
+  out["repeats"] = repeats;
+  out["statistic"] = "median over repeats";
+  return out;
 }
 
 }  // namespace ionhop::bench

@@ -11,7 +11,6 @@
 
 #include <sched.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -442,27 +441,7 @@ int main(int argc, char** argv) {
   if (!opt.only.empty() && std::find(names.begin(), names.end(), opt.only) == names.end()) usage(2);
   auto want = [&](const std::string& n) { return opt.only.empty() || opt.only == n; };
 
-  json out;
-  out["benchmark"] = "ionhop_bench";
-  out["date"] = utc_now_iso();
-  struct utsname u {};
-  uname(&u);
-  out["machine"] = {{"cpu_model", cpu_model()},
-                    {"nproc", nproc()},
-                    {"os", std::string(u.sysname) + " " + u.release},
-                    {"load_average_at_start", loadavg()}};
-  out["compiler"] = __VERSION__;
-  out["build_type"] = IONHOP_BUILD_TYPE;
-#ifdef NDEBUG
-  out["assertions"] = false;
-#else
-  out["assertions"] = true;
-#endif
-  out["ionhop_version"] = core::version();
-  out["git_commit"] = core::git_commit();
-  out["quick"] = opt.quick;
-  out["repeats"] = opt.repeats;
-  out["statistic"] = "median over repeats";
+  json out = run_header("ionhop_bench", IONHOP_BUILD_TYPE, opt.quick, opt.repeats);
   out["wait_quiet_s"] = g_wait_quiet_s;
 
   try {
