@@ -20,10 +20,12 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "dft_labelling.hpp"
 #include "ionhop/core/error.hpp"
 #include "ionhop/core/sha256.hpp"
 #include "ionhop/io/atomic_file.hpp"
 #include "ionhop/io/extxyz.hpp"
+#include "ionhop/io/json_input.hpp"
 #include "ionhop/reference/cp2k_input.hpp"
 #include "ionhop/reference/cp2k_runner.hpp"
 
@@ -38,42 +40,6 @@ struct DftLabelArgs {
   double timeout_s = 900;
   bool charge_from_info = false, retry_failed = false;
 };
-
-constexpr const char* dft_label = "PBE-D3(BJ)/DZVP-MOLOPT-SR-GTH";
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "", "cannot read file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string num(double x) {
-  char buf[40];
-  for (int p = 1; p <= 17; ++p) {
-    std::snprintf(buf, sizeof buf, "%.*g", p, x);
-    if (std::strtod(buf, nullptr) == x) break;
-  }
-  return buf;
-}
-
-// SHA-256 (first 16 hex digits) of the DFT settings that determine the numbers: method,
-// grids, SCF, mixing, smearing, dispersion, kinds. Data-file locations are left out (they
-// differ between machines, not the physics).
-std::string settings_hash(const reference::Cp2kSettings& s) {
-  std::ostringstream t;
-  t << "cutoff_ry=" << num(s.cutoff_ry) << " rel_cutoff_ry=" << num(s.rel_cutoff_ry)
-    << " eps_scf=" << num(s.eps_scf) << " max_scf=" << s.max_scf
-    << " eps_default=" << num(s.eps_default) << " mixing_alpha=" << num(s.mixing_alpha)
-    << " nbroyden=" << s.mixing_nbroyden << " smearing_k=" << num(s.smearing_temperature_k)
-    << " added_mos=" << s.added_mos << " d3bj=" << s.dispersion_d3bj
-    << " multiplicity=" << s.multiplicity << " stress=" << s.compute_stress;
-  for (const auto& [element, kind] : s.kinds)
-    t << " kind " << element << " " << kind.basis_set << " " << kind.potential << " "
-      << kind.valence_electrons;
-  return core::sha256_hex(t.str()).substr(0, 16);
-}
 
 // LABELLED.extxyz → LABELLED.failed.json.
 std::string failed_path(const std::string& out) {
@@ -133,7 +99,7 @@ Action add_dft_label_command(CLI::App& app) {
       "Example:\n  ionhop dft-label train.extxyz --out train_dft.extxyz --ranks 2");
   return [a]() {
     if (!fs::exists(a->input)) throw InputError(a->input, "", "no such file");
-    const std::string text = read_text(a->input);
+    const std::string text = io::read_text_file(a->input);
     const std::vector<io::ExtxyzFrame> frames = io::parse_extxyz(text, a->input);
     if (frames.empty()) throw InputError(a->input, "", "no frame");
 
@@ -156,7 +122,7 @@ Action add_dft_label_command(CLI::App& app) {
     std::string labelled_text;
     std::set<std::size_t> done;
     if (fs::exists(a->out)) {
-      labelled_text = read_text(a->out);
+      labelled_text = io::read_text_file(a->out);
       for (const auto& f : io::parse_extxyz(labelled_text, a->out)) {
         const auto it = f.structure.info.find("dft_source_frame");
         if (it == f.structure.info.end())
@@ -169,7 +135,7 @@ Action add_dft_label_command(CLI::App& app) {
     std::map<std::size_t, std::string> failures;
     if (fs::exists(failures_file)) {
       try {
-        const auto doc = nlohmann::json::parse(read_text(failures_file));
+        const auto doc = nlohmann::json::parse(io::read_text_file(failures_file));
         for (const auto& f : doc.at("failures"))
           failures[f.at("frame").get<std::size_t>()] = f.at("failure").get<std::string>();
       } catch (const nlohmann::json::exception& e) {
@@ -189,7 +155,6 @@ Action add_dft_label_command(CLI::App& app) {
     run.mpi_ranks = a->ranks;
     run.timeout_s = a->timeout_s;
     const std::string work = a->work.empty() ? a->out + ".work" : a->work;
-    const std::string hash = settings_hash(dft);
 
     std::size_t labelled = 0, failed = 0, skipped = 0;
     for (std::size_t k = 0; k < frames.size(); ++k) {
@@ -215,25 +180,9 @@ Action add_dft_label_command(CLI::App& app) {
         std::fflush(stdout);
         continue;
       }
-      io::ExtxyzFrame out;
-      out.structure = frame.structure;
-      out.energy_ev = r.energy_ev;
-      out.forces_ev_per_angstrom = r.forces_ev_per_angstrom;
+      io::ExtxyzFrame out = cp2k_labelled_frame(frame.structure, r, dft, wall);
       auto& info = out.structure.info;
-      if (r.has_stress) {
-        std::string s;
-        for (int i = 0; i < 3; ++i)
-          for (int j = 0; j < 3; ++j)
-            s += (s.empty() ? "" : " ") + num(r.stress_ev_per_angstrom3(i, j));
-        info["stress"] = s;
-      }
-      info["dft"] = dft_label;
-      info["cp2k_settings_sha256"] = hash;
-      info["cp2k_attempts"] = std::to_string(r.attempts.size());
-      info["cp2k_wall_s"] = num(std::round(wall * 10) / 10);
       info["dft_source_frame"] = std::to_string(k);
-      if (r.attempts.back().settings.smearing_temperature_k > 0)
-        info["cp2k_smearing_k"] = num(r.attempts.back().settings.smearing_temperature_k);
       labelled_text += io::format_extxyz({out});
       io::write_file_atomically(a->out, labelled_text);
       if (failures.erase(k)) write_failures();

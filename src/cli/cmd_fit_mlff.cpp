@@ -17,25 +17,12 @@ namespace ionhop::cli {
 
 namespace {
 struct FitMlffArgs {
-  std::string train, test, out;
+  std::vector<std::string> train, test;
+  std::string out;
   double cutoff_angstrom = 5.5;
   int radial_order = 8, angular_radial_order = 4, angular_order = 3;
-  double sigma_energy = 0.002, sigma_force = 0.05, ridge = 1e-8;
+  double sigma_energy = 0.002, sigma_force = 0.05, ridge = 1e-3;
 };
-
-// Labelled frames of a file: every frame must carry an energy and forces.
-std::vector<mlff::TrainingFrame> labelled_frames(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw InputError(path, "", "no such file");
-  const auto frames = io::read_extxyz(path);
-  if (frames.empty()) throw InputError(path, "", "no frame (an empty training set)");
-  for (std::size_t k = 0; k < frames.size(); ++k) {
-    if (!frames[k].energy_ev)
-      throw InputError(path, "", "frame " + std::to_string(k + 1) + " has no energy= label");
-    if (!frames[k].forces_ev_per_angstrom)
-      throw InputError(path, "", "frame " + std::to_string(k + 1) + " has no forces column");
-  }
-  return io::training_frames_from_extxyz(frames);
-}
 
 void print_metrics(const char* what, const mlff::ValidationMetrics& m) {
   std::printf(
@@ -47,8 +34,9 @@ void print_metrics(const char* what, const mlff::ValidationMetrics& m) {
 Action add_fit_mlff_command(CLI::App& app) {
   auto a = std::make_shared<FitMlffArgs>();
   auto* sub = app.add_subcommand("fit-mlff", "Fit the linear MLFF to labelled extxyz frames");
-  sub->add_option("train", a->train, "labelled extxyz (energy + forces per frame)")->required();
-  sub->add_option("--test", a->test, "held-out labelled extxyz (errors reported only)");
+  sub->add_option("train", a->train, "labelled extxyz file(s) (energy + forces per frame)")
+      ->required();
+  sub->add_option("--test", a->test, "held-out labelled extxyz file(s) (errors reported only)");
   sub->add_option("--out", a->out, "model file to write (schema ionhop.mlff/1)")->required();
   sub->add_option("--cutoff", a->cutoff_angstrom, "descriptor cutoff in A (default 5.5)")
       ->check(CLI::PositiveNumber);
@@ -65,15 +53,16 @@ Action add_fit_mlff_command(CLI::App& app) {
   sub->add_option("--sigma-force-ev-per-angstrom", a->sigma_force,
                   "force noise per component (default 0.05)")
       ->check(CLI::NonNegativeNumber);
-  sub->add_option("--ridge", a->ridge, "ridge lambda on standardised features (default 1e-8)")
+  sub->add_option("--ridge", a->ridge, "ridge lambda on standardised features (default 1e-3)")
       ->check(CLI::PositiveNumber);
   sub->footer(
-      "Elements: those of the training frames. Stresses are not fitted.\n"
+      "Elements: those of the training frames. Stresses are not fitted. All frames must have one\n"
+      "cell charge (one model per defect charge state); the model refuses other charges.\n"
       "Example:\n  ionhop fit-mlff train_dft.extxyz --test test_dft.extxyz --out mlff.json");
   return [a]() {
-    const auto train = labelled_frames(a->train);
+    const auto train = io::read_training_frames(a->train);
     std::vector<mlff::TrainingFrame> test;
-    if (!a->test.empty()) test = labelled_frames(a->test);
+    if (!a->test.empty()) test = io::read_training_frames(a->test);
     mlff::DescriptorSettings descriptor;
     std::set<std::string> elements;
     for (const auto& f : train)
@@ -93,7 +82,7 @@ Action add_fit_mlff_command(CLI::App& app) {
         return mlff::fit_linear_model(descriptor, train, settings);
       } catch (const InputError& e) {
         if (!e.file().empty()) throw;
-        throw InputError(a->train, "", e.problem());
+        throw InputError(a->train.front(), "", e.problem());
       }
     }();
     std::printf(
@@ -106,7 +95,7 @@ Action add_fit_mlff_command(CLI::App& app) {
         print_metrics("test", mlff::validation_metrics(mlff::predict_frames(model, test)));
       } catch (const InputError& e) {
         if (!e.file().empty()) throw;
-        throw InputError(a->test, "", e.problem());
+        throw InputError(a->test.front(), "", e.problem());
       }
     }
     io::write_mlff_model(a->out, model);

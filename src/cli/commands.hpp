@@ -36,5 +36,7 @@ Action add_make_training_command(CLI::App& app);
 Action add_fit_mlff_command(CLI::App& app);
 Action add_validate_command(CLI::App& app);
 Action add_label_potential_command(CLI::App& app);
+Action add_md_command(CLI::App& app);
+Action add_active_learn_command(CLI::App& app);
 
 }  // namespace ionhop::cli

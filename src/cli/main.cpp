@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   Action fit_mlff = add_fit_mlff_command(app);
   Action validate = add_validate_command(app);
   Action label_potential = add_label_potential_command(app);
+  Action md = add_md_command(app);
+  Action active_learn = add_active_learn_command(app);
 
   try {
     app.parse(argc, argv);
@@ -67,9 +69,11 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "fit-barriers") return fit_barriers();
       if (sub->get_name() == "make-training-structures") return make_training();
       if (sub->get_name() == "dft-label") return dft_label();
+      if (sub->get_name() == "active-learn") return active_learn();
       if (sub->get_name() == "fit-mlff") return fit_mlff();
       if (sub->get_name() == "validate") return validate();
       if (sub->get_name() == "label-with-potential") return label_potential();
+      if (sub->get_name() == "md") return md();
     }
   } catch (const ionhop::InputError& e) {
     std::cerr << "ionhop: error: " << e.what() << "\n";

@@ -2,6 +2,7 @@
 #include "ionhop/io/mlff_model_file.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <utility>
 
 #include "ionhop/core/error.hpp"
@@ -73,6 +74,7 @@ nlohmann::json mlff_model_to_json(const mlff::LinearModel& model) {
                      {"force_sigma_ev_per_angstrom", t.settings.force_sigma_ev_per_angstrom},
                      {"stress_sigma_ev_per_angstrom3", t.settings.stress_sigma_ev_per_angstrom3},
                      {"ridge_lambda", t.settings.ridge_lambda}}}};
+  if (t.cell_charge_e) j["training"]["cell_charge_e"] = *t.cell_charge_e;
   return j;
 }
 
@@ -156,7 +158,9 @@ mlff::LinearModel mlff_model_from_json(const nlohmann::json& doc, const std::str
     tj->require_object({"structures", "atoms", "energy_observations", "force_observations",
                         "stress_observations", "energy_rmse_ev_per_atom", "energy_mae_ev_per_atom",
                         "force_rmse_ev_per_angstrom", "force_mae_ev_per_angstrom",
-                        "stress_rmse_ev_per_angstrom3", "data_sha256", "date", "settings"});
+                        "stress_rmse_ev_per_angstrom3", "data_sha256", "date", "settings",
+                        "cell_charge_e"});
+    if (auto q = tj->find("cell_charge_e")) t.cell_charge_e = static_cast<int>(q->integer());
     auto count = [&](const char* key) {
       return static_cast<std::size_t>(tj->at(key).integer_at_least(0));
     };
@@ -218,6 +222,30 @@ std::vector<mlff::TrainingFrame> training_frames_from_extxyz(
     out.push_back(std::move(t));
   }
   return out;
+}
+
+std::vector<mlff::TrainingFrame> read_training_frames(const std::vector<std::string>& paths) {
+  std::vector<mlff::TrainingFrame> all;
+  for (const auto& path : paths) {
+    if (!std::filesystem::exists(path)) throw InputError(path, "", "no such file");
+    const auto frames = read_extxyz(path);
+    if (frames.empty()) throw InputError(path, "", "no frame (an empty training set)");
+    for (std::size_t k = 0; k < frames.size(); ++k) {
+      const std::string which = "frame " + std::to_string(k + 1);
+      if (!frames[k].energy_ev) throw InputError(path, "", which + " has no energy= label");
+      if (!frames[k].forces_ev_per_angstrom)
+        throw InputError(path, "", which + " has no forces column");
+      const int q = frames[k].structure.charge_e;
+      if (!all.empty() && q != all.front().structure.charge_e)
+        throw InputError(path, "",
+                         which + " has cell charge " + std::to_string(q) +
+                             " e but the first training frame has " +
+                             std::to_string(all.front().structure.charge_e) +
+                             " e: fit one model per charge state");
+      all.push_back(training_frames_from_extxyz({frames[k]}).front());
+    }
+  }
+  return all;
 }
 
 }  // namespace ionhop::io

@@ -3,6 +3,7 @@
 
 #include "ionhop/core/sha256.hpp"
 #include "ionhop/io/json_input.hpp"
+#include "ionhop/io/mlff_model_file.hpp"
 #include "ionhop/io/pair_potential_file.hpp"
 
 namespace ionhop::io {
@@ -18,8 +19,12 @@ LoadedPotential load_potential(const std::string& path) {
     out.potential = std::make_unique<atomistic::PairPotential>(load_pair_potential(path));
     return out;
   }
+  if (schema == "ionhop.mlff/1") {
+    out.potential = std::make_unique<mlff::LinearModel>(mlff_model_from_json(doc, path));
+    return out;
+  }
   root.at("schema").fail("unknown potential schema '" + schema +
-                         "' (supported: \"ionhop.pair_potential/1\")");
+                         "' (supported: \"ionhop.pair_potential/1\", \"ionhop.mlff/1\")");
 }
 
 }  // namespace ionhop::io

@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -173,14 +174,56 @@ LinearModel fit_linear_model(const DescriptorSettings& descriptor_settings,
   const Eigen::VectorXd sqrt_w = d.row_weights.cwiseSqrt();
   Eigen::VectorXd scale = (sqrt_w.asDiagonal() * d.matrix).colwise().norm().transpose() /
                           std::sqrt(static_cast<double>(rows));
+  // Floor the scales at the median column scale: a feature the data excite only weakly (a
+  // pair type that enters the cutoff in a few frames, at its smooth tail) would otherwise get
+  // a prior on its raw weight 1/(λ d_c²) orders of magnitude wider than a typical feature's,
+  // so one frame that excites it fixes a huge weight and the model explodes a little further
+  // along that direction (seen in on-the-fly MD). With the floor no weight's prior is wider
+  // than a typical feature's; columns that are zero in all data get the median too.
+  std::vector<double> positive;
   for (Eigen::Index c = 0; c < n; ++c)
-    if (!(scale[c] > 0)) scale[c] = 1.0;
+    if (scale[c] > 0) positive.push_back(scale[c]);
+  double median = 1.0;
+  if (!positive.empty()) {
+    std::nth_element(positive.begin(), positive.begin() + positive.size() / 2, positive.end());
+    median = positive[positive.size() / 2];
+  }
+  for (Eigen::Index c = 0; c < n; ++c) scale[c] = std::max(scale[c], median);
 
   Eigen::MatrixXd stacked(rows + n, n);
   stacked.topRows(rows) = sqrt_w.asDiagonal() * d.matrix;
   stacked.bottomRows(n) = (std::sqrt(settings.ridge_lambda) * scale).asDiagonal();
+  // Prior mean of the biases: per-element reference energies e_s, the minimum-norm least-
+  // squares solution of E_k ≈ Σ_s n_ks e_s over the energy rows (n_ks = the bias columns of
+  // the energy rows). DFT total energies are large (−317 eV/atom for CsPbI3 with GTH
+  // pseudopotentials): a prior centred on 0 would make the ridge pull the biases away from
+  // them and the fit push the misfit into the forces. With the prior centred on e_s the ridge
+  // only shrinks deviations from the composition-mean energy; the posterior covariance is
+  // unchanged (same precision matrix).
+  const auto block = static_cast<Eigen::Index>(descriptor.feature_count() + 1);
+  const Eigen::Index species = n / block;
+  Eigen::VectorXd prior_mean = Eigen::VectorXd::Zero(n);
+  {
+    std::vector<Eigen::Index> energy_rows;
+    for (Eigen::Index r = 0; r < rows; ++r)
+      if (d.kinds[static_cast<std::size_t>(r)] == DesignMatrix::Kind::energy)
+        energy_rows.push_back(r);
+    if (!energy_rows.empty()) {
+      Eigen::MatrixXd composition(static_cast<Eigen::Index>(energy_rows.size()), species);
+      Eigen::VectorXd energies(static_cast<Eigen::Index>(energy_rows.size()));
+      for (std::size_t k = 0; k < energy_rows.size(); ++k) {
+        const auto r = energy_rows[k], row = static_cast<Eigen::Index>(k);
+        for (Eigen::Index sp = 0; sp < species; ++sp)
+          composition(row, sp) = d.matrix(r, sp * block);
+        energies[row] = d.targets[r];
+      }
+      const Eigen::VectorXd e = composition.completeOrthogonalDecomposition().solve(energies);
+      for (Eigen::Index sp = 0; sp < species; ++sp) prior_mean[sp * block] = e[sp];
+    }
+  }
   Eigen::VectorXd rhs = Eigen::VectorXd::Zero(rows + n);
   rhs.head(rows) = sqrt_w.cwiseProduct(d.targets);
+  rhs.tail(n) = (std::sqrt(settings.ridge_lambda) * scale).cwiseProduct(prior_mean);
   Eigen::HouseholderQR<Eigen::MatrixXd> qr(std::move(stacked));
   const Eigen::VectorXd weights = qr.solve(rhs);
   Eigen::MatrixXd r_factor = qr.matrixQR().topRows(n).triangularView<Eigen::Upper>();
@@ -188,6 +231,9 @@ LinearModel fit_linear_model(const DescriptorSettings& descriptor_settings,
   TrainingMetadata meta;
   meta.settings = settings;
   meta.structures = frames.size();
+  meta.cell_charge_e = frames.front().structure.charge_e;
+  for (const auto& f : frames)
+    if (f.structure.charge_e != *meta.cell_charge_e) meta.cell_charge_e.reset();
   for (const auto& f : frames) meta.atoms += f.structure.size();
   const Eigen::VectorXd residual = d.matrix * weights - d.targets;
   double e2 = 0, e1 = 0, f2 = 0, f1 = 0, s2 = 0;

@@ -17,6 +17,18 @@ namespace ionhop::mlff {
 namespace {
 const char* kWho = "potential mlff-linear";
 [[noreturn]] void fail(const std::string& problem) { throw InputError("", "", problem); }
+
+std::string signed_charge(int q) { return (q > 0 ? "+" : "") + std::to_string(q) + " e"; }
+
+// One model per defect charge state (docs/mlff.md): the DFT energies of a charged cell
+// include the electrons' and the background's energy, so a model is only valid for the
+// cell charge it was trained on.
+void check_cell_charge(const TrainingMetadata& training, const atomistic::Structure& s) {
+  if (training.cell_charge_e && *training.cell_charge_e != s.charge_e)
+    fail(std::string(kWho) + ": the structure has cell charge " + signed_charge(s.charge_e) +
+         " but the model was trained on cells of charge " + signed_charge(*training.cell_charge_e) +
+         " (use the model of that charge state)");
+}
 }  // namespace
 
 nlohmann::json descriptor_settings_json(const DescriptorSettings& settings) {
@@ -72,6 +84,7 @@ std::string LinearModel::parameters_json() const {
 }
 
 atomistic::EnergyForces LinearModel::compute(const atomistic::Structure& structure) const {
+  check_cell_charge(training_, structure);
   const auto species = descriptor_.species_of(structure, kWho);
   const auto list = descriptor_.neighbours(structure, kWho);
   const std::size_t n = structure.size();
@@ -116,6 +129,7 @@ atomistic::EnergyForces LinearModel::compute(const atomistic::Structure& structu
 }
 
 Eigen::VectorXd LinearModel::atomic_energies_ev(const atomistic::Structure& structure) const {
+  check_cell_charge(training_, structure);
   const auto species = descriptor_.species_of(structure, kWho);
   (void)descriptor_.neighbours(structure, kWho);  // the cutoff check with this model's name
   const Eigen::MatrixXd phi = descriptor_.compute(structure);
@@ -132,6 +146,7 @@ Eigen::VectorXd LinearModel::atomic_energies_ev(const atomistic::Structure& stru
 Uncertainty LinearModel::uncertainty(const atomistic::Structure& structure) const {
   if (!has_uncertainty())
     fail("mlff model: no posterior covariance (the model was not fitted with uncertainty)");
+  check_cell_charge(training_, structure);
   const auto species = descriptor_.species_of(structure, kWho);
   (void)descriptor_.neighbours(structure, kWho);
   const Eigen::MatrixXd phi = descriptor_.compute(structure);

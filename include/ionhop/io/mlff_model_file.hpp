@@ -50,4 +50,9 @@ void write_mlff_model(const std::string& path, const mlff::LinearModel& model);
 std::vector<mlff::TrainingFrame> training_frames_from_extxyz(
     const std::vector<ExtxyzFrame>& frames);
 
+// Labelled training frames of several extxyz files, in order. InputError(path, "", …) for
+// a missing or empty file, a frame without energy or forces, or a frame whose cell charge
+// differs from the first frame's (ionhop fits one model per defect charge state).
+std::vector<mlff::TrainingFrame> read_training_frames(const std::vector<std::string>& paths);
+
 }  // namespace ionhop::io

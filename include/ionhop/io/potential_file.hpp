@@ -1,5 +1,6 @@
 // Loading any energy model for the offline stage from its parameter file, chosen by the
-// file's "schema" (today: "ionhop.pair_potential/1"), with the file's SHA-256 for provenance.
+// file's "schema" ("ionhop.pair_potential/1" or the MLFF's "ionhop.mlff/1"), with the file's
+// SHA-256 for provenance.
 #pragma once
 
 #include <memory>

@@ -42,12 +42,15 @@ DesignMatrix build_design_matrix(const Descriptor& descriptor,
                                  const std::vector<TrainingFrame>& frames,
                                  const FitSettings& settings);
 
-// Minimises Σ_rows w_r (y_r − X_r·w)² + λ Σ_c (d_c w_c)² (d_c: weighted RMS of column c,
-// so λ acts on standardised features; d_c = 1 for a column that is zero in all data) by a
+// Minimises Σ_rows w_r (y_r − X_r·w)² + λ Σ_c (d_c (w_c − m_c))² (m_c: 0, except for the
+// biases: the per-element reference energies that best fit the energies by composition
+// alone, minimum norm; d_c: weighted RMS of column c,
+// floored at the median over columns, so λ acts on standardised features and no weight
+// has a wider prior than a typical feature's, weakly excited ones included) by a
 // Householder QR of the stacked system [√W X; √λ D] = Q R, which avoids squaring the
 // condition number as the normal equations would. R is also the Cholesky factor of the
 // posterior precision XᵀWX + λD² of Bayesian linear regression with noise σ and prior
-// N(0, (λD²)⁻¹) (Bishop, PRML §3.3), kept in the model for LinearModel::uncertainty.
+// N(m, (λD²)⁻¹) (Bishop, PRML §3.3), kept in the model for LinearModel::uncertainty.
 // Note that only w_A[B] + w_B[A] of the two cross-species two-body blocks is identifiable
 // (Σ_{i∈A} G2[B](i) = Σ_{i∈B} G2[A](i)); the prior splits it evenly. The same holds for
 // the biases of data sets with a single composition. Training-set RMSE/MAE go into the

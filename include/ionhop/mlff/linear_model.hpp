@@ -5,6 +5,7 @@
 #include <Eigen/Core>
 #include <cstddef>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "ionhop/atomistic/potential.hpp"
@@ -22,8 +23,10 @@ struct FitSettings {
   double energy_sigma_ev_per_atom = 0.001;
   double force_sigma_ev_per_angstrom = 0.05;
   double stress_sigma_ev_per_angstrom3 = 0;  // 0: stresses are not fitted
-  // Ridge λ: Gaussian prior w̃ ~ N(0, 1/λ) on the weights of standardised features
-  // (w̃_c = d_c w_c, d_c the weighted RMS of design column c), so one λ suits features of
+  // Ridge λ: Gaussian prior w̃ ~ N(m̃, 1/λ) on the weights of standardised features (m̃ = 0
+  // except for the biases, centred on per-element reference energies: fit.hpp)
+  // (w̃_c = d_c w_c, d_c the weighted RMS of design column c, floored at the median over
+  // columns: fit.hpp), so one λ suits features of
   // very different magnitude. Must be > 0 (it keeps the posterior covariance finite).
   double ridge_lambda = 1e-8;
 };
@@ -38,6 +41,10 @@ struct TrainingMetadata {
   std::string data_sha256;  // of the canonical text of the training frames
   std::string date;         // ISO 8601 UTC of the fit
   FitSettings settings;
+  // The total charge (e) shared by every training cell: ionhop fits one model per defect
+  // charge state (docs/mlff.md), and compute() refuses a structure of another charge.
+  // nullopt: the frames had different charges, or the model predates this field.
+  std::optional<int> cell_charge_e;
 };
 
 // Posterior standard deviations of a model's predictions for one structure.
@@ -75,8 +82,10 @@ class LinearModel : public atomistic::Potential {
   // Energy, forces −∂E/∂r and stress (1/V)Σ_i Σ_j ∂E_i/∂r_ij ⊗ r_ij (the virial of the
   // local energies, exact because E depends on positions only through the r_ij). Atoms are
   // evaluated in parallel into per-atom arrays and reduced serially in atom order, so the
-  // result is bit-identical for any thread count. Throws InputError for an unknown element
-  // or a cutoff above half the smallest cell width.
+  // result is bit-identical for any thread count. Throws InputError for an unknown element,
+  // a cutoff above half the smallest cell width, or a cell charge other than the training
+  // cells' (training().cell_charge_e): a charged-defect model is not valid for another
+  // charge state.
   atomistic::EnergyForces compute(const atomistic::Structure& structure) const override;
 
   const Descriptor& descriptor() const { return descriptor_; }

@@ -1,0 +1,31 @@
+// CP2K labels as extxyz frames, shared by `ionhop dft-label` and `ionhop active-learn`: the
+// same info keys (stress, dft, settings hash, attempts, wall time) wherever a label is made.
+#pragma once
+
+#include <string>
+
+#include "ionhop/atomistic/structure.hpp"
+#include "ionhop/io/extxyz.hpp"
+#include "ionhop/reference/cp2k_input.hpp"
+#include "ionhop/reference/cp2k_runner.hpp"
+
+namespace ionhop::cli {
+
+inline constexpr const char* kDftLabel = "PBE-D3(BJ)/DZVP-MOLOPT-SR-GTH";
+
+// Shortest decimal text that reads back to exactly x.
+std::string shortest_number(double x);
+
+// SHA-256 (first 16 hex digits) of the DFT settings that determine the numbers: method,
+// grids, SCF, mixing, smearing, dispersion, kinds. Data-file locations are left out (they
+// differ between machines, not the physics).
+std::string cp2k_settings_hash(const reference::Cp2kSettings& settings);
+
+// `structure` with the converged result `r`: energy, forces, and info stress (9 numbers,
+// eV/Å³, ionhop's sign), dft, cp2k_settings_sha256 (of `dft`, the first attempt's settings),
+// cp2k_attempts, cp2k_wall_s, and cp2k_smearing_k when the accepted attempt was smeared.
+io::ExtxyzFrame cp2k_labelled_frame(const atomistic::Structure& structure,
+                                    const reference::Cp2kResult& r,
+                                    const reference::Cp2kSettings& dft, double wall_s);
+
+}  // namespace ionhop::cli

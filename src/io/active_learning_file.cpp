@@ -1,0 +1,105 @@
+// On-the-fly learning config → settings (see the header for the format).
+#include "ionhop/io/active_learning_file.hpp"
+
+#include <filesystem>
+
+#include "ionhop/core/error.hpp"
+#include "ionhop/core/sha256.hpp"
+#include "ionhop/io/json_input.hpp"
+
+namespace ionhop::io {
+
+namespace {
+namespace fs = std::filesystem;
+
+std::string resolve(const std::string& config_path, const JsonInput& value) {
+  const fs::path p(value.string());
+  const std::string full =
+      p.is_absolute() ? p.string()
+                      : (fs::path(config_path).parent_path() / p).lexically_normal().string();
+  if (!fs::is_regular_file(full)) value.fail("no such file: " + full);
+  return full;
+}
+}  // namespace
+
+ActiveLearningConfig load_active_learning_config(const std::string& path) {
+  nlohmann::json doc;
+  const JsonInput root = JsonInput::parse_file(path, doc);
+  root.require_object({"schema", "description", "training", "start", "descriptor", "fit", "md",
+                       "selection", "reference"});
+  if (root.at("schema").string() != "ionhop.active_learning/1")
+    root.at("schema").fail("must be \"ionhop.active_learning/1\"");
+  ActiveLearningConfig c;
+  c.path = path;
+  c.sha256 = core::sha256_hex(read_text_file(path));
+  for (const auto& t : root.at("training").array(1)) c.training_paths.push_back(resolve(path, t));
+
+  const JsonInput start = root.at("start");
+  start.require_object({"structure", "frame"});
+  c.start_path = resolve(path, start.at("structure"));
+  if (auto f = start.find("frame"))
+    c.start_frame = static_cast<std::size_t>(f->integer_at_least(0));
+
+  auto& s = c.settings;
+  if (auto d = root.find("descriptor")) {
+    d->require_object({"cutoff_angstrom", "radial_order", "angular_radial_order", "angular_order"});
+    if (auto v = d->find("cutoff_angstrom")) s.descriptor.cutoff_angstrom = v->positive();
+    if (auto v = d->find("radial_order"))
+      s.descriptor.radial_order = static_cast<int>(v->integer_at_least(1));
+    if (auto v = d->find("angular_radial_order"))
+      s.descriptor.angular_radial_order = static_cast<int>(v->integer_at_least(1));
+    if (auto v = d->find("angular_order"))
+      s.descriptor.angular_order = static_cast<int>(v->integer_at_least(0));
+  }
+  s.fit.energy_sigma_ev_per_atom = 0.002;  // the fit-mlff defaults
+  s.fit.force_sigma_ev_per_angstrom = 0.05;
+  s.fit.stress_sigma_ev_per_angstrom3 = 0;
+  if (auto f = root.find("fit")) {
+    f->require_object({"energy_sigma_ev_per_atom", "force_sigma_ev_per_angstrom", "ridge_lambda"});
+    if (auto v = f->find("energy_sigma_ev_per_atom"))
+      s.fit.energy_sigma_ev_per_atom = v->non_negative();
+    if (auto v = f->find("force_sigma_ev_per_angstrom"))
+      s.fit.force_sigma_ev_per_angstrom = v->non_negative();
+    if (auto v = f->find("ridge_lambda")) s.fit.ridge_lambda = v->positive();
+  }
+
+  const JsonInput md = root.at("md");
+  md.require_object(
+      {"temperatures_k", "steps_per_temperature", "timestep_fs", "friction_per_fs", "seed"});
+  for (const auto& t : md.at("temperatures_k").array(1)) s.temperatures_k.push_back(t.positive());
+  s.steps_per_temperature =
+      static_cast<std::uint64_t>(md.at("steps_per_temperature").integer_at_least(1));
+  if (auto v = md.find("timestep_fs")) s.timestep_fs = v->positive();
+  if (auto v = md.find("friction_per_fs")) s.friction_per_fs = v->non_negative();
+  if (auto v = md.find("seed")) s.seed = v->seed();
+
+  const JsonInput sel = root.at("selection");
+  sel.require_object({"force_uncertainty_threshold_ev_per_angstrom", "check_every_steps",
+                      "min_steps_between_labels", "min_distance_angstrom"});
+  s.force_uncertainty_threshold_ev_per_angstrom =
+      sel.at("force_uncertainty_threshold_ev_per_angstrom").positive();
+  if (auto v = sel.find("check_every_steps"))
+    s.check_every_steps = static_cast<std::uint64_t>(v->integer_at_least(1));
+  if (auto v = sel.find("min_steps_between_labels"))
+    s.min_steps_between_labels = static_cast<std::uint64_t>(v->integer_at_least(0));
+  if (auto v = sel.find("min_distance_angstrom")) s.min_distance_angstrom = v->positive();
+
+  const JsonInput ref = root.at("reference");
+  ref.require_object({"code", "budget", "ranks", "timeout_s", "potential"});
+  c.reference_code = ref.at("code").string();
+  s.reference_budget = static_cast<std::size_t>(ref.at("budget").integer_at_least(0));
+  if (c.reference_code == "cp2k") {
+    if (ref.has("potential")) ref.at("potential").fail("only for \"code\": \"potential\"");
+    if (auto v = ref.find("ranks")) c.cp2k_ranks = static_cast<int>(v->integer_at_least(1));
+    if (auto v = ref.find("timeout_s")) c.cp2k_timeout_s = v->positive();
+  } else if (c.reference_code == "potential") {
+    if (ref.has("ranks")) ref.at("ranks").fail("only for \"code\": \"cp2k\"");
+    if (ref.has("timeout_s")) ref.at("timeout_s").fail("only for \"code\": \"cp2k\"");
+    c.reference_potential_path = resolve(path, ref.at("potential"));
+  } else {
+    ref.at("code").fail("must be \"cp2k\" or \"potential\", not \"" + c.reference_code + "\"");
+  }
+  return c;
+}
+
+}  // namespace ionhop::io
