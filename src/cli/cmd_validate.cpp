@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
@@ -20,7 +21,7 @@ namespace {
 struct ValidateArgs {
   std::string model, test;
   double near_defect_angstrom = 5.0;
-  bool json = false;
+  bool json = false, path = false;
 };
 }  // namespace
 
@@ -33,7 +34,13 @@ Action add_validate_command(CLI::App& app) {
                   "radius around info defect_position for the near-defect force MAE (default 5)")
       ->check(CLI::PositiveNumber);
   sub->add_flag("--json", a->json, "print the metrics as JSON");
-  sub->footer("Example:\n  ionhop validate mlff.json test_dft.extxyz --near-defect-angstrom 5");
+  sub->add_flag("--path", a->path,
+                "the frames are one reaction path in order (e.g. NEB images with DFT single "
+                "points): also compare the energy profile and the barriers; the hopping atom "
+                "marks the defect where frames have no defect_position");
+  sub->footer(
+      "Examples:\n  ionhop validate mlff.json test_dft.extxyz --near-defect-angstrom 5\n"
+      "  ionhop validate mlff.json neb_path_dft.extxyz --path");
   return [a]() {
     const mlff::LinearModel model = io::load_mlff_model(a->model);
     if (!std::filesystem::exists(a->test)) throw InputError(a->test, "", "no such file");
@@ -64,10 +71,23 @@ Action add_validate_command(CLI::App& app) {
         defects.back() = p;
       }
     }
+    const auto labelled = io::training_frames_from_extxyz(frames);
     mlff::ValidationMetrics m;
+    std::optional<mlff::PathBarrierComparison> path;
     try {
-      m = mlff::validation_metrics(mlff::predict_frames(
-          model, io::training_frames_from_extxyz(frames), defects, a->near_defect_angstrom));
+      if (a->path) {
+        if (frames.size() < 2)
+          throw InputError(a->test, "", "--path needs at least 2 frames (one reaction path)");
+        const std::size_t mover = mlff::moving_atom(labelled);
+        for (std::size_t k = 0; k < frames.size(); ++k)
+          if (!defects[k])
+            defects[k] = atomistic::Vec3(
+                frames[k].structure.positions_angstrom.col(static_cast<Eigen::Index>(mover)));
+      }
+      const auto predictions =
+          mlff::predict_frames(model, labelled, defects, a->near_defect_angstrom);
+      m = mlff::validation_metrics(predictions);
+      if (a->path) path = mlff::compare_path_barriers(predictions);
     } catch (const InputError& e) {
       if (!e.file().empty()) throw;
       throw InputError(a->test, "", e.problem());
@@ -91,7 +111,18 @@ Action add_validate_command(CLI::App& app) {
           {"near_defect_force_mae_mev_per_angstrom",
            m.near_defect_atoms > 0 ? nlohmann::json(1e3 * m.near_defect_force_mae_ev_per_angstrom)
                                    : nlohmann::json(nullptr)}};
-      std::cout << j.dump(2) << "\n";
+      nlohmann::json out = j;
+      if (path)
+        out["path"] = {{"reference_profile_ev", path->reference_ev},
+                       {"predicted_profile_ev", path->predicted_ev},
+                       {"reference_forward_barrier_ev", path->reference_forward_barrier_ev},
+                       {"predicted_forward_barrier_ev", path->predicted_forward_barrier_ev},
+                       {"forward_barrier_error_ev", path->forward_error_ev},
+                       {"reference_backward_barrier_ev", path->reference_backward_barrier_ev},
+                       {"predicted_backward_barrier_ev", path->predicted_backward_barrier_ev},
+                       {"backward_barrier_error_ev", path->backward_error_ev},
+                       {"profile_mae_ev", path->profile_mae_ev}};
+      std::cout << out.dump(2) << "\n";
       return 0;
     }
     std::printf("%s on %s: %zu frames, %zu atoms\n", a->model.c_str(), a->test.c_str(),
@@ -108,6 +139,20 @@ Action add_validate_command(CLI::App& app) {
                   m.near_defect_atoms);
     else
       std::printf("  (no defect_position in the frames: no near-defect MAE)\n");
+    if (path) {
+      std::printf("  path profile (eV, relative to frame 1):\n  %5s %12s %12s %10s\n", "frame",
+                  "reference", "model", "error");
+      for (std::size_t k = 0; k < path->reference_ev.size(); ++k)
+        std::printf("  %5zu %12.4f %12.4f %+10.4f\n", k + 1, path->reference_ev[k],
+                    path->predicted_ev[k], path->predicted_ev[k] - path->reference_ev[k]);
+      std::printf("  forward barrier:  reference %.4f eV, model %.4f eV, error %+.4f eV\n",
+                  path->reference_forward_barrier_ev, path->predicted_forward_barrier_ev,
+                  path->forward_error_ev);
+      std::printf("  backward barrier: reference %.4f eV, model %.4f eV, error %+.4f eV\n",
+                  path->reference_backward_barrier_ev, path->predicted_backward_barrier_ev,
+                  path->backward_error_ev);
+      std::printf("  profile MAE %.4f eV\n", path->profile_mae_ev);
+    }
     return 0;
   };
 }

@@ -104,4 +104,49 @@ std::vector<FramePrediction> predict_frames(
   return out;
 }
 
+PathBarrierComparison compare_path_barriers(const std::vector<FramePrediction>& frames) {
+  if (frames.size() < 2)
+    throw InputError("", "",
+                     "a path needs at least 2 frames, got " + std::to_string(frames.size()));
+  for (std::size_t k = 0; k < frames.size(); ++k)
+    if (!frames[k].reference_energy_ev)
+      throw InputError("", "", "path frame " + std::to_string(k + 1) + " has no reference energy");
+  PathBarrierComparison c;
+  const double ref0 = *frames.front().reference_energy_ev,
+               pred0 = frames.front().predicted_energy_ev;
+  double sum = 0;
+  for (std::size_t k = 0; k < frames.size(); ++k) {
+    c.reference_ev.push_back(*frames[k].reference_energy_ev - ref0);
+    c.predicted_ev.push_back(frames[k].predicted_energy_ev - pred0);
+    if (k > 0) sum += std::abs(c.predicted_ev[k] - c.reference_ev[k]);
+    if (c.reference_ev[k] > c.reference_ev[c.reference_highest]) c.reference_highest = k;
+    if (c.predicted_ev[k] > c.predicted_ev[c.predicted_highest]) c.predicted_highest = k;
+  }
+  c.profile_mae_ev = sum / static_cast<double>(frames.size() - 1);
+  c.reference_forward_barrier_ev = c.reference_ev[c.reference_highest];
+  c.predicted_forward_barrier_ev = c.predicted_ev[c.predicted_highest];
+  c.reference_backward_barrier_ev = c.reference_forward_barrier_ev - c.reference_ev.back();
+  c.predicted_backward_barrier_ev = c.predicted_forward_barrier_ev - c.predicted_ev.back();
+  c.forward_error_ev = c.predicted_forward_barrier_ev - c.reference_forward_barrier_ev;
+  c.backward_error_ev = c.predicted_backward_barrier_ev - c.reference_backward_barrier_ev;
+  return c;
+}
+
+std::size_t moving_atom(const std::vector<TrainingFrame>& path) {
+  if (path.size() < 2) throw InputError("", "", "a path needs at least 2 frames");
+  const auto& first = path.front().structure;
+  const auto& last = path.back().structure;
+  if (first.size() != last.size() || first.size() == 0)
+    throw InputError("", "", "the first and last path frames have different atom counts");
+  std::size_t best = 0;
+  double longest = -1;
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    const double d =
+        first.minimum_image(last.positions_angstrom.col(i) - first.positions_angstrom.col(i))
+            .norm();
+    if (d > longest) longest = d, best = i;
+  }
+  return best;
+}
+
 }  // namespace ionhop::mlff

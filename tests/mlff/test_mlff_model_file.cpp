@@ -96,6 +96,41 @@ TEST_CASE("MLFF model files round-trip exactly", "[mlff]") {
   CHECK_FALSE(io::load_mlff_model(path).has_uncertainty());
 }
 
+TEST_CASE("An MLFF model is tied to the cell charge of its training frames", "[mlff][bad-input]") {
+  const mlff::LinearModel neutral = fitted_model();
+  REQUIRE(neutral.training().cell_charge_e == 0);
+  std::vector<mlff::TrainingFrame> frames;
+  for (unsigned k = 0; k < 3; ++k) {
+    mlff::TrainingFrame f;
+    f.structure = cell(k);
+    f.structure.charge_e = 1;
+    f.energy_ev = -3.0 * static_cast<double>(f.structure.size());
+    f.forces_ev_per_angstrom =
+        Eigen::Matrix3Xd::Zero(3, static_cast<Eigen::Index>(f.structure.size()));
+    frames.push_back(f);
+  }
+  const mlff::LinearModel charged = mlff::fit_linear_model(settings(), frames);
+  REQUIRE(charged.training().cell_charge_e == 1);
+  const std::string path = temp_path("charged.json");
+  io::write_mlff_model(path, charged);
+  const mlff::LinearModel back = io::load_mlff_model(path);
+  CHECK(back.training().cell_charge_e == 1);
+  Structure s = cell(9);
+  s.charge_e = 1;
+  CHECK_NOTHROW(back.compute(s));
+  s.charge_e = 0;
+  try {
+    (void)back.compute(s);
+    FAIL("a neutral cell was accepted by a +1 model");
+  } catch (const InputError& e) {
+    CHECK_THAT(e.problem(), Catch::Contains("charge +1 e") && Catch::Contains("cell charge 0 e"));
+  }
+  CHECK_THROWS_AS(back.uncertainty(s), InputError);
+  // Frames of mixed charge: no charge recorded (fit_linear_model itself allows it).
+  frames[0].structure.charge_e = 0;
+  CHECK_FALSE(mlff::fit_linear_model(settings(), frames).training().cell_charge_e.has_value());
+}
+
 TEST_CASE("Bad MLFF model files give one precise line", "[mlff][bad-input]") {
   const nlohmann::json good = io::mlff_model_to_json(fitted_model());
   auto error_of = [](const nlohmann::json& doc) {

@@ -111,3 +111,41 @@ TEST_CASE("atoms_near uses periodic images; predict_frames pairs labels", "[mlff
   CHECK(m.force_max_error_ev_per_angstrom == Approx(3.0));
   CHECK(m.force_r2 == 0);  // all reference components equal
 }
+
+TEST_CASE("compare_path_barriers reads each profile's own maximum; moving_atom finds the hop",
+          "[mlff][metrics]") {
+  // Reference profile 0, 0.2, 0.5, 0.3, 0.1 (barrier 0.5 at frame 3, backward 0.4); model
+  // 0, 0.35, 0.45, 0.2, 0.05 + a constant offset 7 eV (cancels): maximum 0.45 at frame 3.
+  const std::vector<double> ref = {0, 0.2, 0.5, 0.3, 0.1}, model = {0, 0.35, 0.45, 0.2, 0.05};
+  std::vector<mlff::FramePrediction> frames;
+  for (std::size_t k = 0; k < ref.size(); ++k) {
+    mlff::FramePrediction& p = frames.emplace_back();
+    p.atoms = 1;
+    p.reference_energy_ev = -100 + ref[k];
+    p.predicted_energy_ev = 7 + model[k];
+  }
+  const auto c = mlff::compare_path_barriers(frames);
+  CHECK(c.reference_highest == 2);
+  CHECK(c.predicted_highest == 2);
+  CHECK(c.reference_forward_barrier_ev == Approx(0.5));
+  CHECK(c.predicted_forward_barrier_ev == Approx(0.45));
+  CHECK(c.forward_error_ev == Approx(-0.05));
+  CHECK(c.reference_backward_barrier_ev == Approx(0.4));
+  CHECK(c.predicted_backward_barrier_ev == Approx(0.40));
+  CHECK(c.backward_error_ev == Approx(0).margin(1e-12));
+  CHECK(c.profile_mae_ev == Approx((0.15 + 0.05 + 0.1 + 0.05) / 4));
+  frames.resize(1);
+  CHECK_THROWS_AS(mlff::compare_path_barriers(frames), InputError);
+
+  // The atom that hops across the periodic boundary (0.3 → 9.6 Å: 0.7 Å by minimum image)
+  // moves less than the one that moves 1.5 Å inside the cell.
+  mlff::TrainingFrame a, b;
+  a.structure.cell_angstrom = 10.0 * Eigen::Matrix3d::Identity();
+  a.structure.append("I", atomistic::Vec3(0.3, 0, 0));
+  a.structure.append("I", atomistic::Vec3(5, 5, 5));
+  b.structure = a.structure;
+  b.structure.positions_angstrom.col(0) = atomistic::Vec3(9.6, 0, 0);
+  b.structure.positions_angstrom.col(1) = atomistic::Vec3(5, 6.5, 5);
+  CHECK(mlff::moving_atom({a, b}) == 1);
+  CHECK_THROWS_AS(mlff::moving_atom({a}), InputError);
+}

@@ -58,4 +58,25 @@ std::vector<FramePrediction> predict_frames(
     const std::vector<std::optional<atomistic::Vec3>>& defect_positions = {},
     double near_defect_radius_angstrom = 5.0);
 
+// A model's energy profile along a reaction path (e.g. CI-NEB images recomputed with DFT
+// single points) against the reference: the barrier test of the validation report.
+struct PathBarrierComparison {
+  std::vector<double> reference_ev, predicted_ev;  // E_k − E_0 per frame
+  double reference_forward_barrier_ev = 0, predicted_forward_barrier_ev = 0;    // max_k − E_0
+  double reference_backward_barrier_ev = 0, predicted_backward_barrier_ev = 0;  // max_k − E_last
+  double forward_error_ev = 0, backward_error_ev = 0;  // predicted − reference
+  double profile_mae_ev = 0;  // mean |ΔE_k| over the frames after the first
+  std::size_t reference_highest = 0, predicted_highest = 0;  // frame of the maximum
+};
+
+// Compares the profiles of `frames` (one path, in order; every frame needs a reference
+// energy; at least 2 frames). Each profile's barrier is read off its own maximum, as a
+// NEB with either energy model would report it. Throws InputError (no file) otherwise.
+PathBarrierComparison compare_path_barriers(const std::vector<FramePrediction>& frames);
+
+// The atom that moves most (minimum image) between the first and the last frame of a path:
+// the hopping ion, whose position marks the defect along the path. Throws InputError (no
+// file) for fewer than 2 frames or frames with different atom counts.
+std::size_t moving_atom(const std::vector<TrainingFrame>& path);
+
 }  // namespace ionhop::mlff
