@@ -1,4 +1,4 @@
-// CI-NEB result → extxyz path, JSON summary, terminal profile.
+// CI-NEB result → extxyz path, JSON summary, terminal profile; Vineyard result → JSON.
 #include "neb_output.hpp"
 
 #include <cstdio>
@@ -34,6 +34,29 @@ nlohmann::json neb_result_to_json(const atomistic::NebResult& r) {
   j["energies_ev"] = r.energies_ev;
   j["path_distance_angstrom"] = r.path_distance_angstrom;
   j["endpoint_relaxation_steps"] = {r.endpoint_steps_initial, r.endpoint_steps_final};
+  return j;
+}
+
+nlohmann::json vineyard_to_json(const atomistic::VineyardResult& r,
+                                const atomistic::HarmonicSettings& settings) {
+  const auto list = [](const Eigen::VectorXd& v) {
+    return std::vector<double>(v.begin(), v.end());
+  };
+  nlohmann::json j;
+  j["computed"] = true;
+  j["prefactor_thz"] = r.prefactor_thz;
+  j["prefactor_hz"] = r.prefactor_thz * 1e12;
+  j["imaginary_frequency_thz"] = r.imaginary_frequency_thz;
+  j["minimum_frequencies_thz"] = list(r.minimum.frequencies_thz);
+  j["saddle_frequencies_thz"] = list(r.saddle.frequencies_thz);
+  j["removed_zero_modes"] = r.minimum.removed_zero_modes;
+  j["removed_mode_frequencies_thz"] = {{"minimum", list(r.minimum.removed_mode_frequencies_thz)},
+                                       {"saddle", list(r.saddle.removed_mode_frequencies_thz)}};
+  j["small_imaginary_modes"] = {{"minimum", r.minimum.small_imaginary_modes},
+                                {"saddle", r.saddle.small_imaginary_modes}};
+  j["warning"] = r.warning;
+  j["hessian_step_angstrom"] = settings.displacement_angstrom;
+  j["imaginary_tolerance_thz"] = settings.imaginary_tolerance_thz;
   return j;
 }
 
