@@ -23,6 +23,7 @@
 #include "ionhop/io/extxyz.hpp"
 #include "ionhop/io/potential_file.hpp"
 #include "ionhop/io/results_writer.hpp"
+#include "ionhop/mlff/domain_check.hpp"
 #include "neb_output.hpp"
 
 namespace ionhop::cli {
@@ -34,6 +35,7 @@ struct NebArgs {
   bool quiet = false;
   bool vineyard = false;
   double hessian_step_angstrom = 0.005;
+  double uncertainty_warning = mlff::kDefaultUncertaintyWarningEvPerAngstrom;
 };
 
 // The two endpoints the config describes, in the same atom order.
@@ -107,6 +109,10 @@ Action add_neb_command(CLI::App& app) {
                   "central-difference step of the Hessians (default 0.005)")
       ->check(CLI::PositiveNumber)
       ->needs(vineyard);
+  sub->add_option("--uncertainty-warning-ev-per-angstrom", a->uncertainty_warning,
+                  "MLFF potentials: warn when an image's max-atom force uncertainty exceeds "
+                  "this (default 0.25, the active-learn threshold)")
+      ->check(CLI::PositiveNumber);
   sub->footer(
       "Exit status 0: converged; 3: the band did not converge (results written, marked);\n"
       "4: --vineyard: the minimum or saddle failed the mode check (results written, reason\n"
@@ -213,6 +219,15 @@ Action add_neb_command(CLI::App& app) {
         summary["vineyard"] = {{"computed", false}, {"reason", not_computed}};
       }
     }
+    // An MLFF's results are only as good as its data: flag images outside its domain.
+    const mlff::DomainCheck domain = mlff::check_training_domain(
+        *potential.potential, result.images, a->uncertainty_warning, "NEB image");
+    if (domain.applicable)
+      summary["mlff_domain"] = {
+          {"threshold_ev_per_angstrom", domain.threshold_ev_per_angstrom},
+          {"max_force_uncertainty_ev_per_angstrom", domain.max_force_uncertainty_ev_per_angstrom},
+          {"images_outside", domain.outside},
+          {"warning", domain.warning}};
     summary["ionhop"] = {{"version", core::version()}, {"commit", core::git_commit()}};
     io::write_output_directory(
         a->out, {{"path.extxyz", neb_path_extxyz(result)}, {"neb.json", summary.dump(2) + "\n"}});
@@ -220,6 +235,7 @@ Action add_neb_command(CLI::App& app) {
     std::printf("%s: forward barrier %.4f eV, backward %.4f eV, %zu steps, %.2f s; wrote %s\n",
                 result.converged ? "converged" : "NOT CONVERGED", result.forward_barrier_ev,
                 result.backward_barrier_ev, result.steps, wall, a->out.c_str());
+    if (!domain.warning.empty()) std::printf("WARNING: %s\n", domain.warning.c_str());
     if (!a->vineyard) return result.converged ? 0 : 3;
     if (!prefactor) {
       std::printf("Vineyard prefactor not computed: %s\n", not_computed.c_str());

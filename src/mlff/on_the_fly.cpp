@@ -23,14 +23,6 @@ std::vector<TrainingFrame> concatenate(const std::vector<TrainingFrame>& a,
 }
 }  // namespace
 
-double max_force_uncertainty_ev_per_angstrom(const LinearModel& model,
-                                             const atomistic::Structure& structure) {
-  const Uncertainty u = model.uncertainty(structure);
-  return u.forces_ev_per_angstrom.cols() == 0
-             ? 0.0
-             : u.forces_ev_per_angstrom.colwise().norm().maxCoeff();
-}
-
 double min_interatomic_distance_angstrom(const atomistic::Structure& structure) {
   // O(N²) with minimum images: the check runs every check_every_steps steps on cells of
   // tens to a few hundred atoms, negligible next to the uncertainty evaluation.

@@ -193,3 +193,26 @@ TEST_CASE("On-the-fly learning rejects bad settings", "[mlff][on-the-fly][bad-in
   CHECK_THROWS_AS(mlff::run_on_the_fly({}, {}, perfect_cell(), s, reference_labeller()),
                   InputError);
 }
+
+TEST_CASE("The training-domain check flags structures far from the MLFF's data",
+          "[mlff][on-the-fly]") {
+  const auto initial = bootstrap(6);
+  const auto s = settings(0);
+  const auto model = mlff::fit_linear_model(s.descriptor, initial, s.fit);
+  // A rattled cell 8 % smaller: outside the data. (Not the perfect cell: by inversion
+  // symmetry its force features have zero gradients, so σ_F = 0 there whatever the model.)
+  Structure compressed = initial[1].structure;
+  compressed.cell_angstrom *= 0.92;
+  compressed.positions_angstrom *= 0.92;
+  const auto c =
+      mlff::check_training_domain(model, {initial[0].structure, compressed},
+                                  mlff::kDefaultUncertaintyWarningEvPerAngstrom, "test structure");
+  REQUIRE(c.applicable);
+  REQUIRE(c.max_force_uncertainty_ev_per_angstrom.size() == 2);
+  CHECK(c.max_force_uncertainty_ev_per_angstrom[0] < c.threshold_ev_per_angstrom);
+  CHECK(c.max_force_uncertainty_ev_per_angstrom[1] > c.threshold_ev_per_angstrom);
+  CHECK(c.outside == std::vector<std::size_t>{1});
+  CHECK_THAT(c.warning, Catch::Contains("1 of 2 test structures outside"));
+  // A classical potential has no such measure.
+  CHECK_FALSE(mlff::check_training_domain(reference(), {compressed}, 0.25, "x").applicable);
+}

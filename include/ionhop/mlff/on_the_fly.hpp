@@ -16,6 +16,7 @@
 
 #include "ionhop/atomistic/molecular_dynamics.hpp"
 #include "ionhop/atomistic/structure.hpp"
+#include "ionhop/mlff/domain_check.hpp"
 #include "ionhop/mlff/fit.hpp"
 #include "ionhop/mlff/linear_model.hpp"
 
@@ -107,10 +108,6 @@ struct OnTheFlyResult {
   std::size_t reference_calls = 0, failures = 0;
   bool budget_exhausted = false;
 };
-
-// Largest ‖σ_F(i)‖ over the atoms of `structure` (eV/Å); InputError without a posterior.
-double max_force_uncertainty_ev_per_angstrom(const LinearModel& model,
-                                             const atomistic::Structure& structure);
 
 // Smallest minimum-image distance between two atoms (Å); +inf for fewer than two atoms.
 double min_interatomic_distance_angstrom(const atomistic::Structure& structure);
