@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "ionhop/atomistic/rattle.hpp"
 #include "ionhop/atomistic/supercell_builder.hpp"
@@ -103,6 +104,7 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
   const atomistic::SupercellBuilder builder(graph, occupants);
   atomistic::HopEndpoints ends =
       builder.vacancy_hop(environment.from, environment.to, settings.hop_shell);
+  ends.initial.charge_e = ends.final.charge_e = settings.cell_charge_e;
   atomistic::rattle_endpoints(ends.initial, ends.final, settings.rattle_angstrom,
                               settings.seed + occupation.repeat);
 
@@ -157,6 +159,61 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
                   std::to_string(out.neb.max_force_ev_per_angstrom) + " eV/Å after " +
                   std::to_string(out.neb.steps) + " steps";
     s.barrier_ev = s.reaction_energy_ev = NAN;
+    return out;
+  }
+  if (settings.vineyard) {
+    // The saddle of a converged CI-NEB is its climbing image (the highest image); the
+    // minimum is the relaxed initial endpoint, the state the hop leaves (rate ν* e^{−E_b/kT}
+    // with E_b measured from it).
+    try {
+      out.vineyard = atomistic::vineyard_prefactor(potential, out.neb.images.front(),
+                                                   out.neb.saddle, settings.harmonic);
+      if (!out.neb.climbing_image)
+        out.vineyard->warning += std::string(out.vineyard->warning.empty() ? "" : "; ") +
+                                 "no climbing image: the highest image only approximates the "
+                                 "saddle";
+      s.attempt_frequency_hz = out.vineyard->prefactor_thz * 1e12;
+      s.imaginary_frequency_thz = out.vineyard->imaginary_frequency_thz;
+      s.vineyard_warning = out.vineyard->warning;
+    } catch (const InputError& e) {
+      // The barrier is still a converged CI-NEB barrier; only ν* is unavailable.
+      s.vineyard_warning = "no prefactor: " + e.problem();
+    }
+  }
+  return out;
+}
+
+std::map<std::string, VineyardStatistics> vineyard_statistics(
+    const std::vector<BarrierSample>& samples, const std::string& defect) {
+  std::map<std::string, std::vector<double>> logs;
+  std::map<std::string, VineyardStatistics> out;
+  for (const auto& s : samples) {
+    if (!s.converged || (!defect.empty() && s.defect != defect)) continue;
+    auto& st = out[s.moving_species];
+    if (!s.attempt_frequency_hz || !(*s.attempt_frequency_hz > 0) ||
+        !std::isfinite(*s.attempt_frequency_hz)) {
+      ++st.converged_without;
+      continue;
+    }
+    const double nu = *s.attempt_frequency_hz;
+    st.min_hz = st.samples == 0 ? nu : std::min(st.min_hz, nu);
+    st.max_hz = st.samples == 0 ? nu : std::max(st.max_hz, nu);
+    ++st.samples;
+    logs[s.moving_species].push_back(std::log(nu));
+  }
+  for (const auto& [species, x] : logs) {
+    auto& st = out[species];
+    const double n = static_cast<double>(x.size());
+    double mean = 0;
+    for (double v : x) mean += v;
+    mean /= n;
+    double ss = 0;
+    for (double v : x) ss += (v - mean) * (v - mean);
+    // min ≤ ν̄ ≤ max holds exactly; the clamp only undoes the last-ulp error of exp(ln ν), so
+    // one sample's mean is that sample's ν*.
+    st.geometric_mean_hz = std::clamp(std::exp(mean), st.min_hz, st.max_hz);
+    st.log_standard_error =
+        x.size() > 1 ? std::sqrt(ss / (n - 1) / n) : std::numeric_limits<double>::quiet_NaN();
   }
   return out;
 }

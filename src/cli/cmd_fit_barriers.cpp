@@ -1,10 +1,16 @@
 // `ionhop fit-barriers CONFIG --samples FILE --out RATES.json`: least-squares fit of the
 // local-environment barrier model to a campaign's samples (LOO cross-validated) and the
-// rate table the KMC reads, with full provenance.
+// rate table the KMC reads, with full provenance. The attempt frequency is the config's
+// constant or, with "attempt_frequency_hz": "vineyard", the geometric mean of the samples'
+// harmonic-TST prefactors per moving species.
+#include <cmath>
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "commands.hpp"
+#include "ionhop/barriers/campaign.hpp"
 #include "ionhop/barriers/environment_fit.hpp"
 #include "ionhop/core/error.hpp"
 #include "ionhop/io/atomic_file.hpp"
@@ -79,6 +85,16 @@ Action add_fit_barriers_command(CLI::App& app) {
       throw InputError(a->samples, e.json_path(), e.problem());
     }
     print_fit(fit);
+    // The samples' prefactors whichever attempt frequency the table uses (a check of the
+    // constant, or the values it will take).
+    for (const auto& [m, st] : barriers::vineyard_statistics(set.samples, options.defect)) {
+      if (st.samples == 0) continue;
+      std::printf("  Vineyard nu*(%s)      %.4g THz, geometric mean of %zu samples (%.4g-%.4g THz",
+                  m.c_str(), st.geometric_mean_hz / 1e12, st.samples, st.min_hz / 1e12,
+                  st.max_hz / 1e12);
+      if (st.samples > 1) std::printf("; SE factor %.3g", std::exp(st.log_standard_error));
+      std::printf(")\n");
+    }
 
     barriers::SpeciesSpec spec;
     spec.name = config.settings.defect_name;
@@ -86,15 +102,48 @@ Action add_fit_barriers_command(CLI::App& app) {
     spec.sublattice = config.settings.sublattice;
     spec.hop_shell = config.settings.hop_shell;
     spec.environment_shell = config.settings.environment_shell;
-    spec.attempt_frequency_hz = config.attempt_frequency_hz;
-    spec.attempt_frequency_by_moving_hz = config.attempt_frequency_by_moving_hz;
+    std::vector<std::string> moving;
+    for (const auto& [m, _] : fit.kra_ev) moving.push_back(m);
+    // Numeric /rate_table/attempt_frequency_hz: the config's numbers as they are; "vineyard":
+    // the samples' geometric-mean ν* per moving species (throws naming the config pointer).
+    const io::AttemptFrequencies nu =
+        io::resolve_attempt_frequencies(config, set.samples, moving, a->samples);
+    spec.attempt_frequency_hz = nu.default_hz;
+    spec.attempt_frequency_by_moving_hz = nu.by_moving_hz;
     nlohmann::json campaign = nlohmann::json::parse(set.provenance, nullptr, false);
     spec.provenance = {
         {"barrier_source", "CI-NEB over sampled local environments (ionhop sample-barriers)"},
         {"campaign", campaign.is_discarded() ? nlohmann::json(set.provenance) : campaign},
         {"samples_file", a->samples},
         {"attempt_frequency",
-         "constant from the campaign config's /rate_table (not from harmonic TST)"}};
+         config.attempt_frequency_from_vineyard
+             ? "harmonic TST (Vineyard 1957): per moving species the geometric mean of the "
+               "converged samples' prefactors (vineyard_prefactors; a number in the campaign "
+               "config's /rate_table/attempt_frequency_by_moving_hz takes precedence)"
+             : "constant from the campaign config's /rate_table (not from harmonic TST)"}};
+    // Recorded whenever the samples carry prefactors (a numeric table from samples without
+    // any keeps today's provenance).
+    bool any_prefactor = false;
+    for (const auto& [m, st] : nu.vineyard) any_prefactor = any_prefactor || st.samples > 0;
+    if (config.attempt_frequency_from_vineyard || any_prefactor) {
+      nlohmann::json stats = nlohmann::json::object();
+      for (const auto& [m, st] : nu.vineyard) {
+        const bool have = st.samples > 0;
+        // SE of the mean ln ν* (natural log); exp(SE) is the factor ν̄ is uncertain by.
+        const bool se = st.samples > 1;
+        stats[m] = {
+            {"samples", st.samples},
+            {"converged_without_prefactor", st.converged_without},
+            {"geometric_mean_hz", have ? nlohmann::json(st.geometric_mean_hz) : nlohmann::json()},
+            {"log_standard_error", se ? nlohmann::json(st.log_standard_error) : nlohmann::json()},
+            {"standard_error_factor",
+             se ? nlohmann::json(std::exp(st.log_standard_error)) : nlohmann::json()},
+            {"min_hz", have ? nlohmann::json(st.min_hz) : nlohmann::json()},
+            {"max_hz", have ? nlohmann::json(st.max_hz) : nlohmann::json()},
+            {"used_in_rate_table", nu.from_vineyard.count(m) > 0}};
+      }
+      spec.provenance["vineyard_prefactors"] = stats;
+    }
     rates::RateTable table;
     table.name = config.table_name;
     table.description = config.table_description;

@@ -1,7 +1,9 @@
 // `ionhop sample-barriers CONFIG --out DIR`: an environment-sampling campaign. Plans the
 // symmetry-distinct occupations around one vacancy hop, runs CI-NEB for each with the
 // configured potential, and appends every finished sample to DIR/samples.json at once, so
-// a killed campaign resumes where it stopped (finished samples are never recomputed).
+// a killed campaign resumes where it stopped (finished samples are never recomputed). With
+// the config's "vineyard" enabled each converged sample also carries its harmonic-TST
+// attempt frequency (Vineyard 1957).
 #include <tbb/global_control.h>
 
 #include <chrono>
@@ -11,6 +13,7 @@
 #include <set>
 
 #include "commands.hpp"
+#include "ionhop/atomistic/harmonic_tst.hpp"
 #include "ionhop/atomistic/supercell_builder.hpp"
 #include "ionhop/barriers/campaign.hpp"
 #include "ionhop/core/build_info.hpp"
@@ -20,6 +23,7 @@
 #include "ionhop/io/barrier_campaign_file.hpp"
 #include "ionhop/io/barrier_samples_file.hpp"
 #include "ionhop/io/potential_file.hpp"
+#include "ionhop/mlff/domain_check.hpp"
 #include "neb_output.hpp"
 
 namespace ionhop::cli {
@@ -50,6 +54,13 @@ nlohmann::json campaign_provenance(const io::BarrierCampaignConfig& c, const io:
           {"supercell", c.supercell},
           {"defect", c.settings.defect_name},
           {"neb", io::neb_settings_to_json(c.settings.neb)},
+          {"vineyard", c.settings.vineyard
+                           ? nlohmann::json{{"enabled", true},
+                                            {"hessian_step_angstrom",
+                                             c.settings.harmonic.displacement_angstrom},
+                                            {"imaginary_tolerance_thz",
+                                             c.settings.harmonic.imaginary_tolerance_thz}}
+                           : nlohmann::json{{"enabled", false}}},
           {"ionhop", {{"version", core::version()}, {"commit", core::git_commit()}}},
           {"command_line", command_line}};
 }
@@ -92,10 +103,19 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
         const auto& basis = config.crystal.basis[graph.basis_of(s)];
         occupants[s] = basis.sublattice == config.settings.sublattice ? species : basis.occupant;
       }
+      const atomistic::Structure perfect = atomistic::SupercellBuilder(graph, occupants).perfect();
       try {
-        (void)potential.potential->compute(atomistic::SupercellBuilder(graph, occupants).perfect());
+        (void)potential.potential->compute(perfect);
       } catch (const InputError& e) {
         throw InputError(a->config, "/environment/species", e.problem());
+      }
+      // Likewise an element without a mass, which only the Vineyard step after the band needs.
+      if (config.settings.vineyard) {
+        try {
+          (void)atomistic::free_atom_masses_amu(perfect, config.settings.harmonic);
+        } catch (const InputError& e) {
+          throw InputError(a->config, "/vineyard", e.problem());
+        }
       }
     }
     std::printf(
@@ -115,6 +135,8 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
     if (fs::exists(samples_path)) {
       const io::BarrierSampleSet existing = io::load_barrier_samples(samples_path);
       nlohmann::json previous = nlohmann::json::parse(existing.provenance, nullptr, false);
+      // The config hash covers /vineyard too: turning the prefactor on or off, or changing its
+      // Hessian step, is a different campaign (samples with and without ν* would mix).
       const bool same = previous.is_object() &&
                         previous.value("campaign_config_sha256", "") == config.sha256 &&
                         previous["potential"].value("file_sha256", "") == potential.sha256;
@@ -134,6 +156,7 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
       limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                     a->threads);
     std::size_t computed = 0, failed = 0;
+    std::size_t outside_domain = 0;
     for (std::size_t k = 0; k < plan.occupations.size(); ++k) {
       const auto& occupation = plan.occupations[k];
       if (done.count(barriers::sample_id(config.settings, occupation))) continue;
@@ -153,15 +176,32 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
       ++computed;
       failed += !outcome.sample.converged;
       const auto& s = outcome.sample;
-      if (s.converged)
+      if (s.converged) {
         std::printf("[%zu/%zu] %-28s moving %-3s E_b %.4f eV  dE %+.4f eV  %4zu steps  %.1f s\n",
                     k + 1, plan.occupations.size(), s.id.c_str(), s.moving_species.c_str(),
                     s.barrier_ev, s.reaction_energy_ev, outcome.neb.steps, wall);
-      else
+        if (s.attempt_frequency_hz)
+          std::printf("        Vineyard prefactor %.4g THz (imaginary mode %.4g THz)%s%s\n",
+                      *s.attempt_frequency_hz / 1e12, s.imaginary_frequency_thz.value_or(0),
+                      s.vineyard_warning.empty() ? "" : "; warning: ", s.vineyard_warning.c_str());
+        else if (config.settings.vineyard)
+          std::printf("        Vineyard %s\n", s.vineyard_warning.c_str());
+      } else
         std::printf("[%zu/%zu] %-28s FAILED: %s\n", k + 1, plan.occupations.size(), s.id.c_str(),
                     outcome.failure.c_str());
+      // An MLFF's barrier is only as good as its data: flag paths outside its domain.
+      const mlff::DomainCheck domain =
+          mlff::check_training_domain(*potential.potential, outcome.neb.images,
+                                      mlff::kDefaultUncertaintyWarningEvPerAngstrom, "NEB image");
+      if (!domain.warning.empty()) {
+        ++outside_domain;
+        std::printf("        WARNING: %s\n", domain.warning.c_str());
+      }
       std::fflush(stdout);
     }
+    if (outside_domain > 0)
+      std::printf("WARNING: %zu new sample(s) have NEB images outside the MLFF's training domain\n",
+                  outside_domain);
     const std::size_t total = done.size() + computed;
     std::printf("%zu new samples (%zu not converged); %zu of %zu in %s%s\n", computed, failed,
                 total, plan.occupations.size(), samples_path.c_str(),

@@ -88,7 +88,7 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
   nlohmann::json doc;
   const JsonInput root = JsonInput::parse_file(path, doc);
   root.require_object({"schema", "description", "lattice", "potential", "supercell", "defect",
-                       "environment", "sampling", "neb", "rate_table"});
+                       "environment", "sampling", "neb", "vineyard", "rate_table"});
   if (root.at("schema").string() != "ionhop.barrier_campaign/1")
     root.at("schema").fail("unsupported schema (expected \"ionhop.barrier_campaign/1\")");
   BarrierCampaignConfig c;
@@ -106,6 +106,7 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
   defect.require_object({"name", "charge", "sublattice", "hop_shell", "from_site", "hop"});
   s.defect_name = defect.at("name").string();
   c.charge = static_cast<int>(defect.at("charge").integer());
+  s.cell_charge_e = c.charge;
   s.sublattice = defect.at("sublattice").string();
   if (!c.crystal.has_sublattice(s.sublattice))
     defect.at("sublattice").fail("no sublattice '" + s.sublattice + "' in " + c.lattice_path);
@@ -146,12 +147,33 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
   if (auto r = sampling.find("rattle_angstrom")) s.rattle_angstrom = r->non_negative();
   if (auto r = sampling.find("repeats")) s.repeats = r->integer_at_least(1);
 
+  // Top level rather than inside "neb": parse_neb_settings is shared with ionhop.neb/1,
+  // where the prefactor is the --vineyard flag.
+  if (auto v = root.find("vineyard")) {
+    v->require_object({"enabled", "hessian_step_angstrom", "imaginary_tolerance_thz"});
+    s.vineyard = true;  // the object asks for it unless it says "enabled": false
+    if (auto e = v->find("enabled")) s.vineyard = e->boolean();
+    if (auto h = v->find("hessian_step_angstrom")) s.harmonic.displacement_angstrom = h->positive();
+    if (auto t = v->find("imaginary_tolerance_thz"))
+      s.harmonic.imaginary_tolerance_thz = t->non_negative();
+  }
+
   const JsonInput table = root.at("rate_table");
   table.require_object({"name", "description", "attempt_frequency_hz",
                         "attempt_frequency_by_moving_hz", "reference_species"});
   c.table_name = table.at("name").string();
   if (auto d = table.find("description")) c.table_description = d->string();
-  c.attempt_frequency_hz = table.at("attempt_frequency_hz").positive();
+  const JsonInput nu = table.at("attempt_frequency_hz");
+  if (nu.raw().is_string()) {
+    if (nu.raw().get<std::string>() != "vineyard")
+      nu.fail("must be a number (Hz) or \"vineyard\" (got \"" + nu.raw().get<std::string>() +
+              "\")");
+    // The prefactors come from this campaign's samples: without /vineyard there are none.
+    if (!s.vineyard) nu.fail("\"vineyard\" needs the campaign's \"vineyard\": {\"enabled\": true}");
+    c.attempt_frequency_from_vineyard = true;
+  } else {
+    c.attempt_frequency_hz = nu.positive();
+  }
   if (auto by = table.find("attempt_frequency_by_moving_hz")) {
     if (!by->raw().is_object()) by->fail("must be an object {moving species: Hz}");
     for (const auto& [key, value] : by->raw().items()) {
@@ -168,6 +190,42 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
       r->fail("'" + c.reference_species + "' is not one of /environment/species");
   }
   return c;
+}
+
+AttemptFrequencies resolve_attempt_frequencies(const BarrierCampaignConfig& config,
+                                               const std::vector<barriers::BarrierSample>& samples,
+                                               const std::vector<std::string>& moving_species,
+                                               const std::string& samples_path) {
+  AttemptFrequencies out;
+  out.vineyard = barriers::vineyard_statistics(samples, config.settings.defect_name);
+  if (!config.attempt_frequency_from_vineyard) {
+    out.default_hz = config.attempt_frequency_hz;
+    out.by_moving_hz = config.attempt_frequency_by_moving_hz;
+    return out;
+  }
+  for (const auto& m : moving_species) {
+    // A number per moving species still wins: it is the user's explicit choice.
+    if (auto given = config.attempt_frequency_by_moving_hz.find(m);
+        given != config.attempt_frequency_by_moving_hz.end()) {
+      out.by_moving_hz[m] = given->second;
+      continue;
+    }
+    const auto st = out.vineyard.find(m);
+    if (st == out.vineyard.end() || st->second.samples == 0) {
+      const std::size_t without = st == out.vineyard.end() ? 0 : st->second.converged_without;
+      throw InputError(
+          config.path, "/rate_table/attempt_frequency_hz",
+          "\"vineyard\": no converged sample of moving species '" + m + "'" +
+              (samples_path.empty() ? "" : " in " + samples_path) + " has a Vineyard prefactor (" +
+              std::to_string(without) +
+              " converged without one): run sample-barriers with /vineyard enabled, or give "
+              "/rate_table/attempt_frequency_by_moving_hz/" +
+              m);
+    }
+    out.by_moving_hz[m] = st->second.geometric_mean_hz;
+    out.from_vineyard.insert(m);
+  }
+  return out;
 }
 
 NebConfig load_neb_config(const std::string& path) {

@@ -60,7 +60,8 @@ BarrierSampleSet load_barrier_samples(const std::string& path) {
   for (const auto& s : root.at("samples").array()) {
     s.require_object({"id", "defect", "moving_species", "initial_counts", "final_counts",
                       "barrier_ev", "reaction_energy_ev", "converged", "occupation_key",
-                      "saddle_counts"});
+                      "saddle_counts", "attempt_frequency_hz", "imaginary_frequency_thz",
+                      "vineyard_warning"});
     barriers::BarrierSample b;
     if (auto id = s.find("id")) {
       b.id = id->string();
@@ -87,6 +88,20 @@ BarrierSampleSet load_barrier_samples(const std::string& path) {
                   ") for a converged sample: the saddle is the highest image");
     }
     if (auto k = s.find("occupation_key")) b.occupation_key = k->string();
+    // Optional Vineyard fields (files written before campaigns computed ν* have none).
+    if (auto nu = s.find("attempt_frequency_hz")) {
+      // ν* belongs to a saddle, which only a converged band has.
+      if (!b.converged) nu->fail("a sample that is not converged has no attempt frequency");
+      b.attempt_frequency_hz = nu->positive();
+    }
+    if (auto im = s.find("imaginary_frequency_thz")) {
+      if (!b.attempt_frequency_hz) im->fail("given without attempt_frequency_hz");
+      b.imaginary_frequency_thz = im->non_negative();
+    }
+    if (auto w = s.find("vineyard_warning")) {
+      if (!w->raw().is_string()) w->fail("must be a string");
+      b.vineyard_warning = w->raw().get<std::string>();
+    }
     set.samples.push_back(std::move(b));
   }
   return set;
@@ -112,6 +127,9 @@ nlohmann::json barrier_samples_to_json(const BarrierSampleSet& set) {
         std::isfinite(b.reaction_energy_ev) ? nlohmann::json(b.reaction_energy_ev) : nullptr;
     s["converged"] = b.converged;
     if (!b.occupation_key.empty()) s["occupation_key"] = b.occupation_key;
+    if (b.attempt_frequency_hz) s["attempt_frequency_hz"] = *b.attempt_frequency_hz;
+    if (b.imaginary_frequency_thz) s["imaginary_frequency_thz"] = *b.imaginary_frequency_thz;
+    if (!b.vineyard_warning.empty()) s["vineyard_warning"] = b.vineyard_warning;
     out["samples"].push_back(s);
   }
   return out;

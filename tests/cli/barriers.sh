@@ -5,7 +5,11 @@
 #     "ionhop: error: " that names the file and the problem, and writes no output;
 #   - end to end: a small pure-iodide campaign on 2x2x2 CsPbI3 with the illustrative potential
 #     (tests/data/good/barriers/campaign_cspbi3_iodide.json) is sampled with --limit 1, resumed
-#     (finished samples untouched), fitted into a rate table, and the table runs in a sweep.
+#     (finished samples untouched), fitted into a rate table, and the table runs in a sweep;
+#   - the same campaign with "vineyard" enabled: every converged sample carries a Vineyard
+#     prefactor, fit-barriers with "attempt_frequency_hz": "vineyard" writes their geometric
+#     mean and its statistics; "vineyard" without any prefactor (the samples above) and
+#     resuming the non-vineyard directory with vineyard on exit 2 with one line.
 #
 # Usage: barriers.sh IONHOP SOURCE_DIR
 set -u
@@ -180,6 +184,68 @@ EOF
   if run_ok "sweep with the fitted rate table" "$IONHOP" sweep "$WORK/sweep.json" --out "$WORK/sweep" \
     --threads 2 --quiet; then
     check "sweep writes results.json" test -s "$WORK/sweep/results.json"
+  fi
+fi
+
+# ---- 5. Vineyard prefactors: the same campaign with "vineyard", fitted with "vineyard" ν -----
+# The campaign config with /vineyard enabled and "attempt_frequency_hz": "vineyard" (absolute
+# lattice and potential paths, since it lives in $WORK).
+V="$WORK/campaign_vineyard.json"
+python3 - "$SRC" "$CAMPAIGN" "$V" <<'PY'
+import json, sys
+src, campaign, out = sys.argv[1:]
+c = json.load(open(campaign))
+c["lattice"] = src + "/lattices/cspbi3_cubic.json"
+c["potential"] = src + "/examples/potentials/cspbi3_buckingham_coulomb.json"
+c["vineyard"] = {"enabled": True, "hessian_step_angstrom": 0.005}
+# Rattle streams 3 and 4 both relax into a minimum and a first-order saddle (7, the template's
+# seed, does not: "saddle has 3 imaginary modes"), so the mean is over two prefactors.
+c["sampling"]["seed"] = 3
+c["rate_table"]["attempt_frequency_hz"] = "vineyard"
+json.dump(c, open(out, "w"), indent=2)
+PY
+# The samples of section 4 have no prefactor: one line naming the config and the pointer.
+expect_error "fit-barriers: \"vineyard\" attempt frequency without any prefactor" "$V" \
+  "/rate_table/attempt_frequency_hz" "no converged sample of moving species 'I'" "has a Vineyard prefactor" \
+  -- fit_barriers "$V" --samples "$S"
+# Enabling vineyard is a different campaign: resuming the directory of section 4 is refused.
+expect_error "resuming without-vineyard samples with vineyard on" "$S" "/provenance" "different campaign" \
+  -- "$IONHOP" sample-barriers "$V" --out "$C" --threads 1
+CV="$WORK/cv"
+start=$SECONDS
+if run_ok "sample-barriers with vineyard" "$IONHOP" sample-barriers "$V" --out "$CV" --threads 2; then
+  echo "       ($((SECONDS - start)) s) $(grep -c 'Vineyard prefactor' "$WORK/stdout") prefactor line(s)"
+  RV="$WORK/rates_vineyard.json"
+  if run_ok "fit-barriers with \"attempt_frequency_hz\": \"vineyard\"" "$IONHOP" fit-barriers "$V" \
+    --samples "$CV/samples.json" --out "$RV"; then
+    # ν of the hop = geometric mean of the samples' prefactors; provenance has the statistics;
+    # the campaign provenance records the Hessian step.
+    if python3 - "$CV/samples.json" "$RV" <<'PY'; then
+import json, math, sys
+samples = json.load(open(sys.argv[1]))
+table = json.load(open(sys.argv[2]))
+nus = [s["attempt_frequency_hz"] for s in samples["samples"] if "attempt_frequency_hz" in s]
+assert len(nus) == 2, "expected a prefactor on both samples: %r" % samples["samples"]
+assert all(s["converged"] for s in samples["samples"])
+assert samples["provenance"]["vineyard"] == {"enabled": True, "hessian_step_angstrom": 0.005,
+                                             "imaginary_tolerance_thz": 0.05}
+mean = math.exp(sum(math.log(x) for x in nus) / len(nus))
+sp = table["species"][0]
+hop = sp["hops"][0]
+assert abs(hop["attempt_frequency_hz"] / mean - 1) < 1e-12, (hop, mean)
+st = table["provenance"]["vineyard_prefactors"]["I"]
+assert st["samples"] == len(nus) and st["used_in_rate_table"], st
+assert abs(st["geometric_mean_hz"] / mean - 1) < 1e-12
+assert st["min_hz"] == min(nus) and st["max_hz"] == max(nus)
+se = abs(math.log(nus[0]) - math.log(nus[1])) / 2  # s/sqrt(n) for n = 2
+assert abs(st["log_standard_error"] / se - 1) < 1e-9, (st, se)
+assert "Vineyard" in table["provenance"]["attempt_frequency"]
+print("       nu* = %.4g THz, geometric mean of %.4g and %.4g THz" % (mean / 1e12, nus[0] / 1e12, nus[1] / 1e12))
+PY
+      ok "rate table: nu(I) = geometric mean of the samples' Vineyard prefactors, statistics in the provenance"
+    else
+      fail "rate table: nu(I) = geometric mean of the samples' Vineyard prefactors" "$(head -c 3000 "$RV")"
+    fi
   fi
 fi
 

@@ -9,6 +9,7 @@
 
 #include "../test_support.hpp"
 #include "ionhop/io/barrier_samples_file.hpp"
+#include "ionhop/io/json_input.hpp"
 
 using namespace ionhop;
 namespace fs = std::filesystem;
@@ -151,4 +152,76 @@ TEST_CASE("bad barrier sample files give one-line errors", "[io][barrier_fit]") 
   CHECK(set.samples[1].reaction_energy_ev == 0.0);
   fs::remove(dup);
   fs::remove(ok);
+}
+
+TEST_CASE("barrier sample files: the optional vineyard fields round-trip and old files still load",
+          "[io][barrier_fit][vineyard]") {
+  io::BarrierSampleSet set;
+  auto with = sample("a", true);
+  with.attempt_frequency_hz = 9.0625e11;  // exact in binary, so the text round trip is exact
+  with.imaginary_frequency_thz = 0.390625;
+  with.vineyard_warning = "minimum has 1 near-zero mode (-0.01 THz, |nu| < 0.05 THz)";
+  auto failed = sample("b", true);  // converged, but the saddle failed the mode check
+  failed.vineyard_warning = "no prefactor: saddle has 2 imaginary modes (-3.1, -0.4 THz)";
+  set.samples = {with, failed, sample("c", true), sample("d", false)};
+  const std::string path = temp_path("vineyard.json");
+  io::write_barrier_samples(path, set);
+  const nlohmann::json written = nlohmann::json::parse(io::read_text_file(path));
+  // Samples without the fields are written exactly as before.
+  CHECK_FALSE(written["samples"][2].contains("attempt_frequency_hz"));
+  CHECK_FALSE(written["samples"][2].contains("imaginary_frequency_thz"));
+  CHECK_FALSE(written["samples"][2].contains("vineyard_warning"));
+  CHECK_FALSE(written["samples"][1].contains("attempt_frequency_hz"));
+  const auto back = io::load_barrier_samples(path);
+  fs::remove(path);
+  REQUIRE(back.samples.size() == 4);
+  REQUIRE(back.samples[0].attempt_frequency_hz);
+  CHECK(*back.samples[0].attempt_frequency_hz == 9.0625e11);
+  REQUIRE(back.samples[0].imaginary_frequency_thz);
+  CHECK(*back.samples[0].imaginary_frequency_thz == 0.390625);
+  CHECK(back.samples[0].vineyard_warning == with.vineyard_warning);
+  CHECK_FALSE(back.samples[1].attempt_frequency_hz);
+  CHECK(back.samples[1].vineyard_warning == failed.vineyard_warning);
+  for (std::size_t k : {std::size_t{2}, std::size_t{3}}) {
+    CHECK_FALSE(back.samples[k].attempt_frequency_hz);
+    CHECK_FALSE(back.samples[k].imaginary_frequency_thz);
+    CHECK(back.samples[k].vineyard_warning.empty());
+  }
+
+  // A file written before campaigns computed prefactors (no Vineyard keys at all).
+  const std::string old = write_text("old.json", one_sample("colour", ""));
+  const auto loaded = io::load_barrier_samples(old);
+  fs::remove(old);
+  REQUIRE(loaded.samples.size() == 1);
+  CHECK(loaded.samples[0].converged);
+  CHECK_FALSE(loaded.samples[0].attempt_frequency_hz);
+  CHECK_FALSE(loaded.samples[0].imaginary_frequency_thz);
+  CHECK(loaded.samples[0].vineyard_warning.empty());
+
+  // Bad Vineyard fields: one line naming file and pointer.
+  nlohmann::json not_converged = nlohmann::json::parse(one_sample("converged", "false"));
+  not_converged["samples"][0]["attempt_frequency_hz"] = 1e12;
+  nlohmann::json imaginary_alone = nlohmann::json::parse(one_sample("colour", ""));
+  imaginary_alone["samples"][0]["imaginary_frequency_thz"] = 0.4;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {one_sample("attempt_frequency_hz", "-1e12"),
+       "/samples/0/attempt_frequency_hz: must be a finite number > 0"},
+      {one_sample("attempt_frequency_hz", "0"), "/samples/0/attempt_frequency_hz: "},
+      {one_sample("attempt_frequency_hz", "\"vineyard\""), "/samples/0/attempt_frequency_hz: "},
+      {not_converged.dump(),
+       "/samples/0/attempt_frequency_hz: a sample that is not converged has no attempt "
+       "frequency"},
+      {imaginary_alone.dump(),
+       "/samples/0/imaginary_frequency_thz: given without attempt_frequency_hz"},
+      {one_sample("vineyard_warning", "3"), "/samples/0/vineyard_warning: must be a string"},
+  };
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    const std::string p = write_text("badnu" + std::to_string(k) + ".json", cases[k].first);
+    const std::string msg = test::input_error_of([&] { io::load_barrier_samples(p); });
+    fs::remove(p);
+    INFO("case " << k << ": " << msg);
+    CHECK(msg.rfind(p + ": ", 0) == 0);
+    CHECK(msg.find(cases[k].second) != std::string::npos);
+    CHECK(msg.find('\n') == std::string::npos);
+  }
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 namespace ionhop::barriers {
@@ -24,6 +25,15 @@ struct BarrierSample {
   double reaction_energy_ev = 0;  // ΔE = E_final − E_initial
   bool converged = true;          // false: NEB did not converge; kept in files, not fitted
   std::string occupation_key;     // optional canonical key of the sampled occupation
+  // Harmonic-TST attempt frequency of the hop (campaign "vineyard" enabled; converged samples
+  // only): ν* of Vineyard (1957) from the relaxed initial endpoint and the saddle, so that the
+  // sample's rate is ν* exp(−barrier_ev / k_B T). Absent: not computed.
+  std::optional<double> attempt_frequency_hz;
+  std::optional<double> imaginary_frequency_thz;  // |ν| of the saddle's unstable mode
+  // With a prefactor: why it may be unreliable (near-zero modes, no climbing image; "" =
+  // none). Without one: why it was not computed (e.g. "saddle has 2 imaginary modes …"),
+  // the sample's barrier staying valid.
+  std::string vineyard_warning;
 };
 
 }  // namespace ionhop::barriers

@@ -6,9 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "ionhop/atomistic/harmonic_tst.hpp"
 #include "ionhop/atomistic/neb.hpp"
 #include "ionhop/atomistic/potential.hpp"
 #include "ionhop/barriers/barrier_sample.hpp"
@@ -44,6 +47,14 @@ struct CampaignSettings {
   // Each occupation is computed this many times, with rattle streams seed, seed + 1, …
   // (different symmetry-breaking starts; their spread is part of the fit's residual).
   std::size_t repeats = 1;
+  // Total charge of the defect cell (Structure::charge_e of both endpoints): the defect's
+  // charge, one defect per cell. A charged-defect MLFF refuses cells of another charge.
+  int cell_charge_e = 0;
+  // Harmonic-TST attempt frequency per sample (atomistic/harmonic_tst): after a converged
+  // band, ν* from finite-difference Hessians of the relaxed initial endpoint and the saddle
+  // (12 N_free extra force calls per sample; `harmonic.displacement_angstrom` is the step).
+  bool vineyard = false;
+  atomistic::HarmonicSettings harmonic;
 };
 
 struct CampaignPlan {
@@ -59,6 +70,9 @@ struct SampleOutcome {
   BarrierSample sample;
   atomistic::NebResult neb;  // empty images when the NEB could not start
   std::string failure;       // why the sample is not converged ("" when converged)
+  // settings.vineyard and a converged band whose minimum and saddle passed the mode checks
+  // (sample.attempt_frequency_hz is its prefactor in Hz).
+  std::optional<atomistic::VineyardResult> vineyard;
 };
 
 // Per-site occupants of the initial state of one occupation ("" on the vacant site).
@@ -69,12 +83,36 @@ std::vector<std::string> initial_site_occupants(const lattice::SiteGraph& graph,
 
 // Builds the two endpoints of the occupation, runs CI-NEB and returns the sample. A NEB
 // that does not converge, or endpoints that do not relax, give a sample with
-// converged = false and the reason; it is kept on file but never fitted.
+// converged = false and the reason; it is kept on file but never fitted. With
+// settings.vineyard, a converged sample also gets the Vineyard prefactor of
+// vineyard_prefactor(potential, neb.images.front(), neb.saddle, settings.harmonic); when that
+// throws (not a first-order saddle, a zero mode, a missing mass) the sample stays converged
+// with no prefactor and the reason in vineyard_warning.
 SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Potential& potential,
                          const CampaignSettings& settings, const HopEnvironment& environment,
                          const EnvironmentOccupation& occupation);
 
 // Sample id: "<defect>/<canonical key>", plus "#r" for repeat r > 0 (unique, stable).
 std::string sample_id(const CampaignSettings& settings, const EnvironmentOccupation& occupation);
+
+// The samples' Vineyard prefactors of one moving species, aggregated in log space: ν* spans
+// orders of magnitude between environments and enters the rate as a factor, so the
+// representative value is the geometric mean
+//   ν̄ = exp(x̄),  x̄ = (1/n) Σ_k ln ν*_k,
+// with the standard error of x̄, s/√n, s² = Σ_k (ln ν*_k − x̄)² / (n − 1) (a relative error:
+// ν̄ is uncertain by a factor exp(±SE)).
+struct VineyardStatistics {
+  std::size_t samples = 0;  // converged samples with a prefactor (n)
+  double geometric_mean_hz = 0;
+  double log_standard_error = 0;  // SE of x̄ (natural log); NaN for n = 1
+  double min_hz = 0, max_hz = 0;
+  std::size_t converged_without = 0;  // converged samples without a prefactor (not used)
+};
+
+// Per moving species: the converged samples of `defect` ("" = every defect) that carry an
+// attempt_frequency_hz. A species with converged samples but no prefactor is listed with
+// samples = 0; non-converged samples are ignored.
+std::map<std::string, VineyardStatistics> vineyard_statistics(
+    const std::vector<BarrierSample>& samples, const std::string& defect = "");
 
 }  // namespace ionhop::barriers

@@ -6,7 +6,9 @@
 
 #include <array>
 #include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "ionhop/atomistic/neb.hpp"
 #include "ionhop/barriers/campaign.hpp"
@@ -32,11 +34,38 @@ struct BarrierCampaignConfig {
   // Rate-table output of the fit.
   int charge = 0;
   std::string table_name, table_description, reference_species;
-  double attempt_frequency_hz = 0;
+  double attempt_frequency_hz = 0;  // 0 when attempt_frequency_from_vineyard
+  // "/rate_table/attempt_frequency_hz": "vineyard" (needs settings.vineyard): ν per moving
+  // species from the samples' Vineyard prefactors (resolve_attempt_frequencies).
+  bool attempt_frequency_from_vineyard = false;
   std::map<std::string, double> attempt_frequency_by_moving_hz;
 };
 
+// Optional top-level "vineyard": {"enabled": true, "hessian_step_angstrom": 0.005,
+// "imaginary_tolerance_thz": 0.05} → settings.vineyard and settings.harmonic (the object
+// alone enables it; "enabled": false turns it off). "/rate_table/attempt_frequency_hz" is a
+// number (Hz) or the string "vineyard" (then /vineyard must be enabled).
 BarrierCampaignConfig load_barrier_campaign(const std::string& path);
+
+// The attempt frequencies of the fitted rate table.
+struct AttemptFrequencies {
+  double default_hz = 0;                       // every moving species not in by_moving_hz
+  std::map<std::string, double> by_moving_hz;  // per moving species
+  std::set<std::string> from_vineyard;         // species whose ν is the samples' mean ν*
+  // The samples' prefactors per moving species (barriers::vineyard_statistics of the
+  // campaign's defect), recorded in the provenance whichever source is used.
+  std::map<std::string, barriers::VineyardStatistics> vineyard;
+};
+
+// With a numeric /rate_table/attempt_frequency_hz: the config's numbers, unchanged. With
+// "vineyard": for each of `moving_species`, /rate_table/attempt_frequency_by_moving_hz when it
+// names the species, else the geometric mean of its converged samples' Vineyard prefactors.
+// Throws InputError(config.path, "/rate_table/attempt_frequency_hz", ...) for a species with
+// neither (naming `samples_path` when given).
+AttemptFrequencies resolve_attempt_frequencies(const BarrierCampaignConfig& config,
+                                               const std::vector<barriers::BarrierSample>& samples,
+                                               const std::vector<std::string>& moving_species,
+                                               const std::string& samples_path = "");
 
 // One CI-NEB: a vacancy or split-interstitial hop built from a lattice, or two extxyz
 // endpoint files.

@@ -22,7 +22,11 @@ namespace ionhop::io {
 //     "barrier_ev": 0.31,                      (E_saddle − E_initial; >= 0 and >= ΔE)
 //     "reaction_energy_ev": 0.02,              (E_final − E_initial)
 //     "converged": true,                       (false: energies may be null or absent)
-//     "occupation_key": "..."                  (optional)
+//     "occupation_key": "...",                 (optional)
+//     "attempt_frequency_hz": 9.0e11,          (optional, converged only: Vineyard ν*, > 0)
+//     "imaginary_frequency_thz": 0.39,         (optional, with the above: saddle's |ν|)
+//     "vineyard_warning": "..."                (optional: why ν* may be unreliable, or
+//                                               "no prefactor: <reason>" without one)
 //   }, ...]
 // }
 struct BarrierSampleSet {
