@@ -269,16 +269,14 @@ Action add_active_learn_command(CLI::App& app) {
                   1e3 * model.training().force_mae_ev_per_angstrom);
       std::fflush(stdout);
     };
-    callbacks.checked = [&](std::size_t segment, const atomistic::LangevinDynamics& md,
-                            double sigma) {
+    callbacks.checked = [&](const mlff::OnTheFlyCallbacks::Check& c) {
       char line[256];
-      std::snprintf(line, sizeof line, "%zu,%.17g,%llu,%.17g,%.6f,%.9f,%.6g\n", segment,
-                    md.settings().temperature_k, static_cast<unsigned long long>(md.state().step),
-                    md.state().time_fs, md.temperature_k(), md.potential_energy_ev(), sigma);
+      std::snprintf(line, sizeof line, "%zu,%.17g,%llu,%.17g,%.6f,%.9f,%.6g\n", c.segment,
+                    c.temperature_k, static_cast<unsigned long long>(c.state.step), c.state.time_fs,
+                    c.kinetic_temperature_k, c.potential_energy_ev, c.uncertainty_ev_per_angstrom);
       log << line;
       log.flush();
     };
-
     std::printf(
         "active-learn: %zu initial frames, %zu temperatures x %llu steps, threshold %.3f eV/A, "
         "budget %zu reference calls (%s)\n",

@@ -103,7 +103,8 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
         const auto& basis = config.crystal.basis[graph.basis_of(s)];
         occupants[s] = basis.sublattice == config.settings.sublattice ? species : basis.occupant;
       }
-      const atomistic::Structure perfect = atomistic::SupercellBuilder(graph, occupants).perfect();
+      atomistic::Structure perfect = atomistic::SupercellBuilder(graph, occupants).perfect();
+      perfect.charge_e = config.settings.cell_charge_e;  // as the campaign's defect cells
       try {
         (void)potential.potential->compute(perfect);
       } catch (const InputError& e) {
@@ -155,6 +156,9 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
     if (a->threads > 0)
       limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                     a->threads);
+    // The inputs are checked: the directory may now appear (a first sample whose endpoints
+    // do not relax writes no path, only its failure into samples.json).
+    fs::create_directories(a->out);
     std::size_t computed = 0, failed = 0;
     std::size_t outside_domain = 0;
     for (std::size_t k = 0; k < plan.occupations.size(); ++k) {

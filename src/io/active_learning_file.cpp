@@ -66,7 +66,8 @@ ActiveLearningConfig load_active_learning_config(const std::string& path) {
   const JsonInput md = root.at("md");
   md.require_object(
       {"temperatures_k", "steps_per_temperature", "timestep_fs", "friction_per_fs", "seed"});
-  for (const auto& t : md.at("temperatures_k").array(1)) s.temperatures_k.push_back(t.positive());
+  for (const auto& t : md.at("temperatures_k").array(1))
+    s.temperatures_k.push_back(t.non_negative());
   s.steps_per_temperature =
       static_cast<std::uint64_t>(md.at("steps_per_temperature").integer_at_least(1));
   if (auto v = md.find("timestep_fs")) s.timestep_fs = v->positive();

@@ -6,6 +6,8 @@
 #include <limits>
 #include <memory>
 
+#include "ionhop/atomistic/fire.hpp"
+#include "ionhop/atomistic/rattle.hpp"
 #include "ionhop/core/error.hpp"
 
 namespace ionhop::mlff {
@@ -13,6 +15,82 @@ namespace ionhop::mlff {
 namespace {
 [[noreturn]] void fail(const std::string& problem) {
   throw InputError("", "", "on-the-fly learning: " + problem);
+}
+
+// What a segment advances: Langevin MD at T > 0, or a FIRE relaxation at T = 0. Both
+// expose an MdState so that the trusted-state rollback and the checkpoints are the same.
+class Sampler {
+ public:
+  virtual ~Sampler() = default;
+  virtual void step() = 0;
+  virtual const atomistic::MdState& state() const = 0;
+  virtual double kinetic_temperature_k() const = 0;
+  virtual double potential_energy_ev() const = 0;
+  virtual bool converged() const { return false; }
+};
+
+class MdSampler : public Sampler {
+ public:
+  MdSampler(const atomistic::Potential& p, const atomistic::LangevinSettings& s,
+            atomistic::MdState state)
+      : md_(p, s, std::move(state)) {}
+  void step() override { md_.step(); }
+  const atomistic::MdState& state() const override { return md_.state(); }
+  double kinetic_temperature_k() const override { return md_.temperature_k(); }
+  double potential_energy_ev() const override { return md_.potential_energy_ev(); }
+
+ private:
+  atomistic::LangevinDynamics md_;
+};
+
+// FIRE on the positions (atomistic/fire.hpp, max step 0.2 Å), one step per step(); the MdState
+// carries positions and the step counter (velocities stay empty: a rollback restarts FIRE).
+class RelaxSampler : public Sampler {
+ public:
+  static constexpr double kForceToleranceEvPerAngstrom = 0.005;
+  RelaxSampler(const atomistic::Potential& p, atomistic::MdState state)
+      : potential_(p),
+        state_(std::move(state)),
+        fire_(atomistic::FireParameters{}, static_cast<Eigen::Index>(3 * state_.structure.size())) {
+    state_.velocities_angstrom_per_fs.resize(3, 0);
+    evaluate();
+  }
+  void step() override {
+    Eigen::Map<Eigen::VectorXd> x(state_.structure.positions_angstrom.data(),
+                                  state_.structure.positions_angstrom.size());
+    Eigen::VectorXd xv = x;
+    fire_.step(xv, force_);
+    x = xv;
+    ++state_.step;
+    evaluate();
+  }
+  const atomistic::MdState& state() const override { return state_; }
+  double kinetic_temperature_k() const override { return 0; }
+  double potential_energy_ev() const override { return energy_; }
+  bool converged() const override { return max_force_ < kForceToleranceEvPerAngstrom; }
+
+ private:
+  void evaluate() {
+    const auto ef = potential_.compute(state_.structure);
+    energy_ = ef.energy_ev;
+    Eigen::Matrix3Xd f = ef.forces_ev_per_angstrom;
+    for (Eigen::Index k = 0; k < f.cols(); ++k)
+      if (state_.structure.is_fixed(static_cast<std::size_t>(k))) f.col(k).setZero();
+    max_force_ = f.cols() == 0 ? 0.0 : f.colwise().norm().maxCoeff();
+    force_ = Eigen::Map<const Eigen::VectorXd>(f.data(), f.size());
+  }
+  const atomistic::Potential& potential_;
+  atomistic::MdState state_;
+  atomistic::FireStepper fire_;
+  Eigen::VectorXd force_;
+  double energy_ = 0, max_force_ = 0;
+};
+
+std::unique_ptr<Sampler> make_sampler(const atomistic::Potential& p,
+                                      const atomistic::LangevinSettings& s,
+                                      const atomistic::MdState& state) {
+  if (s.temperature_k == 0) return std::make_unique<RelaxSampler>(p, state);
+  return std::make_unique<MdSampler>(p, s, state);
 }
 
 std::vector<TrainingFrame> concatenate(const std::vector<TrainingFrame>& a,
@@ -41,7 +119,8 @@ OnTheFlyResult run_on_the_fly(const std::vector<TrainingFrame>& initial_training
   if (initial_training.empty()) fail("no initial training frames");
   if (settings.temperatures_k.empty()) fail("no temperatures");
   for (double t : settings.temperatures_k)
-    if (!(t > 0) || !std::isfinite(t)) fail("temperatures must be positive");
+    if (!(t >= 0) || !std::isfinite(t))
+      fail("temperatures must be >= 0 (0 = a relaxation segment)");
   if (!(settings.force_uncertainty_threshold_ev_per_angstrom > 0))
     fail("the force-uncertainty threshold must be positive");
   if (settings.check_every_steps == 0) fail("check_every_steps must be at least 1");
@@ -78,11 +157,19 @@ OnTheFlyResult run_on_the_fly(const std::vector<TrainingFrame>& initial_training
     if (!cp.segment_started) {
       cp.md = atomistic::MdState{};
       cp.md.structure = start;
-      atomistic::assign_maxwell_boltzmann_velocities(cp.md, temperature, md_settings.seed);
+      if (temperature > 0) {
+        atomistic::assign_maxwell_boltzmann_velocities(cp.md, temperature, md_settings.seed);
+      } else {
+        // A relaxation: break the start's symmetry (like the NEB endpoints) so it can reach
+        // the distorted minima rather than stay on a symmetric saddle.
+        atomistic::Structure twin = start;
+        atomistic::rattle_endpoints(cp.md.structure, twin, kRelaxationRattleAngstrom,
+                                    md_settings.seed);
+      }
       cp.last_label_step = 0;
       cp.segment_started = true;
     }
-    auto md = std::make_unique<atomistic::LangevinDynamics>(*model, md_settings, cp.md);
+    auto md = make_sampler(*model, md_settings, cp.md);
     // The last checked state at which the model was confident. After a label the MD goes on
     // from here with the refitted model, so the trajectory is always one the current model
     // trusts: a model that is wrong beyond its data cannot drag the MD further out (with
@@ -93,10 +180,11 @@ OnTheFlyResult run_on_the_fly(const std::vector<TrainingFrame>& initial_training
     std::vector<double> history;  // max-atom σ_F per check, for the final-quarter mean
     std::vector<std::uint64_t> history_steps;
     const std::uint64_t first_step = md->state().step;
-    while (md->state().step < settings.steps_per_temperature) {
+    while (md->state().step < settings.steps_per_temperature && !md->converged()) {
       md->step();
       const std::uint64_t step = md->state().step;
-      if (step % settings.check_every_steps != 0 && step != settings.steps_per_temperature)
+      if (step % settings.check_every_steps != 0 && step != settings.steps_per_temperature &&
+          !md->converged())
         continue;
       const atomistic::Structure& now = md->state().structure;
       if (min_interatomic_distance_angstrom(now) < settings.min_distance_angstrom) {
@@ -109,8 +197,10 @@ OnTheFlyResult run_on_the_fly(const std::vector<TrainingFrame>& initial_training
       history_steps.push_back(step);
       summary.max_uncertainty_ev_per_angstrom =
           std::max(summary.max_uncertainty_ev_per_angstrom, sigma);
-      summary.mean_temperature_k += md->temperature_k();
-      if (callbacks.checked) callbacks.checked(cp.segment, *md, sigma);
+      summary.mean_temperature_k += md->kinetic_temperature_k();
+      if (callbacks.checked)
+        callbacks.checked({cp.segment, temperature, md->state(), md->kinetic_temperature_k(),
+                           md->potential_energy_ev(), sigma});
       if (sigma <= settings.force_uncertainty_threshold_ev_per_angstrom) {
         trusted = md->state();
         continue;
@@ -144,7 +234,7 @@ OnTheFlyResult run_on_the_fly(const std::vector<TrainingFrame>& initial_training
         if (callbacks.refitted)
           callbacks.refitted(result.model, initial_training.size() + result.labelled.size());
         model = std::make_unique<LinearModel>(result.model);
-        md = std::make_unique<atomistic::LangevinDynamics>(*model, md_settings, trusted);
+        md = make_sampler(*model, md_settings, trusted);
         cp.md = trusted;
       }
       cp.reference_calls = result.reference_calls;

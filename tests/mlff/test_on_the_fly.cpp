@@ -7,8 +7,10 @@
 #include <stdexcept>
 
 #include "../test_support.hpp"
+#include "ionhop/atomistic/fire.hpp"
 #include "ionhop/atomistic/molecular_dynamics.hpp"
 #include "ionhop/atomistic/pair_potential.hpp"
+#include "ionhop/atomistic/rattle.hpp"
 #include "ionhop/atomistic/supercell_builder.hpp"
 #include "ionhop/io/lattice_file.hpp"
 #include "ionhop/io/pair_potential_file.hpp"
@@ -109,8 +111,8 @@ TEST_CASE("On-the-fly learning labels only uncertain frames and learns the MD di
   const auto s = settings(10);
   std::vector<double> checked, labelled_sigmas;
   mlff::OnTheFlyCallbacks cb;
-  cb.checked = [&](std::size_t, const atomistic::LangevinDynamics&, double sigma) {
-    checked.push_back(sigma);
+  cb.checked = [&](const mlff::OnTheFlyCallbacks::Check& c) {
+    checked.push_back(c.uncertainty_ev_per_angstrom);
   };
   cb.labelled = [&](const mlff::TrainingFrame&, double, std::uint64_t, double sigma) {
     labelled_sigmas.push_back(sigma);
@@ -174,6 +176,37 @@ TEST_CASE("On-the-fly learning respects the budget and resumes bit-identically",
     CHECK(resumed.labelled[k].structure.positions_angstrom ==
           full.labelled[k].structure.positions_angstrom);
   CHECK(resumed.model.weights() == full.model.weights());
+}
+
+TEST_CASE("A relaxation segment (T = 0) learns where FIRE goes", "[mlff][on-the-fly]") {
+  const auto initial = bootstrap(6);
+  auto s = settings(6);
+  s.temperatures_k = {0};
+  s.steps_per_temperature = 400;
+  std::vector<double> kinetic;
+  mlff::OnTheFlyCallbacks cb;
+  cb.checked = [&](const mlff::OnTheFlyCallbacks::Check& c) {
+    kinetic.push_back(c.kinetic_temperature_k);
+    CHECK(c.temperature_k == 0);
+  };
+  const auto result =
+      mlff::run_on_the_fly(initial, {}, perfect_cell(), s, reference_labeller(), cb);
+  REQUIRE(!kinetic.empty());
+  for (double t : kinetic) CHECK(t == 0);  // no MD: FIRE steps
+  REQUIRE(result.segments.size() == 1);
+  CHECK(result.segments[0].steps <= s.steps_per_temperature);
+  // The learned model relaxes the same symmetry-broken start without leaving its data.
+  Structure start = perfect_cell(), twin = perfect_cell();
+  atomistic::rattle_endpoints(start, twin, mlff::kRelaxationRattleAngstrom, s.seed);
+  atomistic::FireSettings fire;
+  fire.force_tolerance_ev_per_angstrom = 0.01;
+  fire.max_steps = 2000;
+  const auto relaxed = atomistic::relax(result.model, start, fire);
+  const auto sigma = mlff::max_force_uncertainty_ev_per_angstrom(result.model, relaxed.structure);
+  std::cout << "[on-the-fly] relaxation segment: " << result.labelled.size()
+            << " labels; FIRE with the learned model ends at max-atom sigma_F " << sigma
+            << " eV/A\n";
+  CHECK(sigma < s.force_uncertainty_threshold_ev_per_angstrom);
 }
 
 TEST_CASE("On-the-fly learning rejects bad settings", "[mlff][on-the-fly][bad-input]") {

@@ -22,11 +22,18 @@
 
 namespace ionhop::mlff {
 
+// Gaussian rattle (Å per component) of the start of a relaxation segment, as the NEB
+// endpoints' symmetry-breaking rattle.
+inline constexpr double kRelaxationRattleAngstrom = 0.05;
+
 struct OnTheFlySettings {
   DescriptorSettings descriptor;  // elements: those of the training frames and start structure
   FitSettings fit;
-  // One MD segment per temperature, in this order, each started from the start structure
-  // with Maxwell–Boltzmann velocities (seed + segment index).
+  // One segment per temperature, in this order, each started from the start structure:
+  // T > 0: Langevin MD with Maxwell–Boltzmann velocities (seed + segment index);
+  // T = 0: a FIRE relaxation (max step 0.2 Å, until max |F| < 0.005 eV/Å or the step limit)
+  //        from the start rattled by kRelaxationRattleAngstrom (stream seed + segment index),
+  //        which samples where relaxations and NEB endpoints go.
   std::vector<double> temperatures_k;
   std::uint64_t steps_per_temperature = 2000;
   double timestep_fs = 2.0;
@@ -94,9 +101,13 @@ struct OnTheFlyCallbacks {
   // After every label/failure and at segment ends: persist to resume.
   std::function<void(const OnTheFlyCheckpoint&)> checkpoint;
   // Progress after every uncertainty check.
-  std::function<void(std::size_t segment, const atomistic::LangevinDynamics& md,
-                     double uncertainty_ev_per_angstrom)>
-      checked;
+  struct Check {
+    std::size_t segment;
+    double temperature_k;  // the segment's (0: relaxation)
+    const atomistic::MdState& state;
+    double kinetic_temperature_k, potential_energy_ev, uncertainty_ev_per_angstrom;
+  };
+  std::function<void(const Check&)> checked;
   // After every (re)fit, with the training set size.
   std::function<void(const LinearModel& model, std::size_t frames)> refitted;
 };
