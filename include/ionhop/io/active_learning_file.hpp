@@ -19,7 +19,8 @@ namespace ionhop::io {
 //                  "angular_order": 3},                                (optional, defaults)
 //   "fit": {"energy_sigma_ev_per_atom": 0.002, "force_sigma_ev_per_angstrom": 0.05,
 //           "ridge_lambda": 1e-8},                                     (optional)
-//   "md": {"temperatures_k": [600, 650, 700, 750], "steps_per_temperature": 2000,
+//   "md": {"temperatures_k": [600, 650, 700, 750], "steps_per_temperature": 2000,   (0 K: a
+//                                                          FIRE relaxation segment)
 //          "timestep_fs": 2, "friction_per_fs": 0.01, "seed": 1},
 //   "selection": {"force_uncertainty_threshold_ev_per_angstrom": 0.15, "check_every_steps": 10,
 //                 "min_steps_between_labels": 0, "min_distance_angstrom": 1.5},
