@@ -1,26 +1,11 @@
 // On-the-fly learning config → settings (see the header for the format).
 #include "ionhop/io/active_learning_file.hpp"
 
-#include <filesystem>
-
 #include "ionhop/core/error.hpp"
 #include "ionhop/core/sha256.hpp"
 #include "ionhop/io/json_input.hpp"
 
 namespace ionhop::io {
-
-namespace {
-namespace fs = std::filesystem;
-
-std::string resolve(const std::string& config_path, const JsonInput& value) {
-  const fs::path p(value.string());
-  const std::string full =
-      p.is_absolute() ? p.string()
-                      : (fs::path(config_path).parent_path() / p).lexically_normal().string();
-  if (!fs::is_regular_file(full)) value.fail("no such file: " + full);
-  return full;
-}
-}  // namespace
 
 ActiveLearningConfig load_active_learning_config(const std::string& path) {
   nlohmann::json doc;
@@ -32,11 +17,12 @@ ActiveLearningConfig load_active_learning_config(const std::string& path) {
   ActiveLearningConfig c;
   c.path = path;
   c.sha256 = core::sha256_hex(read_text_file(path));
-  for (const auto& t : root.at("training").array(1)) c.training_paths.push_back(resolve(path, t));
+  for (const auto& t : root.at("training").array(1))
+    c.training_paths.push_back(resolve_existing_file(path, t));
 
   const JsonInput start = root.at("start");
   start.require_object({"structure", "frame"});
-  c.start_path = resolve(path, start.at("structure"));
+  c.start_path = resolve_existing_file(path, start.at("structure"));
   if (auto f = start.find("frame"))
     c.start_frame = static_cast<std::size_t>(f->integer_at_least(0));
 
@@ -96,7 +82,7 @@ ActiveLearningConfig load_active_learning_config(const std::string& path) {
   } else if (c.reference_code == "potential") {
     if (ref.has("ranks")) ref.at("ranks").fail("only for \"code\": \"cp2k\"");
     if (ref.has("timeout_s")) ref.at("timeout_s").fail("only for \"code\": \"cp2k\"");
-    c.reference_potential_path = resolve(path, ref.at("potential"));
+    c.reference_potential_path = resolve_existing_file(path, ref.at("potential"));
   } else {
     ref.at("code").fail("must be \"cp2k\" or \"potential\", not \"" + c.reference_code + "\"");
   }

@@ -12,14 +12,6 @@ namespace ionhop::io {
 namespace fs = std::filesystem;
 
 namespace {
-std::string resolve(const std::string& config_path, const JsonInput& value) {
-  const fs::path p(value.string());
-  const std::string full =
-      p.is_absolute() ? p.string()
-                      : (fs::path(config_path).parent_path() / p).lexically_normal().string();
-  if (!fs::is_regular_file(full)) value.fail("no such file: " + full);
-  return full;
-}
 
 std::array<int, 3> supercell_of(const JsonInput& cell) {
   const auto n = cell.array(3);
@@ -95,10 +87,10 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
   c.path = path;
   c.sha256 = core::sha256_hex(read_text_file(path));
   if (auto d = root.find("description")) c.description = d->string();
-  c.lattice_path = resolve(path, root.at("lattice"));
+  c.lattice_path = resolve_existing_file(path, root.at("lattice"));
   c.lattice_sha256 = core::sha256_hex(read_text_file(c.lattice_path));
   c.crystal = load_crystal(c.lattice_path);
-  c.potential_path = resolve(path, root.at("potential"));
+  c.potential_path = resolve_existing_file(path, root.at("potential"));
   c.supercell = supercell_of(root.at("supercell"));
 
   auto& s = c.settings;
@@ -238,7 +230,7 @@ NebConfig load_neb_config(const std::string& path) {
   NebConfig c;
   c.path = path;
   if (auto d = root.find("description")) c.description = d->string();
-  c.potential_path = resolve(path, root.at("potential"));
+  c.potential_path = resolve_existing_file(path, root.at("potential"));
   if (auto q = root.find("charge_e")) c.charge_e = static_cast<int>(q->integer());
   const bool files = root.has("endpoints"), built = root.has("lattice") || root.has("hop");
   if (files == built)
@@ -247,10 +239,10 @@ NebConfig load_neb_config(const std::string& path) {
   if (files) {
     const JsonInput e = root.at("endpoints");
     e.require_object({"initial", "final"});
-    c.initial_path = resolve(path, e.at("initial"));
-    c.final_path = resolve(path, e.at("final"));
+    c.initial_path = resolve_existing_file(path, e.at("initial"));
+    c.final_path = resolve_existing_file(path, e.at("final"));
   } else {
-    c.lattice_path = resolve(path, root.at("lattice"));
+    c.lattice_path = resolve_existing_file(path, root.at("lattice"));
     c.crystal = load_crystal(c.lattice_path);
     c.supercell = supercell_of(root.at("supercell"));
     const JsonInput hop = root.at("hop");

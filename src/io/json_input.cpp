@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -162,6 +163,16 @@ std::int64_t JsonInput::integer_at_least(std::int64_t min) const {
 std::uint64_t JsonInput::seed() const {
   if (value_->is_number_unsigned()) return value_->get<std::uint64_t>();
   return static_cast<std::uint64_t>(integer_at_least(0));
+}
+
+std::string resolve_existing_file(const std::string& config_path, const JsonInput& value) {
+  namespace fs = std::filesystem;
+  const fs::path p(value.string());
+  const std::string full =
+      p.is_absolute() ? p.string()
+                      : (fs::path(config_path).parent_path() / p).lexically_normal().string();
+  if (!fs::is_regular_file(full)) value.fail("no such file: " + full);
+  return full;
 }
 
 }  // namespace ionhop::io

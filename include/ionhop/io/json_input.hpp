@@ -15,6 +15,12 @@ namespace ionhop::io {
 // Reads a whole file; throws InputError(file, "", "cannot read file: ...").
 std::string read_text_file(const std::string& path);
 
+class JsonInput;
+
+// A file named by a config value: relative paths are relative to the config file's folder.
+// Fails (InputError at the value's JSON path) when it is not an existing regular file.
+std::string resolve_existing_file(const std::string& config_path, const JsonInput& value);
+
 class JsonInput {
  public:
   // Parses a file; malformed JSON → InputError naming line and column.
