@@ -30,9 +30,11 @@ struct MakeTrainingArgs {
   std::size_t count = 1;
   double rattle_angstrom = 0.05, strain = 0.0;
   std::uint64_t seed = 1;
+  // Half the separation of the split-interstitial pair. The default 1.0 Å puts the two
+  // ions 2.0 Å apart, well inside an I–I bond (~2.7–2.9 Å): CP2K forces of such cells reach
+  // 30 eV/Å. ~1.4 Å is closer to a relaxed I_i pair.
+  double split_delta_angstrom = 1.0;
 };
-
-constexpr double split_delta_angstrom = 1.0;
 
 std::string shortest(double x) {
   char buf[64];
@@ -73,7 +75,11 @@ Action add_make_training_command(CLI::App& app) {
       ->check(CLI::IsMember({"vacancy", "interstitial", "none"}));
   sub->add_option("--element", a->element,
                   "defect element, e.g. I: vacancy at the first site of its sublattice, or "
-                  "split interstitial (delta 1.0 A) there");
+                  "split interstitial (delta --split-delta-angstrom) there");
+  sub->add_option("--split-delta-angstrom", a->split_delta_angstrom,
+                  "split interstitial: each ion of the pair this far from the site (default 1.0; "
+                  "the pair is 2x this apart)")
+      ->check(CLI::PositiveNumber);
   sub->add_option("--charge", a->charge, "total cell charge in e (extxyz charge=, DFT CHARGE)");
   sub->add_option("--count", a->count, "number of structures (default 1)")
       ->check(non_negative_integer());
@@ -138,8 +144,8 @@ Action add_make_training_command(CLI::App& app) {
         }
         try {
           base = builder
-                     .split_interstitial(site, {sublattice, a->element, split_delta_angstrom, axis},
-                                         direction)
+                     .split_interstitial(
+                         site, {sublattice, a->element, a->split_delta_angstrom, axis}, direction)
                      .structure;
         } catch (const InputError& e) {
           throw InputError(a->lattice, "", "--defect interstitial: " + e.problem());
@@ -152,6 +158,8 @@ Action add_make_training_command(CLI::App& app) {
     source << "make-training-structures lattice=" << a->lattice << " supercell=" << cells[0] << "x"
            << cells[1] << "x" << cells[2] << " defect=" << a->defect;
     if (a->defect != "none") source << " element=" << a->element;
+    if (a->defect == "interstitial" && a->split_delta_angstrom != 1.0)
+      source << " split_delta_angstrom=" << shortest(a->split_delta_angstrom);
     source << " charge=" << a->charge << " rattle_angstrom=" << shortest(a->rattle_angstrom)
            << " strain=" << shortest(a->strain) << " seed=" << a->seed;
 
