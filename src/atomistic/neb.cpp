@@ -79,12 +79,16 @@ struct BandOptions {
   double climb_force_factor = 1;
   FireParameters fire;
   NebProgress progress;
+  // Shown the path (all images) every monitor_every steps; false stops the band.
+  std::function<bool(std::size_t step, const std::vector<VectorXd>& path)> monitor;
+  std::size_t monitor_every = 0;
 };
 
 struct BandOutcome {
   std::vector<VectorXd> path;  // all images, endpoints included
   std::vector<double> energies;
   bool converged = false;
+  bool stopped = false;
   std::size_t steps = 0;
   double max_force = 0;
   std::optional<std::size_t> climbing_image;
@@ -152,6 +156,11 @@ BandOutcome optimise_band(std::vector<VectorXd> path, double e_initial, double e
   BandOutcome result;
   for (std::size_t step = 0;; ++step) {
     for (std::size_t i = 0; i < n; ++i) path[i + 1] = x.segment(m * static_cast<Index>(i), m);
+    if (o.monitor && o.monitor_every > 0 && step % o.monitor_every == 0 && !o.monitor(step, path)) {
+      result.stopped = true;
+      result.steps = step;
+      break;
+    }
     tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
       true_forces[i].setZero();
       energies[i + 1] = evaluate(i + 1, path[i + 1], true_forces[i]);
@@ -262,6 +271,63 @@ std::vector<VectorXd> starting_path(const Structure& a, const Structure& b,
                                                         : linear_path(a, b, settings.images);
 }
 
+// The band optimisation shared by run_neb and run_neb_band: `a` is the template structure
+// (cell, elements, fixed atoms), `path` all images' stacked coordinates.
+NebResult optimise_structure_band(const Potential& potential, const Structure& a,
+                                  std::vector<VectorXd> path, double e_a, double e_b,
+                                  const NebSettings& settings) {
+  NebResult result;
+  // One work structure per image, so concurrent evaluations share nothing mutable.
+  std::vector<Structure> work(path.size(), a);
+  const Index m = path.front().size();
+  const ImageEvaluator evaluate = [&](std::size_t image, const VectorXd& x, VectorXd& force) {
+    Structure& s = work[image];
+    set_positions(s, x);
+    const EnergyForces ef = potential.compute(s);
+    force = Eigen::Map<const VectorXd>(ef.forces_ev_per_angstrom.data(), m);
+    return ef.energy_ev;
+  };
+  BandOptions o;
+  o.spring_constant = settings.spring_constant_ev_per_angstrom2;
+  o.tolerance = settings.force_tolerance_ev_per_angstrom;
+  o.max_steps = settings.max_steps;
+  o.climb = settings.climb;
+  o.climb_force_factor = settings.climb_force_factor;
+  o.fire = settings.optimizer;
+  o.progress = settings.progress;
+  if (settings.monitor) {
+    o.monitor_every = std::max<std::size_t>(settings.monitor_every_steps, 1);
+    o.monitor = [&](std::size_t step, const std::vector<VectorXd>& now) {
+      std::vector<Structure> images(now.size(), a);
+      for (std::size_t i = 0; i < now.size(); ++i) set_positions(images[i], now[i]);
+      return settings.monitor(step, images);
+    };
+  }
+  BandOutcome band = optimise_band(std::move(path), e_a, e_b, evaluate, free_mask(a), o);
+
+  for (std::size_t i = 0; i < band.path.size(); ++i) {
+    result.images.push_back(a);
+    set_positions(result.images.back(), band.path[i]);
+    result.path_distance_angstrom.push_back(i == 0 ? 0.0
+                                                   : result.path_distance_angstrom.back() +
+                                                         (band.path[i] - band.path[i - 1]).norm());
+  }
+  result.energies_ev = band.energies;
+  result.highest_image = static_cast<std::size_t>(
+      std::max_element(result.energies_ev.begin(), result.energies_ev.end()) -
+      result.energies_ev.begin());
+  result.saddle = result.images[result.highest_image];
+  result.saddle_energy_ev = result.energies_ev[result.highest_image];
+  result.forward_barrier_ev = result.saddle_energy_ev - result.energies_ev.front();
+  result.backward_barrier_ev = result.saddle_energy_ev - result.energies_ev.back();
+  result.climbing_image = band.climbing_image;
+  result.converged = band.converged;
+  result.stopped = band.stopped;
+  result.steps = band.steps;
+  result.max_force_ev_per_angstrom = band.max_force;
+  return result;
+}
+
 }  // namespace
 
 void check_neb_endpoints(const Structure& initial, const Structure& final_structure) {
@@ -337,46 +403,23 @@ NebResult run_neb(const Potential& potential, const Structure& initial,
   }
 
   std::vector<VectorXd> path = starting_path(a, b, settings);
-  // One work structure per image, so concurrent evaluations share nothing mutable.
-  std::vector<Structure> work(path.size(), a);
-  const Index m = path.front().size();
-  const ImageEvaluator evaluate = [&](std::size_t image, const VectorXd& x, VectorXd& force) {
-    Structure& s = work[image];
-    set_positions(s, x);
-    const EnergyForces ef = potential.compute(s);
-    force = Eigen::Map<const VectorXd>(ef.forces_ev_per_angstrom.data(), m);
-    return ef.energy_ev;
-  };
-  BandOptions o;
-  o.spring_constant = settings.spring_constant_ev_per_angstrom2;
-  o.tolerance = settings.force_tolerance_ev_per_angstrom;
-  o.max_steps = settings.max_steps;
-  o.climb = settings.climb;
-  o.climb_force_factor = settings.climb_force_factor;
-  o.fire = settings.optimizer;
-  o.progress = settings.progress;
-  BandOutcome band = optimise_band(std::move(path), e_a, e_b, evaluate, free_mask(a), o);
+  NebResult band = optimise_structure_band(potential, a, std::move(path), e_a, e_b, settings);
+  band.endpoint_steps_initial = result.endpoint_steps_initial;
+  band.endpoint_steps_final = result.endpoint_steps_final;
+  return band;
+}
 
-  for (std::size_t i = 0; i < band.path.size(); ++i) {
-    result.images.push_back(a);
-    set_positions(result.images.back(), band.path[i]);
-    result.path_distance_angstrom.push_back(i == 0 ? 0.0
-                                                   : result.path_distance_angstrom.back() +
-                                                         (band.path[i] - band.path[i - 1]).norm());
-  }
-  result.energies_ev = band.energies;
-  result.highest_image = static_cast<std::size_t>(
-      std::max_element(result.energies_ev.begin(), result.energies_ev.end()) -
-      result.energies_ev.begin());
-  result.saddle = result.images[result.highest_image];
-  result.saddle_energy_ev = result.energies_ev[result.highest_image];
-  result.forward_barrier_ev = result.saddle_energy_ev - result.energies_ev.front();
-  result.backward_barrier_ev = result.saddle_energy_ev - result.energies_ev.back();
-  result.climbing_image = band.climbing_image;
-  result.converged = band.converged;
-  result.steps = band.steps;
-  result.max_force_ev_per_angstrom = band.max_force;
-  return result;
+NebResult run_neb_band(const Potential& potential, const std::vector<Structure>& band,
+                       const NebSettings& settings) {
+  if (band.size() < 3) throw InputError("", "", "a NEB band needs at least one interior image");
+  check_neb_endpoints(band.front(), band.back());
+  for (const Structure& image : band) check_neb_endpoints(band.front(), image);
+  check_settings(settings);
+  std::vector<VectorXd> path;
+  for (const Structure& image : band) path.push_back(flatten(image));
+  return optimise_structure_band(potential, band.front(), std::move(path),
+                                 potential.compute(band.front()).energy_ev,
+                                 potential.compute(band.back()).energy_ev, settings);
 }
 
 }  // namespace ionhop::atomistic

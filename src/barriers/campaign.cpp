@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "ionhop/atomistic/fire.hpp"
+#include "ionhop/atomistic/hop_mirror.hpp"
 #include "ionhop/atomistic/rattle.hpp"
 #include "ionhop/atomistic/supercell_builder.hpp"
 #include "ionhop/core/error.hpp"
@@ -105,8 +107,18 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
   atomistic::HopEndpoints ends =
       builder.vacancy_hop(environment.from, environment.to, settings.hop_shell);
   ends.initial.charge_e = ends.final.charge_e = settings.cell_charge_e;
+  std::optional<atomistic::HopMirror> mirror;
+  if (settings.symmetric_endpoints) {
+    try {
+      mirror = atomistic::find_hop_mirror(ends.initial, ends.final);
+    } catch (const InputError&) {
+      // This occupation is not mirror-symmetric: independent endpoints (header).
+    }
+  }
+  const atomistic::Structure ideal_initial = ends.initial;
   atomistic::rattle_endpoints(ends.initial, ends.final, settings.rattle_angstrom,
                               settings.seed + occupation.repeat);
+  if (mirror) ends.initial = mirror->symmetrize_displacements(ends.initial, ideal_initial);
 
   SampleOutcome out;
   BarrierSample& s = out.sample;
@@ -143,7 +155,22 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       ++s.saddle_counts[before[y]];
 
   try {
-    out.neb = atomistic::run_neb(potential, ends.initial, ends.final, settings.neb);
+    if (mirror) {
+      const atomistic::RelaxResult relaxed =
+          atomistic::relax(potential, ends.initial, settings.neb.endpoint_relaxation);
+      if (!relaxed.converged)
+        throw InputError("", "",
+                         "NEB endpoint initial did not converge: max force " +
+                             std::to_string(relaxed.max_force_ev_per_angstrom) + " eV/Å after " +
+                             std::to_string(relaxed.steps) + " steps");
+      atomistic::NebSettings band = settings.neb;
+      band.relax_endpoints = false;
+      out.neb =
+          atomistic::run_neb(potential, relaxed.structure, mirror->apply(relaxed.structure), band);
+      out.neb.endpoint_steps_initial = out.neb.endpoint_steps_final = relaxed.steps;
+    } else {
+      out.neb = atomistic::run_neb(potential, ends.initial, ends.final, settings.neb);
+    }
   } catch (const InputError& e) {
     // Endpoints that do not relax: record the failure, never a number.
     s.converged = false;

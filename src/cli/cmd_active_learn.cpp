@@ -160,22 +160,11 @@ Action add_active_learn_command(CLI::App& app) {
       elements.insert(f.structure.elements.begin(), f.structure.elements.end());
     settings.descriptor.elements.assign(elements.begin(), elements.end());
 
-    // The reference: CP2K, or a classical potential (tests and demonstrations only).
-    reference::Cp2kSettings dft;
-    std::unique_ptr<io::LoadedPotential> reference_potential;
-    if (config.reference_code == "cp2k") {
-      dft = reference::resolve_cp2k_data_files(reference::Cp2kSettings{});
-      try {
-        (void)reference::count_electrons(start, dft);
-      } catch (const InputError& e) {
-        throw InputError(config.start_path, "", e.problem());
-      }
-    } else {
-      reference_potential = std::make_unique<io::LoadedPotential>(
-          io::load_potential(config.reference_potential_path));
-      (void)reference_potential->potential->compute(start);  // unknown elements: fail now
-    }
-
+    // The reference is checked before anything is written (bad input: no output).
+    const mlff::Labeller labeller =
+        ReferenceLabeller({config.reference_code, config.reference_potential_path,
+                           config.cp2k_ranks, config.cp2k_timeout_s, settings.reference_budget},
+                          a->out, start, config.start_path);
     fs::create_directories(a->out);
     const std::string labelled_path = (fs::path(a->out) / "labelled.extxyz").string();
     const std::string checkpoint_path = (fs::path(a->out) / "checkpoint.json").string();
@@ -206,38 +195,6 @@ Action add_active_learn_command(CLI::App& app) {
     if (new_log)
       log << "segment,temperature_k,md_step,time_fs,kinetic_temperature_k,potential_ev,"
              "max_force_uncertainty_ev_per_angstrom\n";
-
-    mlff::Labeller labeller = [&](const atomistic::Structure& s, std::size_t index) {
-      mlff::ReferenceLabel label;
-      const auto t0 = std::chrono::steady_clock::now();
-      if (reference_potential) {
-        const auto ef = reference_potential->potential->compute(s);
-        label.ok = true;
-        label.frame.structure = s;
-        label.frame.energy_ev = ef.energy_ev;
-        label.frame.forces_ev_per_angstrom = ef.forces_ev_per_angstrom;
-        label.frame.structure.info["label_potential"] = reference_potential->potential->name();
-        label.frame.structure.info["label_potential_sha256"] = reference_potential->sha256;
-        return label;
-      }
-      reference::Cp2kRunSettings run;
-      run.mpi_ranks = config.cp2k_ranks;
-      run.timeout_s = config.cp2k_timeout_s;
-      run.work_dir = (fs::path(a->out) / "reference" / ("label-" + std::to_string(index))).string();
-      std::printf("  label %zu: CP2K (%d ranks)...\n", index, run.mpi_ranks);
-      std::fflush(stdout);
-      const reference::Cp2kResult r = reference::run_cp2k(s, dft, run);
-      const double wall =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (!r.converged) {
-        label.failure = r.failure;
-        return label;
-      }
-      const io::ExtxyzFrame f = cp2k_labelled_frame(s, r, dft, wall);
-      label.ok = true;
-      label.frame = io::training_frames_from_extxyz({f}).front();
-      return label;
-    };
 
     mlff::OnTheFlyCallbacks callbacks;
     callbacks.labelled = [&](const mlff::TrainingFrame& f, double temperature, std::uint64_t step,

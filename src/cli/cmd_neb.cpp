@@ -24,6 +24,7 @@
 #include "ionhop/io/potential_file.hpp"
 #include "ionhop/io/results_writer.hpp"
 #include "ionhop/mlff/domain_check.hpp"
+#include "neb_endpoints.hpp"
 #include "neb_output.hpp"
 
 namespace ionhop::cli {
@@ -38,58 +39,6 @@ struct NebArgs {
   double uncertainty_warning = mlff::kDefaultUncertaintyWarningEvPerAngstrom;
 };
 
-// The two endpoints the config describes, in the same atom order.
-std::pair<atomistic::Structure, atomistic::Structure> endpoints(const io::NebConfig& c) {
-  if (c.from_files()) {
-    const auto initial = io::read_extxyz(c.initial_path);
-    const auto final_frames = io::read_extxyz(c.final_path);
-    if (initial.empty()) throw InputError(c.initial_path, "", "no frame");
-    if (final_frames.empty()) throw InputError(c.final_path, "", "no frame");
-    return {initial.back().structure, final_frames.back().structure};
-  }
-  const lattice::SiteGraph graph(c.crystal, c.supercell);
-  std::vector<std::string> occupants(graph.site_count());
-  for (lattice::SiteIndex s = 0; s < graph.site_count(); ++s)
-    occupants[s] = c.crystal.basis[graph.basis_of(s)].occupant;
-  for (const auto& [key, occupant] : c.occupants) {
-    const auto site = std::stoull(key);
-    if (site >= graph.site_count())
-      throw InputError(
-          c.path, "/hop/occupants/" + key,
-          "no such site (the supercell has " + std::to_string(graph.site_count()) + " sites)");
-    occupants[site] = occupant;
-  }
-  const auto sites = graph.sites_of_sublattice(c.sublattice);
-  const lattice::SiteIndex from =
-      c.from_site >= 0 ? static_cast<lattice::SiteIndex>(c.from_site) : sites.front();
-  if (from >= graph.site_count())
-    throw InputError(
-        c.path, "/hop/from_site",
-        "no such site (the supercell has " + std::to_string(graph.site_count()) + " sites)");
-  if (std::find(sites.begin(), sites.end(), from) == sites.end())
-    throw InputError(
-        c.path, "/hop/from_site",
-        "site " + std::to_string(from) + " is not on sublattice '" + c.sublattice + "'");
-  const auto targets = graph.hop_targets(from);
-  if (c.hop >= targets.size())
-    throw InputError(
-        c.path, "/hop/hop",
-        "site " + std::to_string(from) + " has " + std::to_string(targets.size()) + " hops");
-  const atomistic::SupercellBuilder builder(graph, occupants);
-  try {
-    atomistic::HopEndpoints ends;
-    if (c.mechanism == "vacancy") {
-      ends = builder.vacancy_hop(from, targets[c.hop], c.hop_shell);
-    } else {
-      ends = builder.interstitial_hop(
-          from, targets[c.hop], c.hop_shell,
-          {c.sublattice, c.interstitial_element, c.interstitial_delta_angstrom, c.axis_sublattice});
-    }
-    return {ends.initial, ends.final};
-  } catch (const InputError& e) {
-    throw InputError(c.path, "/hop", e.problem());
-  }
-}
 }  // namespace
 
 Action add_neb_command(CLI::App& app) {
@@ -120,8 +69,10 @@ Action add_neb_command(CLI::App& app) {
       "Example:\n  ionhop neb examples/barriers/cspbi3_vacancy_neb.json --out results/neb");
   return [a]() {
     const io::NebConfig config = io::load_neb_config(a->config);
+    if (config.potential_path.empty())
+      throw InputError(config.path, "/potential", "missing: ionhop neb needs a potential file");
     const io::LoadedPotential potential = io::load_potential(config.potential_path);
-    auto [initial, final_structure] = endpoints(config);
+    auto [initial, final_structure] = neb_endpoints(config);
     initial.charge_e = final_structure.charge_e = config.charge_e;
     atomistic::rattle_endpoints(initial, final_structure, config.rattle_angstrom,
                                 config.rattle_seed);

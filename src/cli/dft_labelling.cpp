@@ -1,12 +1,16 @@
 // CP2K results → labelled extxyz frames (see dft_labelling.hpp).
 #include "dft_labelling.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
 
+#include "ionhop/core/error.hpp"
 #include "ionhop/core/sha256.hpp"
+#include "ionhop/io/mlff_model_file.hpp"
 
 namespace ionhop::cli {
 
@@ -56,6 +60,56 @@ io::ExtxyzFrame cp2k_labelled_frame(const atomistic::Structure& structure,
   if (!r.attempts.empty() && r.attempts.back().settings.smearing_temperature_k > 0)
     info["cp2k_smearing_k"] = shortest_number(r.attempts.back().settings.smearing_temperature_k);
   return out;
+}
+
+ReferenceLabeller::ReferenceLabeller(const io::LearningReference& reference,
+                                     const std::string& out_dir, const atomistic::Structure& sample,
+                                     const std::string& sample_file)
+    : reference_(reference), out_dir_(out_dir) {
+  if (reference_.code == "cp2k") {
+    dft_ = reference::resolve_cp2k_data_files(reference::Cp2kSettings{});
+    try {
+      (void)reference::count_electrons(sample, dft_);
+    } catch (const InputError& e) {
+      throw InputError(sample_file, "", e.problem());
+    }
+  } else {
+    potential_ =
+        std::make_shared<io::LoadedPotential>(io::load_potential(reference_.potential_path));
+    (void)potential_->potential->compute(sample);  // unknown elements: fail now
+  }
+}
+
+mlff::ReferenceLabel ReferenceLabeller::operator()(const atomistic::Structure& s,
+                                                   std::size_t index) const {
+  mlff::ReferenceLabel label;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (potential_) {
+    const auto ef = potential_->potential->compute(s);
+    label.ok = true;
+    label.frame.structure = s;
+    label.frame.energy_ev = ef.energy_ev;
+    label.frame.forces_ev_per_angstrom = ef.forces_ev_per_angstrom;
+    label.frame.structure.info["label_potential"] = potential_->potential->name();
+    label.frame.structure.info["label_potential_sha256"] = potential_->sha256;
+    return label;
+  }
+  reference::Cp2kRunSettings run;
+  run.mpi_ranks = reference_.cp2k_ranks;
+  run.timeout_s = reference_.cp2k_timeout_s;
+  run.work_dir =
+      (std::filesystem::path(out_dir_) / "reference" / ("label-" + std::to_string(index))).string();
+  std::printf("  label %zu: CP2K (%d ranks)...\n", index, run.mpi_ranks);
+  std::fflush(stdout);
+  const reference::Cp2kResult r = reference::run_cp2k(s, dft_, run);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!r.converged) {
+    label.failure = r.failure;
+    return label;
+  }
+  label.ok = true;
+  label.frame = io::training_frames_from_extxyz({cp2k_labelled_frame(s, r, dft_, wall)}).front();
+  return label;
 }
 
 }  // namespace ionhop::cli

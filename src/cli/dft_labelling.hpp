@@ -2,10 +2,14 @@
 // same info keys (stress, dft, settings hash, attempts, wall time) wherever a label is made.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "ionhop/atomistic/structure.hpp"
+#include "ionhop/io/active_learning_file.hpp"
 #include "ionhop/io/extxyz.hpp"
+#include "ionhop/io/potential_file.hpp"
+#include "ionhop/mlff/on_the_fly.hpp"
 #include "ionhop/reference/cp2k_input.hpp"
 #include "ionhop/reference/cp2k_runner.hpp"
 
@@ -27,5 +31,22 @@ std::string cp2k_settings_hash(const reference::Cp2kSettings& settings);
 io::ExtxyzFrame cp2k_labelled_frame(const atomistic::Structure& structure,
                                     const reference::Cp2kResult& r,
                                     const reference::Cp2kSettings& dft, double wall_s);
+
+// The reference calculator of `active-learn` and `learn-neb`: CP2K (work directories
+// out_dir/reference/label-k) or a classical potential (tests and demonstrations of the loops
+// without DFT). Checks now that `sample` can be labelled (elements with a basis, or known to
+// the potential) and throws InputError against `sample_file` otherwise.
+class ReferenceLabeller {
+ public:
+  ReferenceLabeller(const io::LearningReference& reference, const std::string& out_dir,
+                    const atomistic::Structure& sample, const std::string& sample_file);
+  mlff::ReferenceLabel operator()(const atomistic::Structure& s, std::size_t index) const;
+
+ private:
+  io::LearningReference reference_;
+  std::string out_dir_;
+  reference::Cp2kSettings dft_;
+  std::shared_ptr<io::LoadedPotential> potential_;
+};
 
 }  // namespace ionhop::cli

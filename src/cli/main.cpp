@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   Action label_potential = add_label_potential_command(app);
   Action md = add_md_command(app);
   Action active_learn = add_active_learn_command(app);
+  Action learn_neb = add_learn_neb_command(app);
 
   try {
     app.parse(argc, argv);
@@ -70,6 +71,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "make-training-structures") return make_training();
       if (sub->get_name() == "dft-label") return dft_label();
       if (sub->get_name() == "active-learn") return active_learn();
+      if (sub->get_name() == "learn-neb") return learn_neb();
       if (sub->get_name() == "fit-mlff") return fit_mlff();
       if (sub->get_name() == "validate") return validate();
       if (sub->get_name() == "label-with-potential") return label_potential();

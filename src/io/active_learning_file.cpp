@@ -7,6 +7,50 @@
 
 namespace ionhop::io {
 
+mlff::DescriptorSettings parse_learning_descriptor(const JsonInput& d) {
+  mlff::DescriptorSettings s;
+  d.require_object({"cutoff_angstrom", "radial_order", "angular_radial_order", "angular_order"});
+  if (auto v = d.find("cutoff_angstrom")) s.cutoff_angstrom = v->positive();
+  if (auto v = d.find("radial_order")) s.radial_order = static_cast<int>(v->integer_at_least(1));
+  if (auto v = d.find("angular_radial_order"))
+    s.angular_radial_order = static_cast<int>(v->integer_at_least(1));
+  if (auto v = d.find("angular_order")) s.angular_order = static_cast<int>(v->integer_at_least(0));
+  return s;
+}
+
+mlff::FitSettings parse_learning_fit(const std::optional<JsonInput>& f) {
+  mlff::FitSettings s;
+  s.energy_sigma_ev_per_atom = 0.002;  // the fit-mlff defaults
+  s.force_sigma_ev_per_angstrom = 0.05;
+  s.stress_sigma_ev_per_angstrom3 = 0;
+  if (!f) return s;
+  f->require_object({"energy_sigma_ev_per_atom", "force_sigma_ev_per_angstrom", "ridge_lambda"});
+  if (auto v = f->find("energy_sigma_ev_per_atom")) s.energy_sigma_ev_per_atom = v->non_negative();
+  if (auto v = f->find("force_sigma_ev_per_angstrom"))
+    s.force_sigma_ev_per_angstrom = v->non_negative();
+  if (auto v = f->find("ridge_lambda")) s.ridge_lambda = v->positive();
+  return s;
+}
+
+LearningReference parse_learning_reference(const JsonInput& ref) {
+  LearningReference r;
+  ref.require_object({"code", "budget", "ranks", "timeout_s", "potential"});
+  r.code = ref.at("code").string();
+  r.budget = static_cast<std::size_t>(ref.at("budget").integer_at_least(0));
+  if (r.code == "cp2k") {
+    if (ref.has("potential")) ref.at("potential").fail("only for \"code\": \"potential\"");
+    if (auto v = ref.find("ranks")) r.cp2k_ranks = static_cast<int>(v->integer_at_least(1));
+    if (auto v = ref.find("timeout_s")) r.cp2k_timeout_s = v->positive();
+  } else if (r.code == "potential") {
+    if (ref.has("ranks")) ref.at("ranks").fail("only for \"code\": \"cp2k\"");
+    if (ref.has("timeout_s")) ref.at("timeout_s").fail("only for \"code\": \"cp2k\"");
+    r.potential_path = resolve_existing_file(ref.file(), ref.at("potential"));
+  } else {
+    ref.at("code").fail("must be \"cp2k\" or \"potential\", not \"" + r.code + "\"");
+  }
+  return r;
+}
+
 ActiveLearningConfig load_active_learning_config(const std::string& path) {
   nlohmann::json doc;
   const JsonInput root = JsonInput::parse_file(path, doc);
@@ -27,27 +71,8 @@ ActiveLearningConfig load_active_learning_config(const std::string& path) {
     c.start_frame = static_cast<std::size_t>(f->integer_at_least(0));
 
   auto& s = c.settings;
-  if (auto d = root.find("descriptor")) {
-    d->require_object({"cutoff_angstrom", "radial_order", "angular_radial_order", "angular_order"});
-    if (auto v = d->find("cutoff_angstrom")) s.descriptor.cutoff_angstrom = v->positive();
-    if (auto v = d->find("radial_order"))
-      s.descriptor.radial_order = static_cast<int>(v->integer_at_least(1));
-    if (auto v = d->find("angular_radial_order"))
-      s.descriptor.angular_radial_order = static_cast<int>(v->integer_at_least(1));
-    if (auto v = d->find("angular_order"))
-      s.descriptor.angular_order = static_cast<int>(v->integer_at_least(0));
-  }
-  s.fit.energy_sigma_ev_per_atom = 0.002;  // the fit-mlff defaults
-  s.fit.force_sigma_ev_per_angstrom = 0.05;
-  s.fit.stress_sigma_ev_per_angstrom3 = 0;
-  if (auto f = root.find("fit")) {
-    f->require_object({"energy_sigma_ev_per_atom", "force_sigma_ev_per_angstrom", "ridge_lambda"});
-    if (auto v = f->find("energy_sigma_ev_per_atom"))
-      s.fit.energy_sigma_ev_per_atom = v->non_negative();
-    if (auto v = f->find("force_sigma_ev_per_angstrom"))
-      s.fit.force_sigma_ev_per_angstrom = v->non_negative();
-    if (auto v = f->find("ridge_lambda")) s.fit.ridge_lambda = v->positive();
-  }
+  if (auto d = root.find("descriptor")) s.descriptor = parse_learning_descriptor(*d);
+  s.fit = parse_learning_fit(root.find("fit"));
 
   const JsonInput md = root.at("md");
   md.require_object(
@@ -71,21 +96,12 @@ ActiveLearningConfig load_active_learning_config(const std::string& path) {
     s.min_steps_between_labels = static_cast<std::uint64_t>(v->integer_at_least(0));
   if (auto v = sel.find("min_distance_angstrom")) s.min_distance_angstrom = v->positive();
 
-  const JsonInput ref = root.at("reference");
-  ref.require_object({"code", "budget", "ranks", "timeout_s", "potential"});
-  c.reference_code = ref.at("code").string();
-  s.reference_budget = static_cast<std::size_t>(ref.at("budget").integer_at_least(0));
-  if (c.reference_code == "cp2k") {
-    if (ref.has("potential")) ref.at("potential").fail("only for \"code\": \"potential\"");
-    if (auto v = ref.find("ranks")) c.cp2k_ranks = static_cast<int>(v->integer_at_least(1));
-    if (auto v = ref.find("timeout_s")) c.cp2k_timeout_s = v->positive();
-  } else if (c.reference_code == "potential") {
-    if (ref.has("ranks")) ref.at("ranks").fail("only for \"code\": \"cp2k\"");
-    if (ref.has("timeout_s")) ref.at("timeout_s").fail("only for \"code\": \"cp2k\"");
-    c.reference_potential_path = resolve_existing_file(path, ref.at("potential"));
-  } else {
-    ref.at("code").fail("must be \"cp2k\" or \"potential\", not \"" + c.reference_code + "\"");
-  }
+  const LearningReference ref = parse_learning_reference(root.at("reference"));
+  c.reference_code = ref.code;
+  c.reference_potential_path = ref.potential_path;
+  c.cp2k_ranks = ref.cp2k_ranks;
+  c.cp2k_timeout_s = ref.cp2k_timeout_s;
+  s.reference_budget = ref.budget;
   return c;
 }
 

@@ -122,7 +122,7 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
 
   const JsonInput sampling = root.at("sampling");
   sampling.require_object({"mode", "budget_per_moving_species", "max_exhaustive", "seed",
-                           "rattle_angstrom", "repeats"});
+                           "rattle_angstrom", "repeats", "symmetric_endpoints"});
   const std::string mode = sampling.at("mode").string();
   if (mode == "exhaustive")
     s.mode = barriers::SamplingMode::exhaustive;
@@ -138,6 +138,7 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
   if (auto neb = root.find("neb")) s.neb = parse_neb_settings(*neb);
   if (auto r = sampling.find("rattle_angstrom")) s.rattle_angstrom = r->non_negative();
   if (auto r = sampling.find("repeats")) s.repeats = r->integer_at_least(1);
+  if (auto r = sampling.find("symmetric_endpoints")) s.symmetric_endpoints = r->boolean();
 
   // Top level rather than inside "neb": parse_neb_settings is shared with ionhop.neb/1,
   // where the prefactor is the --vineyard flag.
@@ -230,7 +231,8 @@ NebConfig load_neb_config(const std::string& path) {
   NebConfig c;
   c.path = path;
   if (auto d = root.find("description")) c.description = d->string();
-  c.potential_path = resolve_existing_file(path, root.at("potential"));
+  // Optional here: learn-neb fits its own model; `ionhop neb` requires it (require_potential).
+  if (auto p = root.find("potential")) c.potential_path = resolve_existing_file(path, *p);
   if (auto q = root.find("charge_e")) c.charge_e = static_cast<int>(q->integer());
   const bool files = root.has("endpoints"), built = root.has("lattice") || root.has("hop");
   if (files == built)

@@ -263,3 +263,47 @@ TEST_CASE("CI-NEB: adatom hop across the periodic boundary is symmetric", "[neb]
       CHECK(image.positions_angstrom.leftCols(16) == a.positions_angstrom.leftCols(16));
   }
 }
+
+TEST_CASE("A monitored band stops when told and restarts from where it stopped", "[neb]") {
+  const MullerBrownPotential mb;
+  const Eigen::Vector2d saddle = newton_stationary({0.212, 0.293});
+  const Structure a = single_atom_structure(-0.050, 0.467), b = single_atom_structure(0.623, 0.028);
+  const NebResult uninterrupted = run_neb(mb, a, b, muller_brown_neb(true));
+  REQUIRE(uninterrupted.converged);
+
+  // The monitor sees the band every 7 updates (endpoints included) and stops it at step 21.
+  NebSettings s = muller_brown_neb(true);
+  std::vector<std::size_t> seen;
+  std::vector<Structure> at_stop;
+  s.monitor_every_steps = 7;
+  s.monitor = [&](std::size_t step, const std::vector<Structure>& band) {
+    seen.push_back(step);
+    CHECK(band.size() == s.images + 2);
+    if (step < 21) return true;
+    at_stop = band;
+    return false;
+  };
+  const NebResult stopped = run_neb(mb, a, b, s);
+  CHECK(seen == std::vector<std::size_t>{0, 7, 14, 21});
+  CHECK(stopped.stopped);
+  CHECK_FALSE(stopped.converged);
+  CHECK(stopped.steps == 21);
+  REQUIRE(stopped.images.size() == at_stop.size());
+  for (std::size_t i = 0; i < at_stop.size(); ++i)
+    CHECK(stopped.images[i].positions_angstrom == at_stop[i].positions_angstrom);
+
+  // Restarted from the stopped band (endpoints held), it reaches the same saddle.
+  NebSettings plain = muller_brown_neb(true);
+  const NebResult resumed = run_neb_band(mb, stopped.images, plain);
+  REQUIRE(resumed.converged);
+  CHECK_FALSE(resumed.stopped);
+  CHECK((xy(resumed.saddle) - saddle).norm() < 1e-3);
+  CHECK(resumed.forward_barrier_ev == Approx(uninterrupted.forward_barrier_ev).margin(1e-3));
+  CHECK(xy(resumed.images.front()) == xy(stopped.images.front()));
+  CHECK(xy(resumed.images.back()) == xy(stopped.images.back()));
+  // A converged band restarted is already converged.
+  const NebResult again = run_neb_band(mb, uninterrupted.images, plain);
+  CHECK(again.converged);
+  CHECK(again.saddle_energy_ev == Approx(uninterrupted.saddle_energy_ev).margin(1e-6));
+  CHECK_THROWS_AS(run_neb_band(mb, {a, b}, plain), InputError);  // no interior image
+}

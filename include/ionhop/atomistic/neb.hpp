@@ -23,6 +23,10 @@ enum class Interpolation {
 
 // Called once per band evaluation: step, max per-atom NEB force (eV/Å), climbing active.
 using NebProgress = std::function<void(std::size_t step, double max_force, bool climbing)>;
+// Called every NebSettings::monitor_every_steps band updates (and on the starting band) with
+// the band (endpoints included); returning false stops the optimisation there (NebResult::
+// stopped). On-the-fly learning uses it to check the model's uncertainty along the band.
+using NebMonitor = std::function<bool(std::size_t step, const std::vector<Structure>& band)>;
 
 struct NebSettings {
   std::size_t images = 5;  // interior images (≥ 1)
@@ -41,6 +45,8 @@ struct NebSettings {
   FireSettings endpoint_relaxation{FireParameters{}, 0.01, 2000, {}};
   FireParameters optimizer;  // FIRE tunables for the band itself
   NebProgress progress;      // optional
+  NebMonitor monitor;        // optional
+  std::size_t monitor_every_steps = 10;
 };
 
 struct NebResult {
@@ -57,6 +63,7 @@ struct NebResult {
   Structure saddle;                           // images[highest_image]
   double saddle_energy_ev = 0;
   bool converged = false;
+  bool stopped = false;   // the monitor stopped the band (images: the band it was shown)
   std::size_t steps = 0;  // FIRE updates of the band
   double max_force_ev_per_angstrom = 0;
   std::size_t endpoint_steps_initial = 0, endpoint_steps_final = 0;
@@ -77,5 +84,11 @@ std::vector<Structure> interpolate_band(const Structure& initial, const Structur
 // fixed at different positions in the two endpoints keeps its interpolated positions).
 NebResult run_neb(const Potential& potential, const Structure& initial,
                   const Structure& final_structure, const NebSettings& settings);
+
+// Optimises a given band (endpoints included, as from interpolate_band or a previous
+// NebResult::images; at least one interior image) with its endpoints held as they are:
+// no endpoint relaxation and no interpolation. Restarts a band, e.g. after a refit.
+NebResult run_neb_band(const Potential& potential, const std::vector<Structure>& band,
+                       const NebSettings& settings);
 
 }  // namespace ionhop::atomistic

@@ -47,6 +47,12 @@ struct CampaignSettings {
   // Each occupation is computed this many times, with rattle streams seed, seed + 1, …
   // (different symmetry-breaking starts; their spread is part of the fit's residual).
   std::size_t repeats = 1;
+  // Mirror-symmetric endpoints (atomistic/hop_mirror.hpp) for every occupation the hop's
+  // mirror maps onto itself: the rattle is symmetrised, only the initial endpoint is
+  // relaxed and the final one is its mirror image, so both share one tilt pattern and the
+  // band measures the hop (two independently relaxed endpoints fall into different tilt
+  // minima in this soft lattice). Other occupations keep independent endpoints.
+  bool symmetric_endpoints = false;
   // Total charge of the defect cell (Structure::charge_e of both endpoints): the defect's
   // charge, one defect per cell. A charged-defect MLFF refuses cells of another charge.
   int cell_charge_e = 0;

@@ -2,9 +2,11 @@
 // precise one-line errors. See docs/mlff.md ("active-learn").
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "ionhop/io/json_input.hpp"
 #include "ionhop/mlff/on_the_fly.hpp"
 
 namespace ionhop::io {
@@ -29,6 +31,22 @@ namespace ionhop::io {
 //                 (a classical potential as the reference: for tests and demonstrations of
 //                  the loop without DFT; the result then reproduces that potential)
 // }
+// The parts shared with the NEB-band learning config (io/band_learning_file.hpp).
+// "descriptor": every key optional (DescriptorSettings defaults).
+mlff::DescriptorSettings parse_learning_descriptor(const JsonInput& descriptor);
+// "fit" (may be absent): defaults of fit-mlff (σ_E 2 meV/atom, σ_F 0.05 eV/Å, no stress).
+mlff::FitSettings parse_learning_fit(const std::optional<JsonInput>& fit);
+// "reference": {"code": "cp2k", "budget", "ranks", "timeout_s"} or {"code": "potential",
+// "budget", "potential"} (path relative to the config file).
+struct LearningReference {
+  std::string code;            // "cp2k" or "potential"
+  std::string potential_path;  // code "potential"
+  int cp2k_ranks = 2;
+  double cp2k_timeout_s = 1800;
+  std::size_t budget = 0;
+};
+LearningReference parse_learning_reference(const JsonInput& reference);
+
 struct ActiveLearningConfig {
   std::string path;
   std::string sha256;  // of the file's bytes: a resumed run must use the same config

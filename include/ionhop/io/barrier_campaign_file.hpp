@@ -71,7 +71,7 @@ AttemptFrequencies resolve_attempt_frequencies(const BarrierCampaignConfig& conf
 // endpoint files.
 struct NebConfig {
   std::string path, description;
-  std::string potential_path;
+  std::string potential_path;  // "" when the config has none (learn-neb fits its own)
   // Either endpoints from files...
   std::string initial_path, final_path;
   // ... or a hop built from a lattice.

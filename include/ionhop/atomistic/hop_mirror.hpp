@@ -1,0 +1,46 @@
+// Symmetry-equivalent NEB endpoints. A hop between two equivalent sites of a crystal is
+// mapped onto its own reverse by the mirror plane perpendicular to the hop through its
+// midpoint (for X–X hops in cubic ABX3 that plane is a lattice mirror). Relaxing only the
+// initial endpoint and taking the final one as its mirror image makes both endpoints the
+// SAME minimum, up to symmetry: in a soft, tilting lattice two independently relaxed
+// endpoints otherwise fall into different octahedral-tilt patterns, and the band then
+// measures a tilt rearrangement, not the hop (docs/mlff.md).
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "ionhop/atomistic/structure.hpp"
+
+namespace ionhop::atomistic {
+
+// x ↦ R (x − o) + o followed by a renumbering of the atoms.
+struct HopMirror {
+  Eigen::Matrix3d reflection = Eigen::Matrix3d::Identity();  // R = I − 2 n nᵀ
+  Vec3 origin_angstrom = Vec3::Zero();                       // a point on the plane
+  // Atom k of the image is atom source_atom[k] of the original, mirrored.
+  std::vector<std::size_t> source_atom;
+  std::size_t moving_atom = 0;  // the hopping atom (maps onto itself)
+
+  // The mirror image of `s` (positions of atom k near those of atom k of the ideal final
+  // endpoint it was derived from; not wrapped).
+  Structure apply(const Structure& s) const;
+
+  // `displaced` moved back towards mirror symmetry: with u = displaced − ideal (per atom,
+  // minimum image), returns ideal + ½ (u_k + R u_source(k)), a displacement field the
+  // mirror maps onto itself. A symmetry-breaking rattle symmetrised this way starts the
+  // relaxation in a tilt pattern the mirror preserves, so the mirrored final endpoint has
+  // the SAME tilts and the band measures the hop, not a tilt-domain switch (docs/mlff.md).
+  Structure symmetrize_displacements(const Structure& displaced, const Structure& ideal) const;
+};
+
+// Finds the mirror that maps the ideal initial endpoint onto the ideal final one: the
+// endpoints must differ by the displacement of exactly one atom (the moving atom; a vacancy
+// hop), the plane is perpendicular to that displacement through its midpoint, the cell must
+// map onto itself, and every mirrored atom must land within tolerance_angstrom of an atom
+// of the same element (one-to-one) in the final endpoint. Throws InputError naming the
+// first failure otherwise (e.g. interstitial hops that move several atoms, strained cells).
+HopMirror find_hop_mirror(const Structure& ideal_initial, const Structure& ideal_final,
+                          double tolerance_angstrom = 0.05);
+
+}  // namespace ionhop::atomistic

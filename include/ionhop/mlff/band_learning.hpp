@@ -1,0 +1,101 @@
+// On-the-fly learning along a CI-NEB band. MD at the training temperatures rarely visits a
+// hop's transition region, so a model learned from MD alone is blind exactly where a
+// barrier is decided (the source paper added NEB images to its training set). This loop
+// relaxes the endpoints and optimises the band with the current model, checks the model's
+// Bayesian force uncertainty on every image every few band updates, and where an image is
+// above the threshold labels it with the reference (CP2K), refits, and restarts from the
+// last band the model trusted — the rollback of run_on_the_fly (on_the_fly.hpp) applied to
+// a band. Pure engine: the caller supplies the labeller and persists labels and checkpoints
+// (src/cli/cmd_learn_neb.cpp).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ionhop/atomistic/hop_mirror.hpp"
+#include "ionhop/atomistic/neb.hpp"
+#include "ionhop/atomistic/structure.hpp"
+#include "ionhop/mlff/fit.hpp"
+#include "ionhop/mlff/linear_model.hpp"
+#include "ionhop/mlff/on_the_fly.hpp"
+
+namespace ionhop::mlff {
+
+struct BandLearningSettings {
+  DescriptorSettings descriptor;  // elements: those of the training frames and endpoints
+  FitSettings fit;
+  // The band (images, springs, tolerance, step limit, climbing image, interpolation) and the
+  // endpoint relaxation (endpoint_relaxation: tolerance and step limit; relax_endpoints is
+  // ignored: the endpoints are always relaxed, with uncertainty checks).
+  atomistic::NebSettings neb;
+  // Band updates (and endpoint FIRE steps) between two uncertainty checks.
+  std::size_t check_every_steps = 10;
+  // Max-atom ‖σ_F‖ above which a structure is labelled (as OnTheFlySettings), eV/Å.
+  double force_uncertainty_threshold_ev_per_angstrom = 0.25;
+  std::size_t reference_budget = 20;  // reference calls in total (failed ones count)
+  // When set, only the initial endpoint is relaxed and the final one is its mirror image
+  // (atomistic/hop_mirror.hpp): both endpoints are then the same minimum up to symmetry.
+  std::optional<atomistic::HopMirror> mirror;
+  // A restarted band keeps its interior images unless an endpoint moved more than this
+  // (max over atoms, Å) since the band was made; then the band is interpolated afresh.
+  double reinterpolate_above_angstrom = 0.3;
+};
+
+// Where a run stands, enough to resume it exactly (after every label).
+struct BandLearningCheckpoint {
+  std::size_t reference_calls = 0, failures = 0;
+  // Starting points of the next endpoint relaxations (the rattled starts at first, then
+  // the last relaxed or trusted states). `final_structure` is unused with a mirror.
+  atomistic::Structure initial, final_structure;
+  std::vector<atomistic::Structure> band;  // last trusted band (empty: interpolate)
+};
+
+struct BandLearningCallbacks {
+  // A new label; `where` is "initial endpoint", "final endpoint" or "image k"; `step` the
+  // FIRE step of the relaxation or band at which it was taken.
+  std::function<void(const TrainingFrame& frame, const std::string& where, std::size_t step,
+                     double uncertainty_ev_per_angstrom)>
+      labelled;
+  std::function<void(const std::string& failure, const std::string& where)> failed;
+  std::function<void(const BandLearningCheckpoint&)> checkpoint;  // after every label
+  std::function<void(const LinearModel& model, std::size_t frames)> refitted;
+  // After every check: the stage ("initial endpoint", "final endpoint", "band"), the step,
+  // and the max-atom σ_F of each structure checked (one for an endpoint; the interior
+  // images for the band).
+  std::function<void(const std::string& stage, std::size_t step,
+                     const std::vector<double>& uncertainty_ev_per_angstrom)>
+      checked;
+};
+
+struct BandLearningResult {
+  LinearModel model;                    // fitted to all frames
+  std::vector<TrainingFrame> labelled;  // the resumed run's and this run's labels, in order
+  std::size_t reference_calls = 0, failures = 0;
+  std::size_t rounds = 0;  // band (re)starts in this call
+  bool budget_exhausted = false;
+  std::string failure;  // a failed label or an endpoint that did not relax ("" if none)
+  // The last band, with the final model (present unless the endpoints never relaxed).
+  std::optional<atomistic::NebResult> neb;
+  // Max-atom σ_F of every image of `neb` (endpoints included), eV/Å.
+  std::vector<double> image_uncertainty_ev_per_angstrom;
+  // The band converged and every image is inside the threshold: a barrier of the model
+  // that its own uncertainty does not contradict.
+  bool trusted = false;
+};
+
+// Runs the loop from the (unrelaxed) endpoints `initial` and `final_structure` (same atoms in
+// the same order; with settings.mirror only the initial is used), or from `resume`.
+// `initial_training` must be non-empty; `previously_labelled` are an interrupted run's labels.
+// Throws InputError for bad settings or a charge differing from the training frames'.
+BandLearningResult run_band_learning(const std::vector<TrainingFrame>& initial_training,
+                                     std::vector<TrainingFrame> previously_labelled,
+                                     const atomistic::Structure& initial,
+                                     const atomistic::Structure& final_structure,
+                                     const BandLearningSettings& settings, const Labeller& labeller,
+                                     const BandLearningCallbacks& callbacks = {},
+                                     std::optional<BandLearningCheckpoint> resume = std::nullopt);
+
+}  // namespace ionhop::mlff

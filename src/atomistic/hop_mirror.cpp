@@ -1,0 +1,101 @@
+// The mirror plane of a vacancy hop and the renumbering that maps initial onto final.
+#include "ionhop/atomistic/hop_mirror.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "ionhop/core/error.hpp"
+
+namespace ionhop::atomistic {
+
+namespace {
+[[noreturn]] void fail(const std::string& problem) {
+  throw InputError("", "", "symmetric NEB endpoints: " + problem);
+}
+}  // namespace
+
+Structure HopMirror::apply(const Structure& s) const {
+  Structure out = s;
+  for (std::size_t k = 0; k < source_atom.size(); ++k) {
+    const Vec3 x = s.positions_angstrom.col(static_cast<Eigen::Index>(source_atom[k]));
+    out.positions_angstrom.col(static_cast<Eigen::Index>(k)) =
+        reflection * (x - origin_angstrom) + origin_angstrom;
+    if (!s.fixed.empty()) out.fixed[k] = s.fixed[source_atom[k]];
+  }
+  return out;
+}
+
+Structure HopMirror::symmetrize_displacements(const Structure& displaced,
+                                              const Structure& ideal) const {
+  Structure out = ideal;
+  const auto u = [&](std::size_t k) {
+    const auto i = static_cast<Eigen::Index>(k);
+    return Vec3(
+        ideal.minimum_image(displaced.positions_angstrom.col(i) - ideal.positions_angstrom.col(i)));
+  };
+  for (std::size_t k = 0; k < source_atom.size(); ++k)
+    out.positions_angstrom.col(static_cast<Eigen::Index>(k)) +=
+        0.5 * (u(k) + reflection * u(source_atom[k]));
+  return out;
+}
+
+HopMirror find_hop_mirror(const Structure& ideal_initial, const Structure& ideal_final,
+                          double tolerance_angstrom) {
+  const std::size_t n = ideal_initial.size();
+  if (ideal_final.size() != n) fail("the endpoints have different atom counts");
+  if ((ideal_initial.cell_angstrom - ideal_final.cell_angstrom).cwiseAbs().maxCoeff() > 1e-9)
+    fail("the endpoints have different cells");
+  // The moving atom: the one atom whose position differs between the endpoints.
+  std::vector<std::size_t> moved;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (ideal_initial.elements[k] != ideal_final.elements[k])
+      fail("atom " + std::to_string(k) + " is " + ideal_initial.elements[k] + " in the initial " +
+           "endpoint and " + ideal_final.elements[k] + " in the final");
+    const Vec3 d = ideal_initial.minimum_image(
+        ideal_final.positions_angstrom.col(static_cast<Eigen::Index>(k)) -
+        ideal_initial.positions_angstrom.col(static_cast<Eigen::Index>(k)));
+    if (d.norm() > tolerance_angstrom) moved.push_back(k);
+  }
+  if (moved.size() != 1)
+    fail(std::to_string(moved.size()) +
+         " atoms differ between the endpoints (exactly one, a vacancy hop, is supported)");
+  HopMirror m;
+  m.moving_atom = moved.front();
+  const auto col = [](const Structure& s, std::size_t k) {
+    return Vec3(s.positions_angstrom.col(static_cast<Eigen::Index>(k)));
+  };
+  const Vec3 a = col(ideal_initial, m.moving_atom);
+  const Vec3 hop = ideal_initial.minimum_image(col(ideal_final, m.moving_atom) - a);
+  const Vec3 normal = hop.normalized();
+  m.reflection = Eigen::Matrix3d::Identity() - 2 * normal * normal.transpose();
+  m.origin_angstrom = a + 0.5 * hop;
+
+  // The cell must map onto itself: R a_i must be an integer combination of the a_j.
+  const Eigen::Matrix3d h_t = ideal_initial.cell_angstrom.transpose();  // columns a_i
+  const Eigen::Matrix3d integer = h_t.inverse() * m.reflection * h_t;
+  if ((integer - integer.array().round().matrix()).cwiseAbs().maxCoeff() > 1e-6)
+    fail("the mirror plane perpendicular to the hop is not a symmetry of the cell");
+
+  // Renumbering: atom j of the initial endpoint, mirrored, is atom k of the final one.
+  m.source_atom.assign(n, n);
+  for (std::size_t j = 0; j < n; ++j) {
+    const Vec3 image =
+        m.reflection * (col(ideal_initial, j) - m.origin_angstrom) + m.origin_angstrom;
+    std::size_t match = n;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (ideal_final.elements[k] != ideal_initial.elements[j]) continue;
+      if (ideal_initial.minimum_image(image - col(ideal_final, k)).norm() <= tolerance_angstrom) {
+        match = k;
+        break;
+      }
+    }
+    if (match == n || m.source_atom[match] != n)
+      fail("the mirror image of atom " + std::to_string(j) + " (" + ideal_initial.elements[j] +
+           ") is not an atom of the final endpoint: the hop's mirror plane is not a symmetry of "
+           "this structure (a mixed environment or a distorted cell?)");
+    m.source_atom[match] = j;
+  }
+  return m;
+}
+
+}  // namespace ionhop::atomistic

@@ -1,0 +1,285 @@
+// `ionhop learn-neb CONFIG.json --out DIR`: on-the-fly MLFF learning along a CI-NEB band
+// (mlff::run_band_learning): relax the endpoints and optimise the band with the current
+// model, label the most uncertain image with CP2K, refit, restart from the last trusted band;
+// within a budget of reference calls. Resumable: DIR holds
+//   labelled.extxyz   every label so far (rewritten atomically after each label)
+//   checkpoint.json   the trusted endpoints and band and the budget used, after each label
+//   model.json        the latest model (after each refit)
+//   uncertainty.csv   one line per checked structure (a log, appended)
+//   path.extxyz, neb.json   the final band with the final model, written at the end
+//   reference/label-k CP2K work directories
+// Rerunning the same command continues where a killed run stopped; a different config in
+// the same DIR is refused.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "commands.hpp"
+#include "dft_labelling.hpp"
+#include "ionhop/atomistic/hop_mirror.hpp"
+#include "ionhop/atomistic/rattle.hpp"
+#include "ionhop/core/build_info.hpp"
+#include "ionhop/core/error.hpp"
+#include "ionhop/io/atomic_file.hpp"
+#include "ionhop/io/band_learning_file.hpp"
+#include "ionhop/io/extxyz.hpp"
+#include "ionhop/io/json_input.hpp"
+#include "ionhop/io/mlff_model_file.hpp"
+#include "ionhop/mlff/band_learning.hpp"
+#include "neb_endpoints.hpp"
+#include "neb_output.hpp"
+
+namespace ionhop::cli {
+
+namespace {
+namespace fs = std::filesystem;
+
+struct LearnNebArgs {
+  std::string config, out;
+};
+
+nlohmann::json positions_json(const atomistic::Structure& s) {
+  nlohmann::json a = nlohmann::json::array();
+  for (Eigen::Index k = 0; k < s.positions_angstrom.cols(); ++k)
+    a.push_back(
+        {s.positions_angstrom(0, k), s.positions_angstrom(1, k), s.positions_angstrom(2, k)});
+  return a;
+}
+
+atomistic::Structure positions_from_json(const io::JsonInput& list,
+                                         const atomistic::Structure& like) {
+  const auto rows = list.array();
+  if (rows.size() != like.size())
+    list.fail("has " + std::to_string(rows.size()) + " rows, the structure " +
+              std::to_string(like.size()) + " atoms");
+  atomistic::Structure s = like;
+  for (std::size_t k = 0; k < like.size(); ++k) {
+    const auto xyz = rows[k].array(3);
+    if (xyz.size() != 3) rows[k].fail("must be [x, y, z]");
+    for (int a = 0; a < 3; ++a)
+      s.positions_angstrom(a, static_cast<Eigen::Index>(k)) = xyz[a].number();
+  }
+  return s;
+}
+
+nlohmann::json checkpoint_json(const mlff::BandLearningCheckpoint& cp,
+                               const std::string& config_sha) {
+  nlohmann::json band = nlohmann::json::array();
+  for (const auto& image : cp.band) band.push_back(positions_json(image));
+  return {{"schema", "ionhop.neb_learning_checkpoint/1"},
+          {"config_sha256", config_sha},
+          {"reference_calls", cp.reference_calls},
+          {"failures", cp.failures},
+          {"initial_positions_angstrom", positions_json(cp.initial)},
+          {"final_positions_angstrom", positions_json(cp.final_structure)},
+          {"band_positions_angstrom", band}};
+}
+
+mlff::BandLearningCheckpoint checkpoint_from_file(const std::string& path,
+                                                  const atomistic::Structure& like,
+                                                  const std::string& config_sha) {
+  nlohmann::json doc;
+  const io::JsonInput root = io::JsonInput::parse_file(path, doc);
+  root.require_object({"schema", "config_sha256", "reference_calls", "failures",
+                       "initial_positions_angstrom", "final_positions_angstrom",
+                       "band_positions_angstrom"});
+  if (root.at("schema").string() != "ionhop.neb_learning_checkpoint/1")
+    root.at("schema").fail("must be \"ionhop.neb_learning_checkpoint/1\"");
+  if (root.at("config_sha256").string() != config_sha)
+    root.at("config_sha256")
+        .fail("this directory belongs to a run with another config: use a new --out directory");
+  mlff::BandLearningCheckpoint cp;
+  cp.reference_calls = static_cast<std::size_t>(root.at("reference_calls").integer_at_least(0));
+  cp.failures = static_cast<std::size_t>(root.at("failures").integer_at_least(0));
+  cp.initial = positions_from_json(root.at("initial_positions_angstrom"), like);
+  cp.final_structure = positions_from_json(root.at("final_positions_angstrom"), like);
+  for (const auto& image : root.at("band_positions_angstrom").array())
+    cp.band.push_back(positions_from_json(image, like));
+  return cp;
+}
+}  // namespace
+
+Action add_learn_neb_command(CLI::App& app) {
+  auto a = std::make_shared<LearnNebArgs>();
+  auto* sub = app.add_subcommand(
+      "learn-neb",
+      "On-the-fly MLFF learning along a CI-NEB band: DFT where an image is uncertain, refit, "
+      "restart (resumable)");
+  sub->add_option("config", a->config, "config file (schema ionhop.neb_learning/1)")->required();
+  sub->add_option("--out", a->out, "output directory (resumed if it holds a checkpoint)")
+      ->required();
+  sub->footer(
+      "DIR gets labelled.extxyz (the new labels), model.json (latest model), checkpoint.json,\n"
+      "uncertainty.csv (every check), and at the end path.extxyz and neb.json (the final band\n"
+      "and each image's force uncertainty). Rerun the same command to resume.\n"
+      "Exit status 0: the band converged with every image inside the threshold; 3: it did not\n"
+      "(budget used up, a failed label, an endpoint that did not relax, or the step limit;\n"
+      "results written, reason in neb.json); 2: bad input.\n"
+      "Example:\n"
+      "  ionhop learn-neb examples/mlff/active_learning/cspbi3_vi_plus_neb.json --out nl");
+  return [a]() {
+    const io::BandLearningConfig config = io::load_band_learning_config(a->config);
+    const std::vector<mlff::TrainingFrame> training =
+        io::read_training_frames(config.training_paths);
+    auto [initial, final_structure] = neb_endpoints(config.neb);
+    initial.charge_e = final_structure.charge_e = config.neb.charge_e;
+    if (initial.charge_e != training.front().structure.charge_e)
+      throw InputError(config.neb.path, "/charge_e",
+                       "the hop has cell charge " + std::to_string(initial.charge_e) +
+                           " e, the training frames " +
+                           std::to_string(training.front().structure.charge_e) +
+                           " e (one model per charge state)");
+    mlff::BandLearningSettings settings = config.settings;
+    if (config.symmetric_endpoints) {
+      try {
+        settings.mirror = atomistic::find_hop_mirror(initial, final_structure);
+      } catch (const InputError& e) {
+        throw InputError(config.path, "/symmetric_endpoints", e.problem());
+      }
+    }
+    const atomistic::Structure ideal_initial = initial;
+    atomistic::rattle_endpoints(initial, final_structure, config.neb.rattle_angstrom,
+                                config.neb.rattle_seed);
+    if (settings.mirror && config.symmetrize_rattle)
+      initial = settings.mirror->symmetrize_displacements(initial, ideal_initial);
+    std::set<std::string> elements(initial.elements.begin(), initial.elements.end());
+    for (const auto& f : training)
+      elements.insert(f.structure.elements.begin(), f.structure.elements.end());
+    settings.descriptor.elements.assign(elements.begin(), elements.end());
+
+    // The reference is checked before anything is written (bad input: no output).
+    const mlff::Labeller labeller =
+        ReferenceLabeller(config.reference, a->out, initial, config.neb.path);
+    fs::create_directories(a->out);
+    const std::string labelled_path = (fs::path(a->out) / "labelled.extxyz").string();
+    const std::string checkpoint_path = (fs::path(a->out) / "checkpoint.json").string();
+    const std::string model_path = (fs::path(a->out) / "model.json").string();
+    const std::string log_path = (fs::path(a->out) / "uncertainty.csv").string();
+
+    std::optional<mlff::BandLearningCheckpoint> resume;
+    std::vector<mlff::TrainingFrame> previous;
+    std::string labelled_text;
+    if (fs::exists(checkpoint_path)) {
+      resume = checkpoint_from_file(checkpoint_path, initial, config.sha256);
+      if (fs::exists(labelled_path)) {
+        labelled_text = io::read_text_file(labelled_path);
+        previous = io::training_frames_from_extxyz(io::parse_extxyz(labelled_text, labelled_path));
+      }
+      std::printf("resuming: %zu labels, %zu reference calls used\n", previous.size(),
+                  resume->reference_calls);
+    } else if (fs::exists(labelled_path)) {
+      throw InputError(labelled_path, "",
+                       "exists without checkpoint.json: not a run of learn-neb; use a new "
+                       "--out directory");
+    }
+    const bool new_log = !fs::exists(log_path);
+    std::ofstream log(log_path, std::ios::app);
+    if (!log) throw InputError(log_path, "", "cannot write");
+    if (new_log) log << "stage,step,image,max_force_uncertainty_ev_per_angstrom\n";
+
+    mlff::BandLearningCallbacks callbacks;
+    callbacks.labelled = [&](const mlff::TrainingFrame& f, const std::string& where,
+                             std::size_t step, double sigma) {
+      io::ExtxyzFrame x;
+      x.structure = f.structure;
+      x.energy_ev = f.energy_ev;
+      x.forces_ev_per_angstrom = f.forces_ev_per_angstrom;
+      x.structure.info["al_source"] = "learn-neb " + where;
+      x.structure.info["al_step"] = std::to_string(step);
+      x.structure.info["al_force_uncertainty_ev_per_angstrom"] = shortest_number(sigma);
+      labelled_text += io::format_extxyz({x});
+      io::write_file_atomically(labelled_path, labelled_text);
+      std::printf("  label of the %s at step %zu: sigma_F %.3f eV/A, E_ref = %.6f eV\n",
+                  where.c_str(), step, sigma, f.energy_ev.value_or(0));
+      std::fflush(stdout);
+    };
+    callbacks.failed = [&](const std::string& why, const std::string& where) {
+      std::printf("  label of the %s FAILED: %s\n", where.c_str(), why.c_str());
+      std::fflush(stdout);
+    };
+    callbacks.checkpoint = [&](const mlff::BandLearningCheckpoint& cp) {
+      io::write_file_atomically(checkpoint_path, checkpoint_json(cp, config.sha256).dump() + "\n");
+    };
+    callbacks.refitted = [&](const mlff::LinearModel& model, std::size_t frames) {
+      io::write_mlff_model(model_path, model);
+      std::printf("  model fitted on %zu frames: train force MAE %.1f meV/A\n", frames,
+                  1e3 * model.training().force_mae_ev_per_angstrom);
+      std::fflush(stdout);
+    };
+    callbacks.checked = [&](const std::string& stage, std::size_t step,
+                            const std::vector<double>& sigma) {
+      for (std::size_t i = 0; i < sigma.size(); ++i) {
+        char line[160];
+        std::snprintf(line, sizeof line, "%s,%zu,%zu,%.6g\n", stage.c_str(), step,
+                      stage == "band" ? i + 1 : 0, sigma[i]);
+        log << line;
+      }
+      log.flush();
+    };
+    std::printf(
+        "learn-neb: %zu initial frames, %s endpoints%s, threshold %.3f eV/A every %zu steps, "
+        "budget %zu reference calls (%s)\n",
+        training.size(), settings.mirror ? "mirror-symmetric" : "independently relaxed",
+        settings.mirror && config.symmetrize_rattle ? " (symmetrised rattle)" : "",
+        settings.force_uncertainty_threshold_ev_per_angstrom, settings.check_every_steps,
+        settings.reference_budget, config.reference.code.c_str());
+    const mlff::BandLearningResult result = mlff::run_band_learning(
+        training, previous, initial, final_structure, settings, labeller, callbacks, resume);
+
+    std::string outcome = result.trusted ? "converged, every image inside the threshold" : "";
+    if (!result.trusted) {
+      if (!result.failure.empty())
+        outcome = result.failure;
+      else if (result.budget_exhausted)
+        outcome = "the reference budget is used up";
+      else if (result.neb && !result.neb->converged)
+        outcome = "the band did not converge within the step limit";
+      else
+        outcome = "stopped";
+    }
+    std::vector<std::pair<std::string, std::string>> files;
+    if (result.neb) {
+      nlohmann::json summary = neb_result_to_json(*result.neb);
+      summary["schema"] = "ionhop.neb_result/1";
+      summary["config"] = config.path;
+      summary["neb_config"] = config.neb.path;
+      summary["settings"] = io::neb_settings_to_json(config.neb.neb);
+      summary["settings"]["rattle_angstrom"] = config.neb.rattle_angstrom;
+      summary["settings"]["rattle_seed"] = config.neb.rattle_seed;
+      summary["settings"]["symmetric_endpoints"] = settings.mirror.has_value();
+      summary["settings"]["symmetrize_rattle"] = settings.mirror && config.symmetrize_rattle;
+      summary["potential"] = {{"name", "mlff (learn-neb)"}, {"file", model_path}};
+      summary["atoms"] = initial.size();
+      summary["mlff_domain"] = {
+          {"threshold_ev_per_angstrom", settings.force_uncertainty_threshold_ev_per_angstrom},
+          {"max_force_uncertainty_ev_per_angstrom", result.image_uncertainty_ev_per_angstrom}};
+      summary["learning"] = {{"initial_frames", training.size()},
+                             {"labelled_frames", result.labelled.size()},
+                             {"reference_calls", result.reference_calls},
+                             {"reference_failures", result.failures},
+                             {"band_starts", result.rounds},
+                             {"budget_exhausted", result.budget_exhausted},
+                             {"trusted", result.trusted},
+                             {"outcome", outcome}};
+      summary["ionhop"] = {{"version", core::version()}, {"commit", core::git_commit()}};
+      io::write_file_atomically((fs::path(a->out) / "path.extxyz").string(),
+                                neb_path_extxyz(*result.neb));
+      io::write_file_atomically((fs::path(a->out) / "neb.json").string(), summary.dump(2) + "\n");
+      print_neb_profile(std::cout, *result.neb);
+      std::printf("band: forward barrier %.4f eV, backward %.4f eV; image sigma_F:",
+                  result.neb->forward_barrier_ev, result.neb->backward_barrier_ev);
+      for (double s : result.image_uncertainty_ev_per_angstrom) std::printf(" %.3f", s);
+      std::printf(" eV/A\n");
+    }
+    std::printf("%s; %zu labels in total (%zu reference calls, %zu failed); model %s\n",
+                outcome.c_str(), result.labelled.size(), result.reference_calls, result.failures,
+                model_path.c_str());
+    return result.trusted ? 0 : 3;
+  };
+}
+
+}  // namespace ionhop::cli

@@ -1,0 +1,290 @@
+// On-the-fly learning along a CI-NEB band: relax the endpoints and optimise the band with the
+// current model, label the most uncertain structure, refit, restart from the last trusted state.
+#include "ionhop/mlff/band_learning.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "ionhop/atomistic/fire.hpp"
+#include "ionhop/core/error.hpp"
+#include "ionhop/mlff/domain_check.hpp"
+
+namespace ionhop::mlff {
+
+namespace {
+using atomistic::Structure;
+
+[[noreturn]] void fail(const std::string& problem) {
+  throw InputError("", "", "NEB-band learning: " + problem);
+}
+
+// Where a monitored relaxation ended: converged (trusted = the minimum), stopped at an
+// uncertain structure (trusted = the last checked state below the threshold), or neither
+// (the step limit).
+struct RelaxOutcome {
+  Structure trusted, uncertain;
+  bool converged = false, uncertain_found = false;
+  double sigma = 0, max_force = 0;
+  std::size_t step = 0;
+};
+
+RelaxOutcome relax_with_checks(const LinearModel& model, const Structure& start,
+                               const BandLearningSettings& settings, const std::string& stage,
+                               const BandLearningCallbacks& callbacks) {
+  const atomistic::FireSettings& fire = settings.neb.endpoint_relaxation;
+  Structure s = start;
+  const auto n = static_cast<Eigen::Index>(s.size());
+  atomistic::FireStepper stepper(fire.fire, 3 * n);
+  Eigen::VectorXd force(3 * n);
+  const auto evaluate = [&]() {
+    Eigen::Matrix3Xd f = model.compute(s).forces_ev_per_angstrom;
+    for (Eigen::Index k = 0; k < n; ++k)
+      if (s.is_fixed(static_cast<std::size_t>(k))) f.col(k).setZero();
+    force = Eigen::Map<const Eigen::VectorXd>(f.data(), f.size());
+    return n == 0 ? 0.0 : f.colwise().norm().maxCoeff();
+  };
+  RelaxOutcome out;
+  out.trusted = start;
+  double max_force = evaluate();
+  for (std::size_t step = 0;; ++step) {
+    const bool done = max_force < fire.force_tolerance_ev_per_angstrom;
+    out.step = step;
+    out.max_force = max_force;
+    if (step % settings.check_every_steps == 0 || done || step == fire.max_steps) {
+      const double sigma = max_force_uncertainty_ev_per_angstrom(model, s);
+      if (callbacks.checked) callbacks.checked(stage, step, {sigma});
+      if (sigma > settings.force_uncertainty_threshold_ev_per_angstrom) {
+        out.uncertain_found = true;
+        out.uncertain = s;
+        out.sigma = sigma;
+        return out;
+      }
+      out.trusted = s;
+    }
+    if (done) {
+      out.converged = true;
+      return out;
+    }
+    if (step == fire.max_steps) return out;
+    Eigen::Map<Eigen::VectorXd> x(s.positions_angstrom.data(), s.positions_angstrom.size());
+    Eigen::VectorXd xv = x;
+    stepper.step(xv, force);
+    x = xv;
+    max_force = evaluate();
+  }
+}
+
+// Largest displacement of any atom between two configurations of the same atoms (minimum
+// image), Å.
+double max_displacement_angstrom(const Structure& a, const Structure& b) {
+  double best = 0;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    const auto i = static_cast<Eigen::Index>(k);
+    best = std::max(
+        best, a.minimum_image(b.positions_angstrom.col(i) - a.positions_angstrom.col(i)).norm());
+  }
+  return best;
+}
+
+// `s` with every atom moved by a lattice vector next to the same atom of `reference` (the
+// band's coordinates are continuous, not wrapped).
+Structure aligned_to(Structure s, const Structure& reference) {
+  for (Eigen::Index k = 0; k < s.positions_angstrom.cols(); ++k)
+    s.positions_angstrom.col(k) =
+        reference.positions_angstrom.col(k) +
+        reference.minimum_image(s.positions_angstrom.col(k) - reference.positions_angstrom.col(k));
+  return s;
+}
+
+std::vector<double> uncertainties(const LinearModel& model, const std::vector<Structure>& images,
+                                  std::size_t first, std::size_t last) {
+  std::vector<double> sigma;
+  for (std::size_t i = first; i < last; ++i)
+    sigma.push_back(max_force_uncertainty_ev_per_angstrom(model, images[i]));
+  return sigma;
+}
+
+std::vector<TrainingFrame> concatenate(const std::vector<TrainingFrame>& a,
+                                       const std::vector<TrainingFrame>& b) {
+  std::vector<TrainingFrame> all = a;
+  all.insert(all.end(), b.begin(), b.end());
+  return all;
+}
+}  // namespace
+
+BandLearningResult run_band_learning(const std::vector<TrainingFrame>& initial_training,
+                                     std::vector<TrainingFrame> previously_labelled,
+                                     const Structure& initial, const Structure& final_structure,
+                                     const BandLearningSettings& settings, const Labeller& labeller,
+                                     const BandLearningCallbacks& callbacks,
+                                     std::optional<BandLearningCheckpoint> resume) {
+  if (initial_training.empty()) fail("no initial training frames");
+  if (!(settings.force_uncertainty_threshold_ev_per_angstrom > 0))
+    fail("the force-uncertainty threshold must be positive");
+  if (settings.check_every_steps == 0) fail("check_every_steps must be at least 1");
+  if (!settings.mirror) atomistic::check_neb_endpoints(initial, final_structure);
+  for (const auto& f : initial_training)
+    if (f.structure.charge_e != initial.charge_e)
+      fail("the endpoints have cell charge " + std::to_string(initial.charge_e) +
+           " e but a training frame has " + std::to_string(f.structure.charge_e) +
+           " e (one model per charge state)");
+
+  BandLearningResult result{
+      fit_linear_model(settings.descriptor, concatenate(initial_training, previously_labelled),
+                       settings.fit),
+      std::move(previously_labelled),
+      0,
+      0,
+      0,
+      false,
+      "",
+      std::nullopt,
+      {},
+      false};
+  if (callbacks.refitted)
+    callbacks.refitted(result.model, initial_training.size() + result.labelled.size());
+  BandLearningCheckpoint cp =
+      resume.value_or(BandLearningCheckpoint{0, 0, initial, final_structure, {}});
+  result.reference_calls = cp.reference_calls;
+  result.failures = cp.failures;
+  auto model = std::make_unique<LinearModel>(result.model);
+  const double threshold = settings.force_uncertainty_threshold_ev_per_angstrom;
+
+  // Labels `s`, refits, and checkpoints `cp` (already rolled back by the caller). False:
+  // stop the run (budget used up, or a failed label: going on would retrace the same path
+  // into the same structure).
+  const auto label = [&](const Structure& s, const std::string& where, std::size_t step,
+                         double sigma) {
+    if (result.reference_calls >= settings.reference_budget) {
+      result.budget_exhausted = true;
+      return false;
+    }
+    Structure to_label = s;
+    to_label.wrap_positions();  // the reference code sees a tidy cell
+    ReferenceLabel l = labeller(to_label, result.reference_calls);
+    ++result.reference_calls;
+    if (!l.ok) {
+      ++result.failures;
+      result.failure = "the reference calculation of the " + where + " failed: " + l.failure;
+      if (callbacks.failed) callbacks.failed(l.failure, where);
+    } else {
+      if (callbacks.labelled) callbacks.labelled(l.frame, where, step, sigma);
+      result.labelled.push_back(std::move(l.frame));
+      result.model = fit_linear_model(settings.descriptor,
+                                      concatenate(initial_training, result.labelled), settings.fit);
+      if (callbacks.refitted)
+        callbacks.refitted(result.model, initial_training.size() + result.labelled.size());
+      model = std::make_unique<LinearModel>(result.model);
+    }
+    cp.reference_calls = result.reference_calls;
+    cp.failures = result.failures;
+    if (callbacks.checkpoint) callbacks.checkpoint(cp);
+    return l.ok;
+  };
+
+  // Relaxes one endpoint from `start` (updated to where it got); nullopt when the run must
+  // go round again (a label) or stop (result.failure / budget).
+  bool stop = false;
+  const auto endpoint = [&](Structure& start,
+                            const std::string& where) -> std::optional<Structure> {
+    RelaxOutcome r = relax_with_checks(*model, start, settings, where, callbacks);
+    start = r.trusted;
+    if (r.uncertain_found) {
+      if (!label(r.uncertain, where, r.step, r.sigma)) stop = true;
+      return std::nullopt;
+    }
+    if (!r.converged) {
+      result.failure = "the " + where + " did not relax within " +
+                       std::to_string(settings.neb.endpoint_relaxation.max_steps) +
+                       " steps (max force " + std::to_string(r.max_force) + " eV/Å)";
+      stop = true;
+      return std::nullopt;
+    }
+    return r.trusted;
+  };
+
+  while (!stop) {
+    ++result.rounds;
+    const std::optional<Structure> a = endpoint(cp.initial, "initial endpoint");
+    if (!a) continue;
+    std::optional<Structure> b;
+    if (settings.mirror) {
+      b = settings.mirror->apply(*a);
+    } else {
+      b = endpoint(cp.final_structure, "final endpoint");
+      if (!b) continue;
+    }
+
+    std::vector<Structure> band;
+    if (!cp.band.empty() &&
+        max_displacement_angstrom(cp.band.front(), *a) <= settings.reinterpolate_above_angstrom &&
+        max_displacement_angstrom(cp.band.back(), *b) <= settings.reinterpolate_above_angstrom) {
+      band = cp.band;
+      band.front() = aligned_to(*a, cp.band.front());
+      band.back() = aligned_to(*b, cp.band.back());
+    } else {
+      band = atomistic::interpolate_band(*a, *b, settings.neb);
+    }
+
+    // The band with checks: every check_every_steps updates the interior images' σ_F; a band
+    // entirely below the threshold becomes the rollback point.
+    std::vector<Structure> trusted = band;
+    Structure uncertain;
+    std::string uncertain_where;
+    std::size_t uncertain_step = 0;
+    double uncertain_sigma = 0;
+    atomistic::NebSettings neb = settings.neb;
+    neb.relax_endpoints = false;
+    neb.monitor_every_steps = settings.check_every_steps;
+    neb.monitor = [&](std::size_t step, const std::vector<Structure>& images) {
+      const std::vector<double> sigma = uncertainties(*model, images, 1, images.size() - 1);
+      if (callbacks.checked) callbacks.checked("band", step, sigma);
+      const auto worst = std::max_element(sigma.begin(), sigma.end());
+      if (*worst <= threshold) {
+        trusted = images;
+        return true;
+      }
+      const auto image = static_cast<std::size_t>(worst - sigma.begin()) + 1;
+      uncertain = images[image];
+      uncertain_where = "image " + std::to_string(image);
+      uncertain_step = step;
+      uncertain_sigma = *worst;
+      return false;
+    };
+    atomistic::NebResult nr = atomistic::run_neb_band(*model, band, neb);
+    if (!nr.stopped) {
+      // The end of the band is checked whatever the check interval.
+      const std::vector<double> sigma = uncertainties(*model, nr.images, 0, nr.images.size());
+      const auto worst = std::max_element(sigma.begin() + 1, sigma.end() - 1);
+      if (*worst <= threshold) {
+        cp.band = nr.images;
+        result.image_uncertainty_ev_per_angstrom = sigma;
+        result.trusted = nr.converged;
+        result.neb = std::move(nr);
+        break;
+      }
+      const auto image = static_cast<std::size_t>(worst - sigma.begin());
+      uncertain = nr.images[image];
+      uncertain_where = "image " + std::to_string(image);
+      uncertain_step = nr.steps;
+      uncertain_sigma = *worst;
+    }
+    cp.band = trusted;
+    if (!label(uncertain, uncertain_where, uncertain_step, uncertain_sigma)) stop = true;
+  }
+
+  if (!result.neb && !cp.band.empty()) {
+    // Stopped early: report the last trusted band with the final model (one evaluation).
+    atomistic::NebSettings once = settings.neb;
+    once.max_steps = 0;
+    once.monitor = {};
+    once.progress = {};
+    result.neb = atomistic::run_neb_band(*model, cp.band, once);
+    result.image_uncertainty_ev_per_angstrom =
+        uncertainties(*model, result.neb->images, 0, result.neb->images.size());
+  }
+  return result;
+}
+
+}  // namespace ionhop::mlff
