@@ -31,6 +31,7 @@
 #include "ionhop/mlff/on_the_fly.hpp"
 #include "ionhop/reference/cp2k_input.hpp"
 #include "ionhop/reference/cp2k_runner.hpp"
+#include "learning_run_directory.hpp"
 
 namespace ionhop::cli {
 
@@ -40,26 +41,6 @@ namespace fs = std::filesystem;
 struct ActiveLearnArgs {
   std::string config, out;
 };
-
-nlohmann::json columns_json(const Eigen::Matrix3Xd& m) {
-  nlohmann::json a = nlohmann::json::array();
-  for (Eigen::Index k = 0; k < m.cols(); ++k) a.push_back({m(0, k), m(1, k), m(2, k)});
-  return a;
-}
-
-Eigen::Matrix3Xd columns_from_json(const io::JsonInput& list, std::size_t atoms) {
-  const auto rows = list.array();
-  if (rows.size() != atoms)
-    list.fail("has " + std::to_string(rows.size()) + " rows, the structure " +
-              std::to_string(atoms) + " atoms");
-  Eigen::Matrix3Xd m(3, static_cast<Eigen::Index>(atoms));
-  for (std::size_t k = 0; k < atoms; ++k) {
-    const auto xyz = rows[k].array(3);
-    if (xyz.size() != 3) rows[k].fail("must be [x, y, z]");
-    for (int a = 0; a < 3; ++a) m(a, static_cast<Eigen::Index>(k)) = xyz[a].number();
-  }
-  return m;
-}
 
 nlohmann::json checkpoint_json(const mlff::OnTheFlyCheckpoint& cp, const std::string& config_sha) {
   return {{"schema", "ionhop.active_learning_checkpoint/1"},
@@ -165,49 +146,25 @@ Action add_active_learn_command(CLI::App& app) {
         ReferenceLabeller({config.reference_code, config.reference_potential_path,
                            config.cp2k_ranks, config.cp2k_timeout_s, settings.reference_budget},
                           a->out, start, config.start_path);
-    fs::create_directories(a->out);
-    const std::string labelled_path = (fs::path(a->out) / "labelled.extxyz").string();
-    const std::string checkpoint_path = (fs::path(a->out) / "checkpoint.json").string();
-    const std::string model_path = (fs::path(a->out) / "model.json").string();
-    const std::string log_path = (fs::path(a->out) / "uncertainty.csv").string();
-    const std::string summary_path = (fs::path(a->out) / "summary.json").string();
-
+    LearningRunDirectory run(a->out, "active-learn",
+                             "segment,temperature_k,md_step,time_fs,kinetic_temperature_k,"
+                             "potential_ev,max_force_uncertainty_ev_per_angstrom");
     std::optional<mlff::OnTheFlyCheckpoint> resume;
-    std::vector<mlff::TrainingFrame> previous;
-    std::string labelled_text;
-    if (fs::exists(checkpoint_path)) {
-      resume = checkpoint_from_file(checkpoint_path, start, config.sha256);
-      if (fs::exists(labelled_path)) {
-        labelled_text = io::read_text_file(labelled_path);
-        previous = io::training_frames_from_extxyz(io::parse_extxyz(labelled_text, labelled_path));
-      }
+    if (run.resuming()) {
+      resume = checkpoint_from_file(run.checkpoint_path(), start, config.sha256);
       std::printf("resuming: segment %zu, MD step %llu, %zu labels, %zu reference calls used\n",
                   resume->segment, static_cast<unsigned long long>(resume->md.step),
-                  previous.size(), resume->reference_calls);
-    } else if (fs::exists(labelled_path)) {
-      throw InputError(labelled_path, "",
-                       "exists without checkpoint.json: not a run of active-learn; use a new "
-                       "--out directory");
+                  run.previous_labels().size(), resume->reference_calls);
     }
-    const bool new_log = !fs::exists(log_path);
-    std::ofstream log(log_path, std::ios::app);
-    if (!log) throw InputError(log_path, "", "cannot write");
-    if (new_log)
-      log << "segment,temperature_k,md_step,time_fs,kinetic_temperature_k,potential_ev,"
-             "max_force_uncertainty_ev_per_angstrom\n";
+    const std::string model_path = run.model_path();
+    const std::string summary_path = run.file("summary.json");
 
     mlff::OnTheFlyCallbacks callbacks;
     callbacks.labelled = [&](const mlff::TrainingFrame& f, double temperature, std::uint64_t step,
                              double sigma) {
-      io::ExtxyzFrame x;
-      x.structure = f.structure;
-      x.energy_ev = f.energy_ev;
-      x.forces_ev_per_angstrom = f.forces_ev_per_angstrom;
-      x.structure.info["al_temperature_k"] = shortest_number(temperature);
-      x.structure.info["al_md_step"] = std::to_string(step);
-      x.structure.info["al_force_uncertainty_ev_per_angstrom"] = shortest_number(sigma);
-      labelled_text += io::format_extxyz({x});
-      io::write_file_atomically(labelled_path, labelled_text);
+      run.append_label(f, {{"al_temperature_k", shortest_number(temperature)},
+                           {"al_md_step", std::to_string(step)},
+                           {"al_force_uncertainty_ev_per_angstrom", shortest_number(sigma)}});
       std::printf("  label at %.0f K, step %llu: sigma_F %.3f eV/A, E_ref = %.6f eV\n", temperature,
                   static_cast<unsigned long long>(step), sigma, f.energy_ev.value_or(0));
       std::fflush(stdout);
@@ -218,21 +175,20 @@ Action add_active_learn_command(CLI::App& app) {
       std::fflush(stdout);
     };
     callbacks.checkpoint = [&](const mlff::OnTheFlyCheckpoint& cp) {
-      io::write_file_atomically(checkpoint_path, checkpoint_json(cp, config.sha256).dump() + "\n");
+      run.write_checkpoint(checkpoint_json(cp, config.sha256).dump() + "\n");
     };
     callbacks.refitted = [&](const mlff::LinearModel& model, std::size_t frames) {
-      io::write_mlff_model(model_path, model);
+      run.write_model(model);
       std::printf("  model fitted on %zu frames: train force MAE %.1f meV/A\n", frames,
                   1e3 * model.training().force_mae_ev_per_angstrom);
       std::fflush(stdout);
     };
     callbacks.checked = [&](const mlff::OnTheFlyCallbacks::Check& c) {
       char line[256];
-      std::snprintf(line, sizeof line, "%zu,%.17g,%llu,%.17g,%.6f,%.9f,%.6g\n", c.segment,
+      std::snprintf(line, sizeof line, "%zu,%.17g,%llu,%.17g,%.6f,%.9f,%.6g", c.segment,
                     c.temperature_k, static_cast<unsigned long long>(c.state.step), c.state.time_fs,
                     c.kinetic_temperature_k, c.potential_energy_ev, c.uncertainty_ev_per_angstrom);
-      log << line;
-      log.flush();
+      run.log_line(line);
     };
     std::printf(
         "active-learn: %zu initial frames, %zu temperatures x %llu steps, threshold %.3f eV/A, "
@@ -241,8 +197,8 @@ Action add_active_learn_command(CLI::App& app) {
         static_cast<unsigned long long>(settings.steps_per_temperature),
         settings.force_uncertainty_threshold_ev_per_angstrom, settings.reference_budget,
         config.reference_code.c_str());
-    const mlff::OnTheFlyResult result =
-        mlff::run_on_the_fly(training, previous, start, settings, labeller, callbacks, resume);
+    const mlff::OnTheFlyResult result = mlff::run_on_the_fly(training, run.previous_labels(), start,
+                                                             settings, labeller, callbacks, resume);
 
     nlohmann::json segments = nlohmann::json::array();
     std::printf("%8s %7s %7s %6s %6s %10s %10s %12s %8s\n", "T (K)", "steps", "checks", "above",

@@ -30,6 +30,7 @@
 #include "ionhop/io/json_input.hpp"
 #include "ionhop/io/mlff_model_file.hpp"
 #include "ionhop/mlff/band_learning.hpp"
+#include "learning_run_directory.hpp"
 #include "neb_endpoints.hpp"
 #include "neb_output.hpp"
 
@@ -43,26 +44,13 @@ struct LearnNebArgs {
 };
 
 nlohmann::json positions_json(const atomistic::Structure& s) {
-  nlohmann::json a = nlohmann::json::array();
-  for (Eigen::Index k = 0; k < s.positions_angstrom.cols(); ++k)
-    a.push_back(
-        {s.positions_angstrom(0, k), s.positions_angstrom(1, k), s.positions_angstrom(2, k)});
-  return a;
+  return columns_json(s.positions_angstrom);
 }
 
 atomistic::Structure positions_from_json(const io::JsonInput& list,
                                          const atomistic::Structure& like) {
-  const auto rows = list.array();
-  if (rows.size() != like.size())
-    list.fail("has " + std::to_string(rows.size()) + " rows, the structure " +
-              std::to_string(like.size()) + " atoms");
   atomistic::Structure s = like;
-  for (std::size_t k = 0; k < like.size(); ++k) {
-    const auto xyz = rows[k].array(3);
-    if (xyz.size() != 3) rows[k].fail("must be [x, y, z]");
-    for (int a = 0; a < 3; ++a)
-      s.positions_angstrom(a, static_cast<Eigen::Index>(k)) = xyz[a].number();
-  }
+  s.positions_angstrom = columns_from_json(list, like.size());
   return s;
 }
 
@@ -154,45 +142,22 @@ Action add_learn_neb_command(CLI::App& app) {
     // The reference is checked before anything is written (bad input: no output).
     const mlff::Labeller labeller =
         ReferenceLabeller(config.reference, a->out, initial, config.neb.path);
-    fs::create_directories(a->out);
-    const std::string labelled_path = (fs::path(a->out) / "labelled.extxyz").string();
-    const std::string checkpoint_path = (fs::path(a->out) / "checkpoint.json").string();
-    const std::string model_path = (fs::path(a->out) / "model.json").string();
-    const std::string log_path = (fs::path(a->out) / "uncertainty.csv").string();
-
+    LearningRunDirectory run(a->out, "learn-neb",
+                             "stage,step,image,max_force_uncertainty_ev_per_angstrom");
     std::optional<mlff::BandLearningCheckpoint> resume;
-    std::vector<mlff::TrainingFrame> previous;
-    std::string labelled_text;
-    if (fs::exists(checkpoint_path)) {
-      resume = checkpoint_from_file(checkpoint_path, initial, config.sha256);
-      if (fs::exists(labelled_path)) {
-        labelled_text = io::read_text_file(labelled_path);
-        previous = io::training_frames_from_extxyz(io::parse_extxyz(labelled_text, labelled_path));
-      }
-      std::printf("resuming: %zu labels, %zu reference calls used\n", previous.size(),
+    if (run.resuming()) {
+      resume = checkpoint_from_file(run.checkpoint_path(), initial, config.sha256);
+      std::printf("resuming: %zu labels, %zu reference calls used\n", run.previous_labels().size(),
                   resume->reference_calls);
-    } else if (fs::exists(labelled_path)) {
-      throw InputError(labelled_path, "",
-                       "exists without checkpoint.json: not a run of learn-neb; use a new "
-                       "--out directory");
     }
-    const bool new_log = !fs::exists(log_path);
-    std::ofstream log(log_path, std::ios::app);
-    if (!log) throw InputError(log_path, "", "cannot write");
-    if (new_log) log << "stage,step,image,max_force_uncertainty_ev_per_angstrom\n";
+    const std::string model_path = run.model_path();
 
     mlff::BandLearningCallbacks callbacks;
     callbacks.labelled = [&](const mlff::TrainingFrame& f, const std::string& where,
                              std::size_t step, double sigma) {
-      io::ExtxyzFrame x;
-      x.structure = f.structure;
-      x.energy_ev = f.energy_ev;
-      x.forces_ev_per_angstrom = f.forces_ev_per_angstrom;
-      x.structure.info["al_source"] = "learn-neb " + where;
-      x.structure.info["al_step"] = std::to_string(step);
-      x.structure.info["al_force_uncertainty_ev_per_angstrom"] = shortest_number(sigma);
-      labelled_text += io::format_extxyz({x});
-      io::write_file_atomically(labelled_path, labelled_text);
+      run.append_label(f, {{"al_source", "learn-neb " + where},
+                           {"al_step", std::to_string(step)},
+                           {"al_force_uncertainty_ev_per_angstrom", shortest_number(sigma)}});
       std::printf("  label of the %s at step %zu: sigma_F %.3f eV/A, E_ref = %.6f eV\n",
                   where.c_str(), step, sigma, f.energy_ev.value_or(0));
       std::fflush(stdout);
@@ -202,10 +167,10 @@ Action add_learn_neb_command(CLI::App& app) {
       std::fflush(stdout);
     };
     callbacks.checkpoint = [&](const mlff::BandLearningCheckpoint& cp) {
-      io::write_file_atomically(checkpoint_path, checkpoint_json(cp, config.sha256).dump() + "\n");
+      run.write_checkpoint(checkpoint_json(cp, config.sha256).dump() + "\n");
     };
     callbacks.refitted = [&](const mlff::LinearModel& model, std::size_t frames) {
-      io::write_mlff_model(model_path, model);
+      run.write_model(model);
       std::printf("  model fitted on %zu frames: train force MAE %.1f meV/A\n", frames,
                   1e3 * model.training().force_mae_ev_per_angstrom);
       std::fflush(stdout);
@@ -214,11 +179,10 @@ Action add_learn_neb_command(CLI::App& app) {
                             const std::vector<double>& sigma) {
       for (std::size_t i = 0; i < sigma.size(); ++i) {
         char line[160];
-        std::snprintf(line, sizeof line, "%s,%zu,%zu,%.6g\n", stage.c_str(), step,
+        std::snprintf(line, sizeof line, "%s,%zu,%zu,%.6g", stage.c_str(), step,
                       stage == "band" ? i + 1 : 0, sigma[i]);
-        log << line;
+        run.log_line(line);
       }
-      log.flush();
     };
     std::printf(
         "learn-neb: %zu initial frames, %s endpoints%s, threshold %.3f eV/A every %zu steps, "
@@ -227,8 +191,9 @@ Action add_learn_neb_command(CLI::App& app) {
         settings.mirror && config.symmetrize_rattle ? " (symmetrised rattle)" : "",
         settings.force_uncertainty_threshold_ev_per_angstrom, settings.check_every_steps,
         settings.reference_budget, config.reference.code.c_str());
-    const mlff::BandLearningResult result = mlff::run_band_learning(
-        training, previous, initial, final_structure, settings, labeller, callbacks, resume);
+    const mlff::BandLearningResult result =
+        mlff::run_band_learning(training, run.previous_labels(), initial, final_structure, settings,
+                                labeller, callbacks, resume);
 
     std::string outcome = result.trusted ? "converged, every image inside the threshold" : "";
     if (!result.trusted) {
@@ -266,9 +231,8 @@ Action add_learn_neb_command(CLI::App& app) {
                              {"trusted", result.trusted},
                              {"outcome", outcome}};
       summary["ionhop"] = {{"version", core::version()}, {"commit", core::git_commit()}};
-      io::write_file_atomically((fs::path(a->out) / "path.extxyz").string(),
-                                neb_path_extxyz(*result.neb));
-      io::write_file_atomically((fs::path(a->out) / "neb.json").string(), summary.dump(2) + "\n");
+      io::write_file_atomically(run.file("path.extxyz"), neb_path_extxyz(*result.neb));
+      io::write_file_atomically(run.file("neb.json"), summary.dump(2) + "\n");
       print_neb_profile(std::cout, *result.neb);
       std::printf("band: forward barrier %.4f eV, backward %.4f eV; image sigma_F:",
                   result.neb->forward_barrier_ev, result.neb->backward_barrier_ev);

@@ -15,10 +15,6 @@ namespace ionhop::mlff {
 namespace {
 using atomistic::Structure;
 
-[[noreturn]] void fail(const std::string& problem) {
-  throw InputError("", "", "NEB-band learning: " + problem);
-}
-
 // Where a monitored relaxation ended: converged (trusted = the minimum), stopped at an
 // uncertain structure (trusted = the last checked state below the threshold), or neither
 // (the step limit).
@@ -105,12 +101,6 @@ std::vector<double> uncertainties(const LinearModel& model, const std::vector<St
   return sigma;
 }
 
-std::vector<TrainingFrame> concatenate(const std::vector<TrainingFrame>& a,
-                                       const std::vector<TrainingFrame>& b) {
-  std::vector<TrainingFrame> all = a;
-  all.insert(all.end(), b.begin(), b.end());
-  return all;
-}
 }  // namespace
 
 BandLearningResult run_band_learning(const std::vector<TrainingFrame>& initial_training,
@@ -119,20 +109,13 @@ BandLearningResult run_band_learning(const std::vector<TrainingFrame>& initial_t
                                      const BandLearningSettings& settings, const Labeller& labeller,
                                      const BandLearningCallbacks& callbacks,
                                      std::optional<BandLearningCheckpoint> resume) {
-  if (initial_training.empty()) fail("no initial training frames");
-  if (!(settings.force_uncertainty_threshold_ev_per_angstrom > 0))
-    fail("the force-uncertainty threshold must be positive");
-  if (settings.check_every_steps == 0) fail("check_every_steps must be at least 1");
+  check_learning_inputs("NEB-band learning", initial_training,
+                        settings.force_uncertainty_threshold_ev_per_angstrom,
+                        settings.check_every_steps, initial.charge_e, "the endpoints");
   if (!settings.mirror) atomistic::check_neb_endpoints(initial, final_structure);
-  for (const auto& f : initial_training)
-    if (f.structure.charge_e != initial.charge_e)
-      fail("the endpoints have cell charge " + std::to_string(initial.charge_e) +
-           " e but a training frame has " + std::to_string(f.structure.charge_e) +
-           " e (one model per charge state)");
 
   BandLearningResult result{
-      fit_linear_model(settings.descriptor, concatenate(initial_training, previously_labelled),
-                       settings.fit),
+      fit_learned_model(settings.descriptor, initial_training, previously_labelled, settings.fit),
       std::move(previously_labelled),
       0,
       0,
@@ -171,8 +154,8 @@ BandLearningResult run_band_learning(const std::vector<TrainingFrame>& initial_t
     } else {
       if (callbacks.labelled) callbacks.labelled(l.frame, where, step, sigma);
       result.labelled.push_back(std::move(l.frame));
-      result.model = fit_linear_model(settings.descriptor,
-                                      concatenate(initial_training, result.labelled), settings.fit);
+      result.model =
+          fit_learned_model(settings.descriptor, initial_training, result.labelled, settings.fit);
       if (callbacks.refitted)
         callbacks.refitted(result.model, initial_training.size() + result.labelled.size());
       model = std::make_unique<LinearModel>(result.model);

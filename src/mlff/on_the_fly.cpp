@@ -93,13 +93,32 @@ std::unique_ptr<Sampler> make_sampler(const atomistic::Potential& p,
   return std::make_unique<MdSampler>(p, s, state);
 }
 
-std::vector<TrainingFrame> concatenate(const std::vector<TrainingFrame>& a,
-                                       const std::vector<TrainingFrame>& b) {
-  std::vector<TrainingFrame> all = a;
-  all.insert(all.end(), b.begin(), b.end());
-  return all;
-}
 }  // namespace
+
+void check_learning_inputs(const std::string& loop, const std::vector<TrainingFrame>& initial,
+                           double threshold_ev_per_angstrom, std::uint64_t check_every_steps,
+                           int charge_e, const std::string& what) {
+  const auto fail_with = [&](const std::string& problem) {
+    throw InputError("", "", loop + ": " + problem);
+  };
+  if (initial.empty()) fail_with("no initial training frames");
+  if (!(threshold_ev_per_angstrom > 0))
+    fail_with("the force-uncertainty threshold must be positive");
+  if (check_every_steps == 0) fail_with("check_every_steps must be at least 1");
+  for (const auto& f : initial)
+    if (f.structure.charge_e != charge_e)
+      fail_with(what + " has cell charge " + std::to_string(charge_e) +
+                " e but a training frame has " + std::to_string(f.structure.charge_e) +
+                " e (one model per charge state)");
+}
+
+LinearModel fit_learned_model(const DescriptorSettings& descriptor,
+                              const std::vector<TrainingFrame>& initial,
+                              const std::vector<TrainingFrame>& labelled, const FitSettings& fit) {
+  std::vector<TrainingFrame> all = initial;
+  all.insert(all.end(), labelled.begin(), labelled.end());
+  return fit_linear_model(descriptor, all, fit);
+}
 
 double min_interatomic_distance_angstrom(const atomistic::Structure& structure) {
   // O(N²) with minimum images: the check runs every check_every_steps steps on cells of
@@ -116,23 +135,16 @@ OnTheFlyResult run_on_the_fly(const std::vector<TrainingFrame>& initial_training
                               const atomistic::Structure& start, const OnTheFlySettings& settings,
                               const Labeller& labeller, const OnTheFlyCallbacks& callbacks,
                               std::optional<OnTheFlyCheckpoint> resume) {
-  if (initial_training.empty()) fail("no initial training frames");
+  check_learning_inputs("on-the-fly learning", initial_training,
+                        settings.force_uncertainty_threshold_ev_per_angstrom,
+                        settings.check_every_steps, start.charge_e, "the start structure");
   if (settings.temperatures_k.empty()) fail("no temperatures");
   for (double t : settings.temperatures_k)
     if (!(t >= 0) || !std::isfinite(t))
       fail("temperatures must be >= 0 (0 = a relaxation segment)");
-  if (!(settings.force_uncertainty_threshold_ev_per_angstrom > 0))
-    fail("the force-uncertainty threshold must be positive");
-  if (settings.check_every_steps == 0) fail("check_every_steps must be at least 1");
-  for (const auto& f : initial_training)
-    if (f.structure.charge_e != start.charge_e)
-      fail("the start structure has cell charge " + std::to_string(start.charge_e) +
-           " e but a training frame has " + std::to_string(f.structure.charge_e) +
-           " e (one model per charge state)");
 
   OnTheFlyResult result{
-      fit_linear_model(settings.descriptor, concatenate(initial_training, previously_labelled),
-                       settings.fit),
+      fit_learned_model(settings.descriptor, initial_training, previously_labelled, settings.fit),
       std::move(previously_labelled),
       {},
       0,
@@ -229,8 +241,8 @@ OnTheFlyResult run_on_the_fly(const std::vector<TrainingFrame>& initial_training
         ++summary.labelled;
         if (callbacks.labelled) callbacks.labelled(label.frame, temperature, step, sigma);
         result.labelled.push_back(std::move(label.frame));
-        result.model = fit_linear_model(
-            settings.descriptor, concatenate(initial_training, result.labelled), settings.fit);
+        result.model =
+            fit_learned_model(settings.descriptor, initial_training, result.labelled, settings.fit);
         if (callbacks.refitted)
           callbacks.refitted(result.model, initial_training.size() + result.labelled.size());
         model = std::make_unique<LinearModel>(result.model);

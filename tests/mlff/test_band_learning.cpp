@@ -7,7 +7,6 @@
 #include <random>
 #include <stdexcept>
 
-#include "../test_support.hpp"
 #include "ionhop/atomistic/fire.hpp"
 #include "ionhop/atomistic/hop_mirror.hpp"
 #include "ionhop/atomistic/pair_potential.hpp"
@@ -17,17 +16,12 @@
 #include "ionhop/io/lattice_file.hpp"
 #include "ionhop/io/pair_potential_file.hpp"
 #include "ionhop/mlff/band_learning.hpp"
+#include "pair_reference.hpp"
 
 using namespace ionhop;
 using atomistic::Structure;
 
 namespace {
-
-const atomistic::PairPotential& reference() {
-  static const atomistic::PairPotential p = io::load_pair_potential(
-      test::source_path("examples/potentials/cspbi3_buckingham_coulomb.json"));
-  return p;
-}
 
 const atomistic::HopEndpoints& hop() {
   static const lattice::Crystal crystal =
@@ -41,27 +35,9 @@ const atomistic::HopEndpoints& hop() {
   return ends;
 }
 
-mlff::TrainingFrame labelled(const Structure& s) {
-  const auto r = reference().compute(s);
-  mlff::TrainingFrame f;
-  f.structure = s;
-  f.energy_ev = r.energy_ev;
-  f.forces_ev_per_angstrom = r.forces_ev_per_angstrom;
-  return f;
-}
-
-// The bootstrap set: rattled copies of the vacancy cell (σ = 0.1 Å).
+// The bootstrap set: rattled copies (σ = 0.1 Å) labelled by the pair potential.
 std::vector<mlff::TrainingFrame> bootstrap(std::size_t count) {
-  std::mt19937 rng(11);
-  std::normal_distribution<double> n(0.0, 0.1);
-  std::vector<mlff::TrainingFrame> out;
-  for (std::size_t c = 0; c < count; ++c) {
-    Structure s = hop().initial;
-    for (Eigen::Index k = 0; k < s.positions_angstrom.cols(); ++k)
-      s.positions_angstrom.col(k) += atomistic::Vec3(n(rng), n(rng), n(rng));
-    out.push_back(labelled(s));
-  }
-  return out;
+  return test::pair_bootstrap(hop().initial, count, 11);
 }
 
 mlff::BandLearningSettings settings(std::size_t budget) {
@@ -92,15 +68,6 @@ Structure rattled_initial() {
   return a;
 }
 
-mlff::Labeller reference_labeller() {
-  return [](const Structure& s, std::size_t) {
-    mlff::ReferenceLabel l;
-    l.ok = true;
-    l.frame = labelled(s);
-    return l;
-  };
-}
-
 }  // namespace
 
 TEST_CASE("NEB-band learning labels uncertain structures and reproduces the reference barrier",
@@ -116,7 +83,7 @@ TEST_CASE("NEB-band learning labels uncertain structures and reproduces the refe
   };
   const Structure start = rattled_initial();
   const auto result =
-      mlff::run_band_learning(initial, {}, start, start, s, reference_labeller(), cb);
+      mlff::run_band_learning(initial, {}, start, start, s, test::pair_labeller(), cb);
   REQUIRE(result.reference_calls <= s.reference_budget);
   REQUIRE(result.labelled.size() == result.reference_calls);
   REQUIRE(!labelled_sigmas.empty());  // rattled cells do not cover the hop
@@ -138,10 +105,11 @@ TEST_CASE("NEB-band learning labels uncertain structures and reproduces the refe
   // reference's own CI-NEB barrier: in this soft, tilting lattice that depends by up to
   // 0.2 eV on which tilt minimum the endpoints relax into, docs/mlff.md.)
   const auto& images = result.neb->images;
-  const double e0 = reference().compute(images.front()).energy_ev;
+  const double e0 = test::pair_reference().compute(images.front()).energy_ev;
   double reference_barrier = 0;
   for (const auto& image : images)
-    reference_barrier = std::max(reference_barrier, reference().compute(image).energy_ev - e0);
+    reference_barrier =
+        std::max(reference_barrier, test::pair_reference().compute(image).energy_ev - e0);
   std::cout << "[band-learning] " << result.labelled.size() << " labels (" << band_labels
             << " on the band); barrier along the learned band: model "
             << result.neb->forward_barrier_ev << " eV, reference " << reference_barrier << " eV\n";
@@ -161,7 +129,7 @@ TEST_CASE("NEB-band learning respects the budget and resumes bit-identically",
   const auto initial = bootstrap(6);
   const auto s = settings(4);
   const Structure start = rattled_initial();
-  const auto full = mlff::run_band_learning(initial, {}, start, start, s, reference_labeller());
+  const auto full = mlff::run_band_learning(initial, {}, start, start, s, test::pair_labeller());
   REQUIRE(full.reference_calls == 4);
   REQUIRE(full.budget_exhausted);
   REQUIRE_FALSE(full.trusted);
@@ -176,7 +144,7 @@ TEST_CASE("NEB-band learning respects the budget and resumes bit-identically",
   cb.checkpoint = [&](const mlff::BandLearningCheckpoint& cp) { last = cp; };
   const mlff::Labeller dies_on_third = [](const Structure& st, std::size_t index) {
     if (index == 2) throw std::runtime_error("killed");
-    return reference_labeller()(st, index);
+    return test::pair_labeller()(st, index);
   };
   REQUIRE_THROWS_AS(mlff::run_band_learning(initial, {}, start, start, s, dies_on_third, cb),
                     std::runtime_error);
@@ -184,7 +152,7 @@ TEST_CASE("NEB-band learning respects the budget and resumes bit-identically",
   REQUIRE(last);
   REQUIRE(last->reference_calls == 2);
   const auto resumed =
-      mlff::run_band_learning(initial, persisted, start, start, s, reference_labeller(), {}, last);
+      mlff::run_band_learning(initial, persisted, start, start, s, test::pair_labeller(), {}, last);
   REQUIRE(resumed.labelled.size() == full.labelled.size());
   for (std::size_t k = 0; k < full.labelled.size(); ++k)
     CHECK(resumed.labelled[k].structure.positions_angstrom ==
@@ -198,16 +166,17 @@ TEST_CASE("NEB-band learning rejects bad settings", "[mlff][band-learning][bad-i
   Structure charged = start;
   charged.charge_e = 1;
   auto s = settings(1);
-  CHECK_THROWS_WITH(mlff::run_band_learning(initial, {}, charged, charged, s, reference_labeller()),
-                    Catch::Contains("one model per charge state"));
+  CHECK_THROWS_WITH(
+      mlff::run_band_learning(initial, {}, charged, charged, s, test::pair_labeller()),
+      Catch::Contains("one model per charge state"));
   s.force_uncertainty_threshold_ev_per_angstrom = 0;
-  CHECK_THROWS_AS(mlff::run_band_learning(initial, {}, start, start, s, reference_labeller()),
+  CHECK_THROWS_AS(mlff::run_band_learning(initial, {}, start, start, s, test::pair_labeller()),
                   InputError);
   s = settings(1);
   s.check_every_steps = 0;
-  CHECK_THROWS_AS(mlff::run_band_learning(initial, {}, start, start, s, reference_labeller()),
+  CHECK_THROWS_AS(mlff::run_band_learning(initial, {}, start, start, s, test::pair_labeller()),
                   InputError);
   s = settings(1);
-  CHECK_THROWS_AS(mlff::run_band_learning({}, {}, start, start, s, reference_labeller()),
+  CHECK_THROWS_AS(mlff::run_band_learning({}, {}, start, start, s, test::pair_labeller()),
                   InputError);
 }

@@ -6,7 +6,6 @@
 #include <random>
 #include <stdexcept>
 
-#include "../test_support.hpp"
 #include "ionhop/atomistic/fire.hpp"
 #include "ionhop/atomistic/molecular_dynamics.hpp"
 #include "ionhop/atomistic/pair_potential.hpp"
@@ -16,17 +15,12 @@
 #include "ionhop/io/pair_potential_file.hpp"
 #include "ionhop/mlff/on_the_fly.hpp"
 #include "ionhop/mlff/validation.hpp"
+#include "pair_reference.hpp"
 
 using namespace ionhop;
 using atomistic::Structure;
 
 namespace {
-
-const atomistic::PairPotential& reference() {
-  static const atomistic::PairPotential p = io::load_pair_potential(
-      test::source_path("examples/potentials/cspbi3_buckingham_coulomb.json"));
-  return p;
-}
 
 Structure perfect_cell() {
   static const lattice::Crystal crystal =
@@ -35,27 +29,9 @@ Structure perfect_cell() {
   return atomistic::SupercellBuilder(graph).perfect();
 }
 
-mlff::TrainingFrame labelled(const Structure& s) {
-  const auto r = reference().compute(s);
-  mlff::TrainingFrame f;
-  f.structure = s;
-  f.energy_ev = r.energy_ev;
-  f.forces_ev_per_angstrom = r.forces_ev_per_angstrom;
-  return f;
-}
-
-// The bootstrap set: rattled copies of the perfect cell (σ = 0.1 Å).
+// The bootstrap set: rattled copies (σ = 0.1 Å) labelled by the pair potential.
 std::vector<mlff::TrainingFrame> bootstrap(std::size_t count) {
-  std::mt19937 rng(7);
-  std::normal_distribution<double> n(0.0, 0.1);
-  std::vector<mlff::TrainingFrame> out;
-  for (std::size_t c = 0; c < count; ++c) {
-    Structure s = perfect_cell();
-    for (Eigen::Index k = 0; k < s.positions_angstrom.cols(); ++k)
-      s.positions_angstrom.col(k) += atomistic::Vec3(n(rng), n(rng), n(rng));
-    out.push_back(labelled(s));
-  }
-  return out;
+  return test::pair_bootstrap(perfect_cell(), count, 7);
 }
 
 mlff::OnTheFlySettings settings(std::size_t budget) {
@@ -79,26 +55,17 @@ mlff::OnTheFlySettings settings(std::size_t budget) {
   return s;
 }
 
-mlff::Labeller reference_labeller() {
-  return [](const Structure& s, std::size_t) {
-    mlff::ReferenceLabel l;
-    l.ok = true;
-    l.frame = labelled(s);
-    return l;
-  };
-}
-
 // Independent MD frames of the reference itself at 650 K: the distribution the model must
 // describe after learning.
 std::vector<mlff::TrainingFrame> reference_md_frames() {
   atomistic::MdState state;
   state.structure = perfect_cell();
   atomistic::assign_maxwell_boltzmann_velocities(state, 650, 99);
-  atomistic::LangevinDynamics md(reference(), {650, 2.0, 0.01, 99}, state);
+  atomistic::LangevinDynamics md(test::pair_reference(), {650, 2.0, 0.01, 99}, state);
   std::vector<mlff::TrainingFrame> out;
   for (int k = 0; k < 8; ++k) {
     md.run(50);
-    out.push_back(labelled(md.state().structure));
+    out.push_back(test::pair_labelled(md.state().structure));
   }
   return out;
 }
@@ -118,7 +85,7 @@ TEST_CASE("On-the-fly learning labels only uncertain frames and learns the MD di
     labelled_sigmas.push_back(sigma);
   };
   const auto result =
-      mlff::run_on_the_fly(initial, {}, perfect_cell(), s, reference_labeller(), cb);
+      mlff::run_on_the_fly(initial, {}, perfect_cell(), s, test::pair_labeller(), cb);
   REQUIRE(result.reference_calls <= s.reference_budget);
   REQUIRE(result.labelled.size() == result.reference_calls);  // no failures
   REQUIRE(result.labelled.size() == labelled_sigmas.size());
@@ -146,7 +113,7 @@ TEST_CASE("On-the-fly learning respects the budget and resumes bit-identically",
           "[mlff][on-the-fly]") {
   const auto initial = bootstrap(6);
   const auto s = settings(4);
-  const auto full = mlff::run_on_the_fly(initial, {}, perfect_cell(), s, reference_labeller());
+  const auto full = mlff::run_on_the_fly(initial, {}, perfect_cell(), s, test::pair_labeller());
   REQUIRE(full.reference_calls == 4);
   REQUIRE(full.budget_exhausted);
 
@@ -161,7 +128,7 @@ TEST_CASE("On-the-fly learning respects the budget and resumes bit-identically",
   cb.checkpoint = [&](const mlff::OnTheFlyCheckpoint& cp) { last = cp; };
   const mlff::Labeller dies_on_third = [](const Structure& st, std::size_t index) {
     if (index == 2) throw std::runtime_error("killed");
-    return reference_labeller()(st, index);
+    return test::pair_labeller()(st, index);
   };
   REQUIRE_THROWS_AS(mlff::run_on_the_fly(initial, {}, perfect_cell(), s, dies_on_third, cb),
                     std::runtime_error);
@@ -170,7 +137,7 @@ TEST_CASE("On-the-fly learning respects the budget and resumes bit-identically",
   REQUIRE(last->reference_calls == 2);
 
   const auto resumed =
-      mlff::run_on_the_fly(initial, persisted, perfect_cell(), s, reference_labeller(), {}, last);
+      mlff::run_on_the_fly(initial, persisted, perfect_cell(), s, test::pair_labeller(), {}, last);
   REQUIRE(resumed.labelled.size() == full.labelled.size());
   for (std::size_t k = 0; k < full.labelled.size(); ++k)
     CHECK(resumed.labelled[k].structure.positions_angstrom ==
@@ -190,7 +157,7 @@ TEST_CASE("A relaxation segment (T = 0) learns where FIRE goes", "[mlff][on-the-
     CHECK(c.temperature_k == 0);
   };
   const auto result =
-      mlff::run_on_the_fly(initial, {}, perfect_cell(), s, reference_labeller(), cb);
+      mlff::run_on_the_fly(initial, {}, perfect_cell(), s, test::pair_labeller(), cb);
   REQUIRE(!kinetic.empty());
   for (double t : kinetic) CHECK(t == 0);  // no MD: FIRE steps
   REQUIRE(result.segments.size() == 1);
@@ -214,16 +181,16 @@ TEST_CASE("On-the-fly learning rejects bad settings", "[mlff][on-the-fly][bad-in
   auto s = settings(1);
   Structure charged = perfect_cell();
   charged.charge_e = 1;
-  CHECK_THROWS_AS(mlff::run_on_the_fly(initial, {}, charged, s, reference_labeller()), InputError);
+  CHECK_THROWS_AS(mlff::run_on_the_fly(initial, {}, charged, s, test::pair_labeller()), InputError);
   s.temperatures_k.clear();
-  CHECK_THROWS_AS(mlff::run_on_the_fly(initial, {}, perfect_cell(), s, reference_labeller()),
+  CHECK_THROWS_AS(mlff::run_on_the_fly(initial, {}, perfect_cell(), s, test::pair_labeller()),
                   InputError);
   s = settings(1);
   s.force_uncertainty_threshold_ev_per_angstrom = 0;
-  CHECK_THROWS_AS(mlff::run_on_the_fly(initial, {}, perfect_cell(), s, reference_labeller()),
+  CHECK_THROWS_AS(mlff::run_on_the_fly(initial, {}, perfect_cell(), s, test::pair_labeller()),
                   InputError);
   s = settings(1);
-  CHECK_THROWS_AS(mlff::run_on_the_fly({}, {}, perfect_cell(), s, reference_labeller()),
+  CHECK_THROWS_AS(mlff::run_on_the_fly({}, {}, perfect_cell(), s, test::pair_labeller()),
                   InputError);
 }
 
@@ -247,5 +214,6 @@ TEST_CASE("The training-domain check flags structures far from the MLFF's data",
   CHECK(c.outside == std::vector<std::size_t>{1});
   CHECK_THAT(c.warning, Catch::Contains("1 of 2 test structures outside"));
   // A classical potential has no such measure.
-  CHECK_FALSE(mlff::check_training_domain(reference(), {compressed}, 0.25, "x").applicable);
+  CHECK_FALSE(
+      mlff::check_training_domain(test::pair_reference(), {compressed}, 0.25, "x").applicable);
 }

@@ -120,6 +120,19 @@ struct OnTheFlyResult {
   bool budget_exhausted = false;
 };
 
+// Shared by the on-the-fly loops (run_on_the_fly, run_band_learning; `loop` prefixes the
+// messages): throws InputError for no initial frames, a non-positive threshold, a zero check
+// interval, or a training frame whose cell charge differs from `charge_e` (`what` names the
+// structure being sampled, e.g. "the start structure").
+void check_learning_inputs(const std::string& loop, const std::vector<TrainingFrame>& initial,
+                           double threshold_ev_per_angstrom, std::uint64_t check_every_steps,
+                           int charge_e, const std::string& what);
+// The loops' model: fitted to `initial` followed by `labelled` (this order, so a resumed run
+// refits exactly the model of the uninterrupted one).
+LinearModel fit_learned_model(const DescriptorSettings& descriptor,
+                              const std::vector<TrainingFrame>& initial,
+                              const std::vector<TrainingFrame>& labelled, const FitSettings& fit);
+
 // Smallest minimum-image distance between two atoms (Å); +inf for fewer than two atoms.
 double min_interatomic_distance_angstrom(const atomistic::Structure& structure);
 
