@@ -39,6 +39,35 @@ Structure HopMirror::symmetrize_displacements(const Structure& displaced,
   return out;
 }
 
+Structure HopMirror::reflect_moving_atom(const Structure& s) const {
+  Structure out = s;
+  const auto k = static_cast<Eigen::Index>(moving_atom);
+  const Vec3 x = s.positions_angstrom.col(k);
+  out.positions_angstrom.col(k) = reflection * (x - origin_angstrom) + origin_angstrom;
+  return out;
+}
+
+EndpointMode parse_endpoint_mode(const std::string& text) {
+  if (text == "independent") return EndpointMode::kIndependent;
+  if (text == "mirror") return EndpointMode::kMirror;
+  if (text == "shared_host") return EndpointMode::kSharedHost;
+  throw InputError(
+      "", "",
+      "unknown endpoint mode '" + text + "' (use \"independent\", \"mirror\" or \"shared_host\")");
+}
+
+std::string endpoint_mode_name(EndpointMode mode) {
+  switch (mode) {
+    case EndpointMode::kIndependent:
+      return "independent";
+    case EndpointMode::kMirror:
+      return "mirror";
+    case EndpointMode::kSharedHost:
+      return "shared_host";
+  }
+  return "independent";
+}
+
 HopMirror find_hop_mirror(const Structure& ideal_initial, const Structure& ideal_final,
                           double tolerance_angstrom) {
   const std::size_t n = ideal_initial.size();

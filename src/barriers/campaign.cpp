@@ -108,7 +108,7 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       builder.vacancy_hop(environment.from, environment.to, settings.hop_shell);
   ends.initial.charge_e = ends.final.charge_e = settings.cell_charge_e;
   std::optional<atomistic::HopMirror> mirror;
-  if (settings.symmetric_endpoints) {
+  if (settings.endpoints != atomistic::EndpointMode::kIndependent) {
     try {
       mirror = atomistic::find_hop_mirror(ends.initial, ends.final);
     } catch (const InputError&) {
@@ -118,7 +118,8 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
   const atomistic::Structure ideal_initial = ends.initial;
   atomistic::rattle_endpoints(ends.initial, ends.final, settings.rattle_angstrom,
                               settings.seed + occupation.repeat);
-  if (mirror) ends.initial = mirror->symmetrize_displacements(ends.initial, ideal_initial);
+  if (mirror && settings.endpoints == atomistic::EndpointMode::kMirror)
+    ends.initial = mirror->symmetrize_displacements(ends.initial, ideal_initial);
 
   SampleOutcome out;
   BarrierSample& s = out.sample;
@@ -156,18 +157,30 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
 
   try {
     if (mirror) {
-      const atomistic::RelaxResult relaxed =
-          atomistic::relax(potential, ends.initial, settings.neb.endpoint_relaxation);
-      if (!relaxed.converged)
-        throw InputError("", "",
-                         "NEB endpoint initial did not converge: max force " +
-                             std::to_string(relaxed.max_force_ev_per_angstrom) + " eV/Å after " +
-                             std::to_string(relaxed.steps) + " steps");
+      const auto relaxed_endpoint = [&](const atomistic::Structure& start, const char* which) {
+        atomistic::RelaxResult r =
+            atomistic::relax(potential, start, settings.neb.endpoint_relaxation);
+        if (!r.converged)
+          throw InputError("", "",
+                           std::string("NEB endpoint ") + which + " did not converge: max force " +
+                               std::to_string(r.max_force_ev_per_angstrom) + " eV/Å after " +
+                               std::to_string(r.steps) + " steps");
+        return r;
+      };
+      const atomistic::RelaxResult a = relaxed_endpoint(ends.initial, "initial");
+      atomistic::Structure b = mirror->apply(a.structure);
+      std::size_t b_steps = a.steps;
+      if (settings.endpoints == atomistic::EndpointMode::kSharedHost) {
+        atomistic::RelaxResult r =
+            relaxed_endpoint(mirror->reflect_moving_atom(a.structure), "final");
+        b = std::move(r.structure);
+        b_steps = r.steps;
+      }
       atomistic::NebSettings band = settings.neb;
       band.relax_endpoints = false;
-      out.neb =
-          atomistic::run_neb(potential, relaxed.structure, mirror->apply(relaxed.structure), band);
-      out.neb.endpoint_steps_initial = out.neb.endpoint_steps_final = relaxed.steps;
+      out.neb = atomistic::run_neb(potential, a.structure, b, band);
+      out.neb.endpoint_steps_initial = a.steps;
+      out.neb.endpoint_steps_final = b_steps;
     } else {
       out.neb = atomistic::run_neb(potential, ends.initial, ends.final, settings.neb);
     }

@@ -6,7 +6,8 @@
 //   checkpoint.json   the trusted endpoints and band and the budget used, after each label
 //   model.json        the latest model (after each refit)
 //   uncertainty.csv   one line per checked structure (a log, appended)
-//   path.extxyz, neb.json   the final band with the final model, written at the end
+//   learning.json     the outcome (labels, budget, trusted or why not), written at the end
+//   path.extxyz, neb.json   the final band with the final model (once a band exists)
 //   reference/label-k CP2K work directories
 // Rerunning the same command continues where a killed run stopped; a different config in
 // the same DIR is refused.
@@ -122,18 +123,19 @@ Action add_learn_neb_command(CLI::App& app) {
                            std::to_string(training.front().structure.charge_e) +
                            " e (one model per charge state)");
     mlff::BandLearningSettings settings = config.settings;
-    if (config.symmetric_endpoints) {
+    if (config.endpoints != atomistic::EndpointMode::kIndependent) {
       try {
         settings.mirror = atomistic::find_hop_mirror(initial, final_structure);
       } catch (const InputError& e) {
-        throw InputError(config.path, "/symmetric_endpoints", e.problem());
+        throw InputError(config.path, "/endpoints", e.problem());
       }
     }
     const atomistic::Structure ideal_initial = initial;
     atomistic::rattle_endpoints(initial, final_structure, config.neb.rattle_angstrom,
                                 config.neb.rattle_seed);
-    if (settings.mirror && config.symmetrize_rattle)
-      initial = settings.mirror->symmetrize_displacements(initial, ideal_initial);
+    const bool symmetrized =
+        config.endpoints == atomistic::EndpointMode::kMirror && config.symmetrize_rattle;
+    if (symmetrized) initial = settings.mirror->symmetrize_displacements(initial, ideal_initial);
     std::set<std::string> elements(initial.elements.begin(), initial.elements.end());
     for (const auto& f : training)
       elements.insert(f.structure.elements.begin(), f.structure.elements.end());
@@ -185,10 +187,10 @@ Action add_learn_neb_command(CLI::App& app) {
       }
     };
     std::printf(
-        "learn-neb: %zu initial frames, %s endpoints%s, threshold %.3f eV/A every %zu steps, "
+        "learn-neb: %zu initial frames, endpoints %s%s, threshold %.3f eV/A every %zu steps, "
         "budget %zu reference calls (%s)\n",
-        training.size(), settings.mirror ? "mirror-symmetric" : "independently relaxed",
-        settings.mirror && config.symmetrize_rattle ? " (symmetrised rattle)" : "",
+        training.size(), atomistic::endpoint_mode_name(config.endpoints).c_str(),
+        symmetrized ? " (symmetrised rattle)" : "",
         settings.force_uncertainty_threshold_ev_per_angstrom, settings.check_every_steps,
         settings.reference_budget, config.reference.code.c_str());
     const mlff::BandLearningResult result =
@@ -206,7 +208,22 @@ Action add_learn_neb_command(CLI::App& app) {
       else
         outcome = "stopped";
     }
-    std::vector<std::pair<std::string, std::string>> files;
+    // learning.json always (also when no band was reached); neb.json and path.extxyz with a band.
+    const nlohmann::json learning = {
+        {"schema", "ionhop.neb_learning_result/1"},
+        {"config", config.path},
+        {"endpoints", atomistic::endpoint_mode_name(config.endpoints)},
+        {"initial_frames", training.size()},
+        {"labelled_frames", result.labelled.size()},
+        {"reference_calls", result.reference_calls},
+        {"reference_failures", result.failures},
+        {"band_starts", result.rounds},
+        {"budget_exhausted", result.budget_exhausted},
+        {"band", result.neb.has_value()},
+        {"trusted", result.trusted},
+        {"outcome", outcome},
+        {"ionhop", {{"version", core::version()}, {"commit", core::git_commit()}}}};
+    io::write_file_atomically(run.file("learning.json"), learning.dump(2) + "\n");
     if (result.neb) {
       nlohmann::json summary = neb_result_to_json(*result.neb);
       summary["schema"] = "ionhop.neb_result/1";
@@ -215,21 +232,14 @@ Action add_learn_neb_command(CLI::App& app) {
       summary["settings"] = io::neb_settings_to_json(config.neb.neb);
       summary["settings"]["rattle_angstrom"] = config.neb.rattle_angstrom;
       summary["settings"]["rattle_seed"] = config.neb.rattle_seed;
-      summary["settings"]["symmetric_endpoints"] = settings.mirror.has_value();
-      summary["settings"]["symmetrize_rattle"] = settings.mirror && config.symmetrize_rattle;
+      summary["settings"]["endpoints"] = atomistic::endpoint_mode_name(config.endpoints);
+      summary["settings"]["symmetrize_rattle"] = symmetrized;
       summary["potential"] = {{"name", "mlff (learn-neb)"}, {"file", model_path}};
       summary["atoms"] = initial.size();
       summary["mlff_domain"] = {
           {"threshold_ev_per_angstrom", settings.force_uncertainty_threshold_ev_per_angstrom},
           {"max_force_uncertainty_ev_per_angstrom", result.image_uncertainty_ev_per_angstrom}};
-      summary["learning"] = {{"initial_frames", training.size()},
-                             {"labelled_frames", result.labelled.size()},
-                             {"reference_calls", result.reference_calls},
-                             {"reference_failures", result.failures},
-                             {"band_starts", result.rounds},
-                             {"budget_exhausted", result.budget_exhausted},
-                             {"trusted", result.trusted},
-                             {"outcome", outcome}};
+      summary["learning"] = learning;
       summary["ionhop"] = {{"version", core::version()}, {"commit", core::git_commit()}};
       io::write_file_atomically(run.file("path.extxyz"), neb_path_extxyz(*result.neb));
       io::write_file_atomically(run.file("neb.json"), summary.dump(2) + "\n");

@@ -10,8 +10,8 @@ namespace ionhop::io {
 BandLearningConfig load_band_learning_config(const std::string& path) {
   nlohmann::json doc;
   const JsonInput root = JsonInput::parse_file(path, doc);
-  root.require_object({"schema", "description", "training", "neb", "symmetric_endpoints",
-                       "symmetrize_rattle", "descriptor", "fit", "selection", "reference"});
+  root.require_object({"schema", "description", "training", "neb", "endpoints", "symmetrize_rattle",
+                       "descriptor", "fit", "selection", "reference"});
   if (root.at("schema").string() != "ionhop.neb_learning/1")
     root.at("schema").fail("must be \"ionhop.neb_learning/1\"");
   BandLearningConfig c;
@@ -21,15 +21,22 @@ BandLearningConfig load_band_learning_config(const std::string& path) {
   const std::string neb_path = resolve_existing_file(path, root.at("neb"));
   c.neb = load_neb_config(neb_path);
   c.sha256 = core::sha256_hex(read_text_file(path) + read_text_file(neb_path));
-  if (auto v = root.find("symmetric_endpoints")) c.symmetric_endpoints = v->boolean();
+  if (auto v = root.find("endpoints")) {
+    try {
+      c.endpoints = atomistic::parse_endpoint_mode(v->string());
+    } catch (const InputError& e) {
+      v->fail(e.problem());
+    }
+  }
   if (auto v = root.find("symmetrize_rattle")) {
     c.symmetrize_rattle = v->boolean();
-    if (c.symmetrize_rattle && !c.symmetric_endpoints)
-      v->fail("needs \"symmetric_endpoints\": true (it symmetrises under the hop's mirror)");
+    if (c.endpoints != atomistic::EndpointMode::kMirror)
+      v->fail("only for \"endpoints\": \"mirror\" (it symmetrises under the hop's mirror)");
   }
 
   auto& s = c.settings;
   s.neb = c.neb.neb;
+  s.endpoints = c.endpoints;
   if (auto d = root.find("descriptor")) s.descriptor = parse_learning_descriptor(*d);
   s.fit = parse_learning_fit(root.find("fit"));
   const JsonInput sel = root.at("selection");

@@ -112,7 +112,13 @@ BandLearningResult run_band_learning(const std::vector<TrainingFrame>& initial_t
   check_learning_inputs("NEB-band learning", initial_training,
                         settings.force_uncertainty_threshold_ev_per_angstrom,
                         settings.check_every_steps, initial.charge_e, "the endpoints");
-  if (!settings.mirror) atomistic::check_neb_endpoints(initial, final_structure);
+  const bool derived_final = settings.endpoints != atomistic::EndpointMode::kIndependent;
+  if (derived_final && !settings.mirror)
+    throw InputError("", "",
+                     "NEB-band learning: endpoint mode '" +
+                         atomistic::endpoint_mode_name(settings.endpoints) +
+                         "' needs the hop's mirror");
+  if (!derived_final) atomistic::check_neb_endpoints(initial, final_structure);
 
   BandLearningResult result{
       fit_learned_model(settings.descriptor, initial_training, previously_labelled, settings.fit),
@@ -192,9 +198,13 @@ BandLearningResult run_band_learning(const std::vector<TrainingFrame>& initial_t
     const std::optional<Structure> a = endpoint(cp.initial, "initial endpoint");
     if (!a) continue;
     std::optional<Structure> b;
-    if (settings.mirror) {
+    if (settings.endpoints == atomistic::EndpointMode::kMirror) {
       b = settings.mirror->apply(*a);
     } else {
+      // kSharedHost: the final endpoint starts from this initial one, hopping ion reflected,
+      // so both sit in the host's tilt pattern (re-derived every round: deterministic).
+      if (settings.endpoints == atomistic::EndpointMode::kSharedHost)
+        cp.final_structure = settings.mirror->reflect_moving_atom(*a);
       b = endpoint(cp.final_structure, "final endpoint");
       if (!b) continue;
     }

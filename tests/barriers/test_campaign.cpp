@@ -194,7 +194,7 @@ TEST_CASE("campaign: symmetric endpoints give a hop between equivalent minima",
           "[barriers][campaign]") {
   const auto graph = cspbi3_graph(2);
   auto settings = iodide_settings();
-  settings.symmetric_endpoints = true;
+  settings.endpoints = atomistic::EndpointMode::kMirror;
   const auto plan = barriers::plan_campaign(graph, settings);
   const auto out = barriers::run_sample(graph, illustrative_potential(), settings, plan.environment,
                                         plan.occupations.front());

@@ -4,12 +4,12 @@
 #   - a short run on the 2x2x2 CsPbI3 vacancy hop writes labelled.extxyz, model.json,
 #     checkpoint.json, uncertainty.csv, path.extxyz and neb.json; every label's recorded
 #     uncertainty is above the threshold; the budget holds; mirror-symmetric endpoints give
-#     equal forward and backward barriers;
+#     equal forward and backward barriers; the default endpoints are "shared_host";
 #   - rerunning the finished command resumes and leaves the labels as they are;
 #   - the same directory with another config is refused;
-#   - bad configs (unknown key, symmetrize_rattle without symmetric endpoints, an interstitial
-#     hop with symmetric endpoints, a charge differing from the training frames, missing NEB
-#     config) exit 2 with one line and create nothing.
+#   - bad configs (unknown key, symmetrize_rattle without mirror endpoints, an interstitial
+#     hop with mirror-derived endpoints, an unknown endpoint mode, a charge differing from the
+#     training frames, missing NEB config) exit 2 with one line and create nothing.
 #
 # Usage: learn_neb.sh IONHOP SOURCE_DIR
 set -u
@@ -48,13 +48,13 @@ JSON
 }
 
 hop "$WORK/hop.json"
-config "$WORK/nl.json"
+config "$WORK/nl.json" '"endpoints": "mirror",'
 "${TIMEOUT[@]}" "$IONHOP" learn-neb "$WORK/nl.json" --out "$WORK/nl" >"$WORK/stdout" 2>"$WORK/stderr"
 rc=$?
 # 0: a trusted band; 3: the budget ran out first (results written either way).
 if [[ ($rc -eq 0 || $rc -eq 3) && ! -s $WORK/stderr ]]; then ok "learn-neb runs (exit $rc)"; else
   fail "learn-neb runs" "exit $rc" "$(cat "$WORK/stderr")" "$(tail -5 "$WORK/stdout")"; fi
-for f in labelled.extxyz model.json checkpoint.json uncertainty.csv path.extxyz neb.json; do
+for f in labelled.extxyz model.json checkpoint.json uncertainty.csv path.extxyz neb.json learning.json; do
   check "writes $f" test -s "$WORK/nl/$f"
 done
 labels=$(grep -c '^Lattice=' "$WORK/nl/labelled.extxyz" 2>/dev/null || echo 0)
@@ -72,6 +72,16 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 sys.exit(0 if abs(r["forward_barrier_ev"] - r["backward_barrier_ev"]) < 1e-6 else 1)
 PY
+fi
+
+# The default endpoints ("shared_host"): one host, so the final endpoint is relaxed too.
+config "$WORK/sh.json"
+"${TIMEOUT[@]}" "$IONHOP" learn-neb "$WORK/sh.json" --out "$WORK/sh" >"$WORK/stdout" 2>"$WORK/stderr"
+rc_sh=$?
+if [[ ($rc_sh -eq 0 || $rc_sh -eq 3) && ! -s $WORK/stderr ]] && grep -q '"endpoints": "shared_host"' "$WORK/sh/learning.json"; then
+  ok "shared-host endpoints by default (exit $rc_sh)"
+else
+  fail "shared-host endpoints by default" "exit $rc_sh" "$(cat "$WORK/stderr")" "$(tail -3 "$WORK/stdout")"
 fi
 
 cp "$WORK/nl/labelled.extxyz" "$WORK/labelled.before"
@@ -94,14 +104,16 @@ fi
 
 config "$WORK/bad_key.json" '"images": 5,'
 expect_error "unknown key" "bad_key.json" "images" -- "$IONHOP" learn-neb "$WORK/bad_key.json" --out "$OUT"
-config "$WORK/bad_sym.json" '"symmetric_endpoints": false, "symmetrize_rattle": true,'
-expect_error "symmetrize_rattle without symmetric endpoints" "/symmetrize_rattle" "symmetric_endpoints" -- "$IONHOP" learn-neb "$WORK/bad_sym.json" --out "$OUT"
+config "$WORK/bad_sym.json" '"endpoints": "shared_host", "symmetrize_rattle": true,'
+expect_error "symmetrize_rattle without mirror endpoints" "/symmetrize_rattle" "mirror" -- "$IONHOP" learn-neb "$WORK/bad_sym.json" --out "$OUT"
 hop "$WORK/hop_interstitial.json" '{"mechanism": "interstitial", "sublattice": "X", "shell": "X-X", "hop": 0, "interstitial_element": "I", "interstitial_delta_angstrom": 1.4, "axis_sublattice": "B"}'
 config "$WORK/bad_mirror.json" "" hop_interstitial.json
-expect_error "interstitial hop has no single-atom mirror" "/symmetric_endpoints" "atoms differ" -- "$IONHOP" learn-neb "$WORK/bad_mirror.json" --out "$OUT"
+expect_error "interstitial hop has no single-atom mirror" "/endpoints" "atoms differ" -- "$IONHOP" learn-neb "$WORK/bad_mirror.json" --out "$OUT"
 hop "$WORK/hop_neutral.json" "" 0
 config "$WORK/bad_charge.json" "" hop_neutral.json
 expect_error "hop charge differs from the training frames" "/charge_e" "one model per charge state" -- "$IONHOP" learn-neb "$WORK/bad_charge.json" --out "$OUT"
+config "$WORK/bad_mode.json" '"endpoints": "symmetric",'
+expect_error "unknown endpoint mode" "/endpoints" "unknown endpoint mode" -- "$IONHOP" learn-neb "$WORK/bad_mode.json" --out "$OUT"
 config "$WORK/bad_neb.json" "" missing.json
 expect_error "missing NEB config" "/neb" "no such file" -- "$IONHOP" learn-neb "$WORK/bad_neb.json" --out "$OUT"
 

@@ -2,6 +2,7 @@
 // pair potential as the reference: only uncertain structures are labelled, the budget holds,
 // the learned band is trusted and its barrier matches the reference's own CI-NEB barrier on
 // the same mirror-symmetric endpoints, and a killed run resumes bit-identically.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <iostream>
 #include <random>
@@ -59,6 +60,7 @@ mlff::BandLearningSettings settings(std::size_t budget) {
   s.force_uncertainty_threshold_ev_per_angstrom = 0.25;
   s.reference_budget = budget;
   s.mirror = atomistic::find_hop_mirror(hop().initial, hop().final);
+  s.endpoints = atomistic::EndpointMode::kMirror;
   return s;
 }
 
@@ -122,6 +124,39 @@ TEST_CASE("NEB-band learning labels uncertain structures and reproduces the refe
     bootstrap_barrier = std::max(bootstrap_barrier, bootstrap_model.compute(image).energy_ev - b0);
   std::cout << "[band-learning] bootstrap model along the same band: " << bootstrap_barrier
             << " eV\n";
+}
+
+TEST_CASE("NEB-band learning with shared-host endpoints keeps the host's tilt pattern",
+          "[mlff][band-learning]") {
+  const auto initial = bootstrap(6);
+  auto s = settings(25);
+  s.endpoints = atomistic::EndpointMode::kSharedHost;
+  const Structure start = rattled_initial();
+  const auto result = mlff::run_band_learning(initial, {}, start, start, s, test::pair_labeller());
+  INFO(result.failure);
+  REQUIRE(result.trusted);
+  const auto& images = result.neb->images;
+  // Only the hopping ion moves far between the endpoints: both sit in one host.
+  const Structure& a = images.front();
+  const Structure& b = images.back();
+  std::vector<double> moved;
+  for (Eigen::Index k = 0; k < a.positions_angstrom.cols(); ++k)
+    moved.push_back(
+        a.minimum_image(b.positions_angstrom.col(k) - a.positions_angstrom.col(k)).norm());
+  std::sort(moved.rbegin(), moved.rend());
+  CHECK(moved[0] > 3.0);
+  CHECK(moved[1] < 1.0);
+  // The barrier along the learned band against the reference along the same band.
+  const double e0 = test::pair_reference().compute(images.front()).energy_ev;
+  double reference_barrier = 0;
+  for (const auto& image : images)
+    reference_barrier =
+        std::max(reference_barrier, test::pair_reference().compute(image).energy_ev - e0);
+  std::cout << "[band-learning] shared host: " << result.labelled.size()
+            << " labels; host atoms move <= " << moved[1]
+            << " A between the endpoints; barrier along the band: model "
+            << result.neb->forward_barrier_ev << " eV, reference " << reference_barrier << " eV\n";
+  CHECK(result.neb->forward_barrier_ev == Approx(reference_barrier).margin(0.1));
 }
 
 TEST_CASE("NEB-band learning respects the budget and resumes bit-identically",

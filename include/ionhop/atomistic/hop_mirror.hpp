@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "ionhop/atomistic/structure.hpp"
@@ -32,7 +33,26 @@ struct HopMirror {
   // relaxation in a tilt pattern the mirror preserves, so the mirrored final endpoint has
   // the SAME tilts and the band measures the hop, not a tilt-domain switch (docs/mlff.md).
   Structure symmetrize_displacements(const Structure& displaced, const Structure& ideal) const;
+
+  // `s` with only the hopping atom reflected through the plane: from a relaxed initial
+  // endpoint, the start of a final endpoint in the SAME host (same tilt pattern).
+  Structure reflect_moving_atom(const Structure& s) const;
 };
+
+// How the two endpoints of a hop are made. In a lattice that tilts (cubic CsPbI3 is
+// dynamically unstable to octahedral tilts), relaxed endpoints can fall into different tilt
+// patterns, and a band between them measures a tilt rearrangement as well as the hop.
+enum class EndpointMode {
+  kIndependent,  // both relaxed from the same rattle (ionhop neb; may differ in tilts)
+  kMirror,       // final = mirror image of the relaxed initial: equal energies, but the
+                 // mirrored host may carry the mirrored tilt pattern (a domain switch)
+  kSharedHost,   // final = relaxed initial with only the hopping ion reflected, then
+                 // relaxed: both endpoints in one host tilt pattern (the hop in a frozen,
+                 // tilted lattice; forward and backward barriers may differ)
+};
+// "independent", "mirror", "shared_host"; InputError (no file) for anything else.
+EndpointMode parse_endpoint_mode(const std::string& text);
+std::string endpoint_mode_name(EndpointMode mode);
 
 // Finds the mirror that maps the ideal initial endpoint onto the ideal final one: the
 // endpoints must differ by the displacement of exactly one atom (the moving atom; a vacancy

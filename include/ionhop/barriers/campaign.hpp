@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ionhop/atomistic/harmonic_tst.hpp"
+#include "ionhop/atomistic/hop_mirror.hpp"
 #include "ionhop/atomistic/neb.hpp"
 #include "ionhop/atomistic/potential.hpp"
 #include "ionhop/barriers/barrier_sample.hpp"
@@ -47,12 +48,12 @@ struct CampaignSettings {
   // Each occupation is computed this many times, with rattle streams seed, seed + 1, …
   // (different symmetry-breaking starts; their spread is part of the fit's residual).
   std::size_t repeats = 1;
-  // Mirror-symmetric endpoints (atomistic/hop_mirror.hpp) for every occupation the hop's
-  // mirror maps onto itself: the rattle is symmetrised, only the initial endpoint is
-  // relaxed and the final one is its mirror image, so both share one tilt pattern and the
-  // band measures the hop (two independently relaxed endpoints fall into different tilt
-  // minima in this soft lattice). Other occupations keep independent endpoints.
-  bool symmetric_endpoints = false;
+  // How the endpoints are made (atomistic/hop_mirror.hpp): kIndependent (both relaxed from
+  // the rattle), kMirror (final = mirror image of the relaxed initial; the rattle is
+  // symmetrised) or kSharedHost (final = relaxed initial with the hopping ion reflected,
+  // relaxed: one host tilt pattern). The last two apply to occupations the hop's mirror maps
+  // onto themselves; other occupations keep independent endpoints.
+  atomistic::EndpointMode endpoints = atomistic::EndpointMode::kIndependent;
   // Total charge of the defect cell (Structure::charge_e of both endpoints): the defect's
   // charge, one defect per cell. A charged-defect MLFF refuses cells of another charge.
   int cell_charge_e = 0;

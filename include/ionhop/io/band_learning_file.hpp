@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ionhop/atomistic/hop_mirror.hpp"
 #include "ionhop/io/active_learning_file.hpp"
 #include "ionhop/io/barrier_campaign_file.hpp"
 #include "ionhop/mlff/band_learning.hpp"
@@ -18,11 +19,13 @@ namespace ionhop::io {
 //   "neb": "hop.json",   an ionhop.neb/1 config: the hop (or endpoint files), charge, band
 //                        settings and rattle; its "potential" is not used (the model is
 //                        fitted from the training frames and the labels)
-//   "symmetric_endpoints": true,   the final endpoint is the mirror image of the relaxed
-//                                  initial one (atomistic/hop_mirror.hpp; default true)
-//   "symmetrize_rattle": true,     with symmetric_endpoints: the NEB config's rattle is
-//                                  made mirror-symmetric, so that both endpoints share one
-//                                  tilt pattern (default true; false: a tilt-domain switch)
+//   "endpoints": "shared_host",    how the final endpoint is made (atomistic/hop_mirror.hpp):
+//                                  "shared_host" (default: the relaxed initial endpoint with
+//                                  the hopping ion reflected, relaxed: one host tilt
+//                                  pattern), "mirror" (the mirror image of the relaxed
+//                                  initial one) or "independent" (relaxed from the rattle)
+//   "symmetrize_rattle": true,     "mirror" only: the rattle is made mirror-symmetric
+//                                  (default true)
 //   "descriptor": {...}, "fit": {...},                          (optional; as active-learn)
 //   "selection": {"force_uncertainty_threshold_ev_per_angstrom": 0.25,
 //                 "check_every_steps": 10},
@@ -34,8 +37,8 @@ struct BandLearningConfig {
   std::string sha256;  // of the file's bytes and the NEB config's: a resume must match both
   std::vector<std::string> training_paths;
   NebConfig neb;
-  bool symmetric_endpoints = true;
-  bool symmetrize_rattle = true;
+  atomistic::EndpointMode endpoints = atomistic::EndpointMode::kSharedHost;
+  bool symmetrize_rattle = true;        // with EndpointMode::kMirror
   mlff::BandLearningSettings settings;  // mirror and descriptor.elements left to the caller
   LearningReference reference;
 };

@@ -36,8 +36,11 @@ struct BandLearningSettings {
   // Max-atom ‖σ_F‖ above which a structure is labelled (as OnTheFlySettings), eV/Å.
   double force_uncertainty_threshold_ev_per_angstrom = 0.25;
   std::size_t reference_budget = 20;  // reference calls in total (failed ones count)
-  // When set, only the initial endpoint is relaxed and the final one is its mirror image
-  // (atomistic/hop_mirror.hpp): both endpoints are then the same minimum up to symmetry.
+  // How the final endpoint is made (atomistic/hop_mirror.hpp): kIndependent relaxes it
+  // from `final_structure`; kMirror takes the mirror image of the relaxed initial endpoint;
+  // kSharedHost reflects only the hopping ion of the relaxed initial endpoint and relaxes
+  // that. kMirror and kSharedHost need `mirror`.
+  atomistic::EndpointMode endpoints = atomistic::EndpointMode::kIndependent;
   std::optional<atomistic::HopMirror> mirror;
   // A restarted band keeps its interior images unless an endpoint moved more than this
   // (max over atoms, Å) since the band was made; then the band is interpolated afresh.
@@ -48,7 +51,8 @@ struct BandLearningSettings {
 struct BandLearningCheckpoint {
   std::size_t reference_calls = 0, failures = 0;
   // Starting points of the next endpoint relaxations (the rattled starts at first, then
-  // the last relaxed or trusted states). `final_structure` is unused with a mirror.
+  // the last relaxed or trusted states). `final_structure` is derived from the initial
+  // endpoint every round unless the endpoints are independent.
   atomistic::Structure initial, final_structure;
   std::vector<atomistic::Structure> band;  // last trusted band (empty: interpolate)
 };
