@@ -409,6 +409,20 @@ NebResult run_neb(const Potential& potential, const Structure& initial,
   return band;
 }
 
+EndpointRefinement endpoints_to_refine(const NebResult& r, double tolerance_ev) {
+  EndpointRefinement out;
+  const auto& e = r.energies_ev;
+  if (e.size() < 3) return out;
+  const std::size_t top = r.highest_image, last = e.size() - 1;
+  for (std::size_t i = 1; i < top; ++i)
+    if (e[i] < e.front() - tolerance_ev && (!out.initial_from || e[i] < e[*out.initial_from]))
+      out.initial_from = i;
+  for (std::size_t i = std::max<std::size_t>(top + 1, 1); i < last; ++i)
+    if (e[i] < e.back() - tolerance_ev && (!out.final_from || e[i] < e[*out.final_from]))
+      out.final_from = i;
+  return out;
+}
+
 NebResult run_neb_band(const Potential& potential, const std::vector<Structure>& band,
                        const NebSettings& settings) {
   if (band.size() < 3) throw InputError("", "", "a NEB band needs at least one interior image");

@@ -156,33 +156,49 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       ++s.saddle_counts[before[y]];
 
   try {
+    const auto relaxed_endpoint = [&](const atomistic::Structure& start, const char* which) {
+      atomistic::RelaxResult r =
+          atomistic::relax(potential, start, settings.neb.endpoint_relaxation);
+      if (!r.converged)
+        throw InputError("", "",
+                         std::string("NEB endpoint ") + which + " did not converge: max force " +
+                             std::to_string(r.max_force_ev_per_angstrom) + " eV/Å after " +
+                             std::to_string(r.steps) + " steps");
+      return r;
+    };
+    // The final endpoint that goes with a relaxed initial one (mirror-derived modes).
+    const auto final_for = [&](const atomistic::Structure& initial) {
+      if (settings.endpoints == atomistic::EndpointMode::kMirror) return mirror->apply(initial);
+      return relaxed_endpoint(mirror->reflect_moving_atom(initial), "final").structure;
+    };
+    atomistic::NebSettings band = settings.neb;
+    band.relax_endpoints = false;
+    atomistic::Structure a, b;
     if (mirror) {
-      const auto relaxed_endpoint = [&](const atomistic::Structure& start, const char* which) {
-        atomistic::RelaxResult r =
-            atomistic::relax(potential, start, settings.neb.endpoint_relaxation);
-        if (!r.converged)
-          throw InputError("", "",
-                           std::string("NEB endpoint ") + which + " did not converge: max force " +
-                               std::to_string(r.max_force_ev_per_angstrom) + " eV/Å after " +
-                               std::to_string(r.steps) + " steps");
-        return r;
-      };
-      const atomistic::RelaxResult a = relaxed_endpoint(ends.initial, "initial");
-      atomistic::Structure b = mirror->apply(a.structure);
-      std::size_t b_steps = a.steps;
-      if (settings.endpoints == atomistic::EndpointMode::kSharedHost) {
-        atomistic::RelaxResult r =
-            relaxed_endpoint(mirror->reflect_moving_atom(a.structure), "final");
-        b = std::move(r.structure);
-        b_steps = r.steps;
-      }
-      atomistic::NebSettings band = settings.neb;
-      band.relax_endpoints = false;
-      out.neb = atomistic::run_neb(potential, a.structure, b, band);
-      out.neb.endpoint_steps_initial = a.steps;
-      out.neb.endpoint_steps_final = b_steps;
+      a = relaxed_endpoint(ends.initial, "initial").structure;
+      b = final_for(a);
+      out.neb = atomistic::run_neb(potential, a, b, band);
     } else {
       out.neb = atomistic::run_neb(potential, ends.initial, ends.final, settings.neb);
+      a = out.neb.images.front();
+      b = out.neb.images.back();
+    }
+    // A deeper state of an endpoint's basin on the converged band: relax that endpoint
+    // again from it and recompute (atomistic::endpoints_to_refine).
+    for (atomistic::EndpointRefinement refine =
+             atomistic::endpoints_to_refine(out.neb, settings.refine_tolerance_ev);
+         out.neb.converged && refine.needed() &&
+         out.endpoint_refinements < settings.max_endpoint_refinements;
+         refine = atomistic::endpoints_to_refine(out.neb, settings.refine_tolerance_ev)) {
+      ++out.endpoint_refinements;
+      if (refine.initial_from) {
+        a = relaxed_endpoint(out.neb.images[*refine.initial_from], "initial").structure;
+        if (mirror) b = final_for(a);
+      } else {
+        b = relaxed_endpoint(out.neb.images[*refine.final_from], "final").structure;
+        if (settings.endpoints == atomistic::EndpointMode::kMirror) a = mirror->apply(b);
+      }
+      out.neb = atomistic::run_neb(potential, a, b, band);
     }
   } catch (const InputError& e) {
     // Endpoints that do not relax: record the failure, never a number.

@@ -65,7 +65,9 @@ nlohmann::json checkpoint_json(const mlff::BandLearningCheckpoint& cp,
           {"failures", cp.failures},
           {"initial_positions_angstrom", positions_json(cp.initial)},
           {"final_positions_angstrom", positions_json(cp.final_structure)},
-          {"band_positions_angstrom", band}};
+          {"band_positions_angstrom", band},
+          {"endpoint_refinements", cp.refinements},
+          {"final_start_from_band", cp.final_start_from_band}};
 }
 
 mlff::BandLearningCheckpoint checkpoint_from_file(const std::string& path,
@@ -75,7 +77,7 @@ mlff::BandLearningCheckpoint checkpoint_from_file(const std::string& path,
   const io::JsonInput root = io::JsonInput::parse_file(path, doc);
   root.require_object({"schema", "config_sha256", "reference_calls", "failures",
                        "initial_positions_angstrom", "final_positions_angstrom",
-                       "band_positions_angstrom"});
+                       "band_positions_angstrom", "endpoint_refinements", "final_start_from_band"});
   if (root.at("schema").string() != "ionhop.neb_learning_checkpoint/1")
     root.at("schema").fail("must be \"ionhop.neb_learning_checkpoint/1\"");
   if (root.at("config_sha256").string() != config_sha)
@@ -88,6 +90,9 @@ mlff::BandLearningCheckpoint checkpoint_from_file(const std::string& path,
   cp.final_structure = positions_from_json(root.at("final_positions_angstrom"), like);
   for (const auto& image : root.at("band_positions_angstrom").array())
     cp.band.push_back(positions_from_json(image, like));
+  if (auto v = root.find("endpoint_refinements"))
+    cp.refinements = static_cast<std::size_t>(v->integer_at_least(0));
+  if (auto v = root.find("final_start_from_band")) cp.final_start_from_band = v->boolean();
   return cp;
 }
 }  // namespace
@@ -177,6 +182,18 @@ Action add_learn_neb_command(CLI::App& app) {
                   1e3 * model.training().force_mae_ev_per_angstrom);
       std::fflush(stdout);
     };
+    callbacks.refined = [&](const atomistic::EndpointRefinement& refine,
+                            const atomistic::NebResult& band) {
+      const std::size_t i = refine.initial_from ? *refine.initial_from : *refine.final_from;
+      std::printf(
+          "  converged band has image %zu %.3f eV below its %s endpoint: relaxing that "
+          "endpoint again from it\n",
+          i,
+          (refine.initial_from ? band.energies_ev.front() : band.energies_ev.back()) -
+              band.energies_ev[i],
+          refine.initial_from ? "initial" : "final");
+      std::fflush(stdout);
+    };
     callbacks.checked = [&](const std::string& stage, std::size_t step,
                             const std::vector<double>& sigma) {
       for (std::size_t i = 0; i < sigma.size(); ++i) {
@@ -218,6 +235,8 @@ Action add_learn_neb_command(CLI::App& app) {
         {"reference_calls", result.reference_calls},
         {"reference_failures", result.failures},
         {"band_starts", result.rounds},
+        {"endpoint_refinements", result.endpoint_refinements},
+        {"refinement_limit_reached", result.refinement_limit_reached},
         {"budget_exhausted", result.budget_exhausted},
         {"band", result.neb.has_value()},
         {"trusted", result.trusted},

@@ -184,6 +184,9 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
         std::printf("[%zu/%zu] %-28s moving %-3s E_b %.4f eV  dE %+.4f eV  %4zu steps  %.1f s\n",
                     k + 1, plan.occupations.size(), s.id.c_str(), s.moving_species.c_str(),
                     s.barrier_ev, s.reaction_energy_ev, outcome.neb.steps, wall);
+        if (outcome.endpoint_refinements > 0)
+          std::printf("        endpoints relaxed again from band images %zu time(s)\n",
+                      outcome.endpoint_refinements);
         if (s.attempt_frequency_hz)
           std::printf("        Vineyard prefactor %.4g THz (imaginary mode %.4g THz)%s%s\n",
                       *s.attempt_frequency_hz / 1e12, s.imaginary_frequency_thz.value_or(0),

@@ -126,6 +126,8 @@ BandLearningResult run_band_learning(const std::vector<TrainingFrame>& initial_t
       0,
       0,
       0,
+      0,
+      false,
       false,
       "",
       std::nullopt,
@@ -203,7 +205,7 @@ BandLearningResult run_band_learning(const std::vector<TrainingFrame>& initial_t
     } else {
       // kSharedHost: the final endpoint starts from this initial one, hopping ion reflected,
       // so both sit in the host's tilt pattern (re-derived every round: deterministic).
-      if (settings.endpoints == atomistic::EndpointMode::kSharedHost)
+      if (settings.endpoints == atomistic::EndpointMode::kSharedHost && !cp.final_start_from_band)
         cp.final_structure = settings.mirror->reflect_moving_atom(*a);
       b = endpoint(cp.final_structure, "final endpoint");
       if (!b) continue;
@@ -251,6 +253,25 @@ BandLearningResult run_band_learning(const std::vector<TrainingFrame>& initial_t
       const std::vector<double> sigma = uncertainties(*model, nr.images, 0, nr.images.size());
       const auto worst = std::max_element(sigma.begin() + 1, sigma.end() - 1);
       if (*worst <= threshold) {
+        // A deeper state of an endpoint's basin on the band: relax that endpoint again from
+        // it and start a fresh band (atomistic::endpoints_to_refine).
+        const atomistic::EndpointRefinement refine =
+            atomistic::endpoints_to_refine(nr, settings.refine_tolerance_ev);
+        if (refine.needed() && nr.converged && cp.refinements < settings.max_endpoint_refinements) {
+          ++cp.refinements;
+          if (refine.initial_from) {
+            cp.initial = nr.images[*refine.initial_from];
+            cp.final_start_from_band = false;
+          } else {
+            cp.final_structure = nr.images[*refine.final_from];
+            cp.final_start_from_band = true;
+          }
+          cp.band.clear();
+          if (callbacks.checkpoint) callbacks.checkpoint(cp);
+          if (callbacks.refined) callbacks.refined(refine, nr);
+          continue;
+        }
+        result.refinement_limit_reached = refine.needed() && nr.converged;
         cp.band = nr.images;
         result.image_uncertainty_ev_per_angstrom = sigma;
         result.trusted = nr.converged;
@@ -267,6 +288,7 @@ BandLearningResult run_band_learning(const std::vector<TrainingFrame>& initial_t
     if (!label(uncertain, uncertain_where, uncertain_step, uncertain_sigma)) stop = true;
   }
 
+  result.endpoint_refinements = cp.refinements;
   if (!result.neb && !cp.band.empty()) {
     // Stopped early: report the last trusted band with the final model (one evaluation).
     atomistic::NebSettings once = settings.neb;

@@ -307,3 +307,26 @@ TEST_CASE("A monitored band stops when told and restarts from where it stopped",
   CHECK(again.saddle_energy_ev == Approx(uninterrupted.saddle_energy_ev).margin(1e-6));
   CHECK_THROWS_AS(run_neb_band(mb, {a, b}, plain), InputError);  // no interior image
 }
+
+TEST_CASE("Endpoint refinement finds band images below an endpoint on its side of the saddle",
+          "[neb]") {
+  NebResult r;
+  r.energies_ev = {0.0, -0.05, 0.02, 0.30, 0.10, -0.02, 0.05};
+  r.highest_image = 3;
+  auto refine = endpoints_to_refine(r, 0.01);
+  REQUIRE(refine.initial_from);
+  CHECK(*refine.initial_from == 1);
+  REQUIRE(refine.final_from);
+  CHECK(*refine.final_from == 5);  // −0.02 < 0.05 − 0.01
+  CHECK(refine.needed());
+  // Within the tolerance: nothing to refine; the saddle's own side only.
+  r.energies_ev = {0.0, -0.005, 0.1, 0.3, 0.2, 0.1, 0.0};
+  refine = endpoints_to_refine(r, 0.01);
+  CHECK_FALSE(refine.needed());
+  r.energies_ev = {0.0, 0.1, 0.3, 0.2, -0.5, 0.1, 0.2};  // deep image after the saddle: final side
+  r.highest_image = 2;
+  refine = endpoints_to_refine(r, 0.01);
+  CHECK_FALSE(refine.initial_from);
+  REQUIRE(refine.final_from);
+  CHECK(*refine.final_from == 4);
+}

@@ -216,3 +216,29 @@ TEST_CASE("campaign: symmetric endpoints give a hop between equivalent minima",
   CHECK(moved[0] > 3.0);  // the hop, ~a/√2 = 4.4 Å
   CHECK(moved[1] < moved[0] / 2);
 }
+
+TEST_CASE("campaign: shared-host endpoints with refinement leave no deeper image on the band",
+          "[barriers][campaign]") {
+  const auto graph = cspbi3_graph(2);
+  auto settings = iodide_settings();
+  settings.endpoints = atomistic::EndpointMode::kSharedHost;
+  settings.max_endpoint_refinements = 5;
+  const auto plan = barriers::plan_campaign(graph, settings);
+  const auto out = barriers::run_sample(graph, illustrative_potential(), settings, plan.environment,
+                                        plan.occupations.front());
+  INFO("failure: " << out.failure);
+  REQUIRE(out.sample.converged);
+  CHECK(out.endpoint_refinements <= settings.max_endpoint_refinements);
+  if (out.endpoint_refinements < settings.max_endpoint_refinements)
+    CHECK_FALSE(atomistic::endpoints_to_refine(out.neb, settings.refine_tolerance_ev).needed());
+  // One host: only the hopping ion moves far between the endpoints.
+  const auto& a = out.neb.images.front();
+  const auto& b = out.neb.images.back();
+  std::vector<double> moved;
+  for (Eigen::Index k = 0; k < a.positions_angstrom.cols(); ++k)
+    moved.push_back(
+        a.minimum_image(b.positions_angstrom.col(k) - a.positions_angstrom.col(k)).norm());
+  std::sort(moved.rbegin(), moved.rend());
+  CHECK(moved[0] > 3.0);
+  CHECK(moved[1] < 1.0);
+}

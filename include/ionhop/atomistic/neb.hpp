@@ -85,6 +85,17 @@ std::vector<Structure> interpolate_band(const Structure& initial, const Structur
 NebResult run_neb(const Potential& potential, const Structure& initial,
                   const Structure& final_structure, const NebSettings& settings);
 
+// Endpoint refinement for soft lattices. An interior image before the highest image that
+// lies more than `tolerance_ev` below the initial endpoint (or one after it below the final
+// endpoint) means that endpoint's relaxation stopped on a flat or unstable mode (a tilt) and
+// the band found a deeper state of the same basin; the barrier must then be measured from
+// that state. Returns the lowest such image on each side (nullopt: none).
+struct EndpointRefinement {
+  std::optional<std::size_t> initial_from, final_from;  // indices into NebResult::images
+  bool needed() const { return initial_from || final_from; }
+};
+EndpointRefinement endpoints_to_refine(const NebResult& result, double tolerance_ev);
+
 // Optimises a given band (endpoints included, as from interpolate_band or a previous
 // NebResult::images; at least one interior image) with its endpoints held as they are:
 // no endpoint relaxation and no interpolation. Restarts a band, e.g. after a refit.

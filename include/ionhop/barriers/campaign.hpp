@@ -54,6 +54,12 @@ struct CampaignSettings {
   // relaxed: one host tilt pattern). The last two apply to occupations the hop's mirror maps
   // onto themselves; other occupations keep independent endpoints.
   atomistic::EndpointMode endpoints = atomistic::EndpointMode::kIndependent;
+  // Endpoint refinement (atomistic::endpoints_to_refine): a converged band with an image
+  // more than refine_tolerance_ev below an endpoint on its side of the saddle has that
+  // endpoint relaxed again from the image and the band recomputed; at most this many times
+  // (0, the default: off, as the campaigns computed before it existed).
+  std::size_t max_endpoint_refinements = 0;
+  double refine_tolerance_ev = 0.01;
   // Total charge of the defect cell (Structure::charge_e of both endpoints): the defect's
   // charge, one defect per cell. A charged-defect MLFF refuses cells of another charge.
   int cell_charge_e = 0;
@@ -75,8 +81,9 @@ CampaignPlan plan_campaign(const lattice::SiteGraph& graph, const CampaignSettin
 
 struct SampleOutcome {
   BarrierSample sample;
-  atomistic::NebResult neb;  // empty images when the NEB could not start
-  std::string failure;       // why the sample is not converged ("" when converged)
+  atomistic::NebResult neb;              // empty images when the NEB could not start
+  std::string failure;                   // why the sample is not converged ("" when converged)
+  std::size_t endpoint_refinements = 0;  // endpoints relaxed again from band images
   // settings.vineyard and a converged band whose minimum and saddle passed the mode checks
   // (sample.attempt_frequency_hz is its prefactor in Hz).
   std::optional<atomistic::VineyardResult> vineyard;

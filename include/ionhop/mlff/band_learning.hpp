@@ -45,6 +45,11 @@ struct BandLearningSettings {
   // A restarted band keeps its interior images unless an endpoint moved more than this
   // (max over atoms, Å) since the band was made; then the band is interpolated afresh.
   double reinterpolate_above_angstrom = 0.3;
+  // Endpoint refinement (atomistic::endpoints_to_refine): when a converged, trusted band has
+  // an image more than refine_tolerance_ev below an endpoint on its side of the saddle, that
+  // endpoint is relaxed again from the image and the band restarts; at most this many times.
+  std::size_t max_endpoint_refinements = 5;
+  double refine_tolerance_ev = 0.01;
 };
 
 // Where a run stands, enough to resume it exactly (after every label).
@@ -55,6 +60,10 @@ struct BandLearningCheckpoint {
   // endpoint every round unless the endpoints are independent.
   atomistic::Structure initial, final_structure;
   std::vector<atomistic::Structure> band;  // last trusted band (empty: interpolate)
+  std::size_t refinements = 0;             // endpoint refinements so far
+  // The final endpoint's start came from a band image (a refinement), not from the
+  // initial endpoint (kSharedHost derives it from the initial one otherwise).
+  bool final_start_from_band = false;
 };
 
 struct BandLearningCallbacks {
@@ -66,6 +75,9 @@ struct BandLearningCallbacks {
   std::function<void(const std::string& failure, const std::string& where)> failed;
   std::function<void(const BandLearningCheckpoint&)> checkpoint;  // after every label
   std::function<void(const LinearModel& model, std::size_t frames)> refitted;
+  // An endpoint is relaxed again from a band image (after `band` converged).
+  std::function<void(const atomistic::EndpointRefinement& refine, const atomistic::NebResult& band)>
+      refined;
   // After every check: the stage ("initial endpoint", "final endpoint", "band"), the step,
   // and the max-atom σ_F of each structure checked (one for an endpoint; the interior
   // images for the band).
@@ -78,7 +90,11 @@ struct BandLearningResult {
   LinearModel model;                    // fitted to all frames
   std::vector<TrainingFrame> labelled;  // the resumed run's and this run's labels, in order
   std::size_t reference_calls = 0, failures = 0;
-  std::size_t rounds = 0;  // band (re)starts in this call
+  std::size_t rounds = 0;                // band (re)starts in this call
+  std::size_t endpoint_refinements = 0;  // in total (resumed runs included)
+  // The last band still had an image below an endpoint when the refinement limit was hit:
+  // its barrier is measured from a state that is not the deepest of its basin.
+  bool refinement_limit_reached = false;
   bool budget_exhausted = false;
   std::string failure;  // a failed label or an endpoint that did not relax ("" if none)
   // The last band, with the final model (present unless the endpoints never relaxed).
