@@ -157,8 +157,19 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
 
   try {
     const auto relaxed_endpoint = [&](const atomistic::Structure& start, const char* which) {
-      atomistic::RelaxResult r =
-          atomistic::relax(potential, start, settings.neb.endpoint_relaxation);
+      atomistic::RelaxResult r;
+      if (settings.confirm_minima) {
+        const atomistic::MinimumResult m = atomistic::relax_to_minimum(
+            potential, start, settings.neb.endpoint_relaxation, settings.minimum);
+        out.minimum_escapes += m.escapes;
+        r = m.relaxed;
+        if (r.converged && !m.confirmed)
+          throw InputError("", "",
+                           std::string("NEB endpoint ") + which + " is not a minimum after " +
+                               std::to_string(m.escapes) + " escapes along negative curvature");
+      } else {
+        r = atomistic::relax(potential, start, settings.neb.endpoint_relaxation);
+      }
       if (!r.converged)
         throw InputError("", "",
                          std::string("NEB endpoint ") + which + " did not converge: max force " +
@@ -177,6 +188,10 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
     if (mirror) {
       a = relaxed_endpoint(ends.initial, "initial").structure;
       b = final_for(a);
+      out.neb = atomistic::run_neb(potential, a, b, band);
+    } else if (settings.confirm_minima) {
+      a = relaxed_endpoint(ends.initial, "initial").structure;
+      b = relaxed_endpoint(ends.final, "final").structure;
       out.neb = atomistic::run_neb(potential, a, b, band);
     } else {
       out.neb = atomistic::run_neb(potential, ends.initial, ends.final, settings.neb);

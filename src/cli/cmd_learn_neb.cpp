@@ -182,6 +182,11 @@ Action add_learn_neb_command(CLI::App& app) {
                   1e3 * model.training().force_mae_ev_per_angstrom);
       std::fflush(stdout);
     };
+    callbacks.escaped = [&](const std::string& where, double curvature) {
+      std::printf("  the relaxed %s has negative curvature (%.3g eV/A^2): stepping off it\n",
+                  where.c_str(), curvature);
+      std::fflush(stdout);
+    };
     callbacks.refined = [&](const atomistic::EndpointRefinement& refine,
                             const atomistic::NebResult& band) {
       const std::size_t i = refine.initial_from ? *refine.initial_from : *refine.final_from;

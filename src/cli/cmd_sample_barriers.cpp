@@ -184,6 +184,9 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
         std::printf("[%zu/%zu] %-28s moving %-3s E_b %.4f eV  dE %+.4f eV  %4zu steps  %.1f s\n",
                     k + 1, plan.occupations.size(), s.id.c_str(), s.moving_species.c_str(),
                     s.barrier_ev, s.reaction_energy_ev, outcome.neb.steps, wall);
+        if (outcome.minimum_escapes > 0)
+          std::printf("        endpoints stepped off negative curvature %zu time(s)\n",
+                      outcome.minimum_escapes);
         if (outcome.endpoint_refinements > 0)
           std::printf("        endpoints relaxed again from band images %zu time(s)\n",
                       outcome.endpoint_refinements);

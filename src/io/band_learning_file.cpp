@@ -28,6 +28,7 @@ BandLearningConfig load_band_learning_config(const std::string& path) {
       v->fail(e.problem());
     }
   }
+  if (auto v = root.find("confirm_minima")) c.settings.confirm_minima = v->boolean();
   if (auto v = root.find("symmetrize_rattle")) {
     c.symmetrize_rattle = v->boolean();
     if (c.endpoints != atomistic::EndpointMode::kMirror)

@@ -179,20 +179,36 @@ BandLearningResult run_band_learning(const std::vector<TrainingFrame>& initial_t
   bool stop = false;
   const auto endpoint = [&](Structure& start,
                             const std::string& where) -> std::optional<Structure> {
-    RelaxOutcome r = relax_with_checks(*model, start, settings, where, callbacks);
-    start = r.trusted;
-    if (r.uncertain_found) {
-      if (!label(r.uncertain, where, r.step, r.sigma)) stop = true;
-      return std::nullopt;
+    for (std::size_t escapes = 0;; ++escapes) {
+      RelaxOutcome r = relax_with_checks(*model, start, settings, where, callbacks);
+      start = r.trusted;
+      if (r.uncertain_found) {
+        if (!label(r.uncertain, where, r.step, r.sigma)) stop = true;
+        return std::nullopt;
+      }
+      if (!r.converged) {
+        result.failure = "the " + where + " did not relax within " +
+                         std::to_string(settings.neb.endpoint_relaxation.max_steps) +
+                         " steps (max force " + std::to_string(r.max_force) + " eV/Å)";
+        stop = true;
+        return std::nullopt;
+      }
+      if (!settings.confirm_minima) return r.trusted;
+      const auto unstable = atomistic::most_unstable_direction(
+          *model, r.trusted, settings.minimum.curvature_threshold_ev_per_angstrom2,
+          settings.minimum.hessian_step_angstrom);
+      if (!unstable) return r.trusted;
+      if (escapes >= settings.minimum.max_escapes) {
+        result.failure = "the " + where + " is not a minimum of the model after " +
+                         std::to_string(escapes) + " escapes (curvature " +
+                         std::to_string(unstable->curvature_ev_per_angstrom2) + " eV/Å²)";
+        stop = true;
+        return std::nullopt;
+      }
+      // A tilt saddle: step off it along the unstable mode and relax on (checked as before).
+      start = atomistic::escape_along(*model, r.trusted, *unstable, settings.minimum);
+      if (callbacks.escaped) callbacks.escaped(where, unstable->curvature_ev_per_angstrom2);
     }
-    if (!r.converged) {
-      result.failure = "the " + where + " did not relax within " +
-                       std::to_string(settings.neb.endpoint_relaxation.max_steps) +
-                       " steps (max force " + std::to_string(r.max_force) + " eV/Å)";
-      stop = true;
-      return std::nullopt;
-    }
-    return r.trusted;
   };
 
   while (!stop) {

@@ -13,6 +13,7 @@
 
 #include "ionhop/atomistic/harmonic_tst.hpp"
 #include "ionhop/atomistic/hop_mirror.hpp"
+#include "ionhop/atomistic/minimum_check.hpp"
 #include "ionhop/atomistic/neb.hpp"
 #include "ionhop/atomistic/potential.hpp"
 #include "ionhop/barriers/barrier_sample.hpp"
@@ -60,6 +61,11 @@ struct CampaignSettings {
   // (0, the default: off, as the campaigns computed before it existed).
   std::size_t max_endpoint_refinements = 0;
   double refine_tolerance_ev = 0.01;
+  // Relaxed endpoints must be minima (atomistic/minimum_check.hpp: escape along negative
+  // curvature, at most minimum.max_escapes times, else the sample fails). Off by default
+  // (the committed campaigns were computed without it).
+  bool confirm_minima = false;
+  atomistic::MinimumSettings minimum;
   // Total charge of the defect cell (Structure::charge_e of both endpoints): the defect's
   // charge, one defect per cell. A charged-defect MLFF refuses cells of another charge.
   int cell_charge_e = 0;
@@ -84,6 +90,7 @@ struct SampleOutcome {
   atomistic::NebResult neb;              // empty images when the NEB could not start
   std::string failure;                   // why the sample is not converged ("" when converged)
   std::size_t endpoint_refinements = 0;  // endpoints relaxed again from band images
+  std::size_t minimum_escapes = 0;       // steps off negative curvature (confirm_minima)
   // settings.vineyard and a converged band whose minimum and saddle passed the mode checks
   // (sample.attempt_frequency_hz is its prefactor in Hz).
   std::optional<atomistic::VineyardResult> vineyard;

@@ -26,6 +26,8 @@ namespace ionhop::io {
 //                                  initial one) or "independent" (relaxed from the rattle)
 //   "symmetrize_rattle": true,     "mirror" only: the rattle is made mirror-symmetric
 //                                  (default true)
+//   "confirm_minima": false,       relaxed endpoints must be minima of the model: negative
+//                                  curvature is escaped along (default false)
 //   "descriptor": {...}, "fit": {...},                          (optional; as active-learn)
 //   "selection": {"force_uncertainty_threshold_ev_per_angstrom": 0.25,
 //                 "check_every_steps": 10},

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ionhop/atomistic/hop_mirror.hpp"
+#include "ionhop/atomistic/minimum_check.hpp"
 #include "ionhop/atomistic/neb.hpp"
 #include "ionhop/atomistic/structure.hpp"
 #include "ionhop/mlff/fit.hpp"
@@ -50,6 +51,13 @@ struct BandLearningSettings {
   // endpoint is relaxed again from the image and the band restarts; at most this many times.
   std::size_t max_endpoint_refinements = 5;
   double refine_tolerance_ev = 0.01;
+  // A relaxed endpoint must be a minimum of the model (atomistic/minimum_check.hpp): a
+  // direction of negative curvature (a tilt saddle FIRE stopped on) is escaped along and the
+  // relaxation continued, at most minimum.max_escapes times; then the run stops. Off by
+  // default: a model fitted to few frames has spurious soft directions, and with 6 bootstrap
+  // frames the escapes did not end (tests/mlff/test_band_learning.cpp).
+  bool confirm_minima = false;
+  atomistic::MinimumSettings minimum;
 };
 
 // Where a run stands, enough to resume it exactly (after every label).
@@ -75,6 +83,8 @@ struct BandLearningCallbacks {
   std::function<void(const std::string& failure, const std::string& where)> failed;
   std::function<void(const BandLearningCheckpoint&)> checkpoint;  // after every label
   std::function<void(const LinearModel& model, std::size_t frames)> refitted;
+  // A relaxed endpoint had negative curvature and is displaced along it (eV/Å²).
+  std::function<void(const std::string& where, double curvature)> escaped;
   // An endpoint is relaxed again from a band image (after `band` converged).
   std::function<void(const atomistic::EndpointRefinement& refine, const atomistic::NebResult& band)>
       refined;
