@@ -2,11 +2,21 @@
 # Refits the shipped MLFF models from the committed DFT frames (seconds; the fit is
 # deterministic, so the weights are the same every time). The model files are not tracked:
 # the posterior factor makes them ~11 MB each.
+#
+# V_I^+: every committed V_I^+ frame, in the order of the training list of the last learning
+# stage (examples/mlff/active_learning/cspbi3_vi_plus_band_frozen.json) followed by its own
+# labels, so the model is exactly the one that stage ended with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ionhop=${IONHOP:-build/ionhop}
 runs=examples/mlff/active_learning/runs
 mkdir -p examples/mlff/models
-"$ionhop" fit-mlff examples/mlff/dft/cspbi3_vi_plus_2x2x2_pbe_d3.extxyz \
-  $runs/cspbi3_vi_plus/labelled.extxyz $runs/cspbi3_vi_plus_stage{2,3,4,5}/labelled.extxyz \
-  --out examples/mlff/models/cspbi3_vi_plus.json
+vi_plus=(examples/mlff/dft/cspbi3_vi_plus_2x2x2_pbe_d3.extxyz
+  $runs/cspbi3_vi_plus/labelled.extxyz $runs/cspbi3_vi_plus_stage{2,3,4,5}/labelled.extxyz
+  $runs/cspbi3_vi_plus_neb/labelled.extxyz $runs/cspbi3_vi_plus_neb_sym/labelled.extxyz
+  $runs/cspbi3_vi_plus_band_seed2/labelled.extxyz $runs/cspbi3_vi_plus_band_seed4/labelled.extxyz
+  $runs/cspbi3_vi_plus_band_frozen_mirror/labelled.extxyz)
+# Labels of the last stage, when it made any.
+[[ -f $runs/cspbi3_vi_plus_band_frozen/labelled.extxyz ]] &&
+  vi_plus+=($runs/cspbi3_vi_plus_band_frozen/labelled.extxyz)
+"$ionhop" fit-mlff "${vi_plus[@]}" --out examples/mlff/models/cspbi3_vi_plus.json

@@ -3,6 +3,9 @@
 # charged-iodide sweep of cubic CsPbI3 (six defects, 250-600 K), printing D +- sigma,
 # the Arrhenius fits and the comparison with the MD of Tyagi et al. (Table 1).
 # Results: results/cspbi3/{results.json,points.csv,arrhenius.csv,comparison.csv}.
+# Then the independent prediction: V_I^+ with the rate table ionhop computed from CI-NEB
+# barriers of its DFT-trained MLFF (rates/cspbi3_vi_plus_mlff.json), against the same MD
+# Arrhenius law, which is not an input there: results/cspbi3_vi_plus_mlff/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
@@ -11,3 +14,6 @@ scripts/build.sh
 # The Arrhenius plot of the sweep (PNG + SVG, with its data and gnuplot script beside it).
 ./build/ionhop plot arrhenius results/cspbi3/results.json --out results/cspbi3/plots
 echo "Arrhenius plot: results/cspbi3/plots/arrhenius.png (and .svg, .gp, _data.dat)"
+echo
+echo "== KMC from MLFF-NEB barriers (computed by ionhop) vs the MD extrapolation (Table 1) =="
+./build/ionhop sweep examples/cspbi3_vi_plus_mlff_sweep.json --out results/cspbi3_vi_plus_mlff "$@"

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "ionhop/atomistic/fire.hpp"
+#include "ionhop/atomistic/frozen_host.hpp"
 #include "ionhop/atomistic/hop_mirror.hpp"
 #include "ionhop/atomistic/rattle.hpp"
 #include "ionhop/atomistic/supercell_builder.hpp"
@@ -115,6 +116,8 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       // This occupation is not mirror-symmetric: independent endpoints (header).
     }
   }
+  if (settings.fix_beyond_angstrom > 0)
+    atomistic::fix_atoms_beyond(ends.initial, ends.final, settings.fix_beyond_angstrom);
   const atomistic::Structure ideal_initial = ends.initial;
   atomistic::rattle_endpoints(ends.initial, ends.final, settings.rattle_angstrom,
                               settings.seed + occupation.repeat);

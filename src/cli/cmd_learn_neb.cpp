@@ -21,6 +21,7 @@
 
 #include "commands.hpp"
 #include "dft_labelling.hpp"
+#include "ionhop/atomistic/frozen_host.hpp"
 #include "ionhop/atomistic/hop_mirror.hpp"
 #include "ionhop/atomistic/rattle.hpp"
 #include "ionhop/core/build_info.hpp"
@@ -135,6 +136,8 @@ Action add_learn_neb_command(CLI::App& app) {
         throw InputError(config.path, "/endpoints", e.problem());
       }
     }
+    if (config.neb.fix_beyond_angstrom > 0)
+      atomistic::fix_atoms_beyond(initial, final_structure, config.neb.fix_beyond_angstrom);
     const atomistic::Structure ideal_initial = initial;
     atomistic::rattle_endpoints(initial, final_structure, config.neb.rattle_angstrom,
                                 config.neb.rattle_seed);
@@ -256,6 +259,7 @@ Action add_learn_neb_command(CLI::App& app) {
       summary["settings"] = io::neb_settings_to_json(config.neb.neb);
       summary["settings"]["rattle_angstrom"] = config.neb.rattle_angstrom;
       summary["settings"]["rattle_seed"] = config.neb.rattle_seed;
+      summary["settings"]["fix_beyond_angstrom"] = config.neb.fix_beyond_angstrom;
       summary["settings"]["endpoints"] = atomistic::endpoint_mode_name(config.endpoints);
       summary["settings"]["symmetrize_rattle"] = symmetrized;
       summary["potential"] = {{"name", "mlff (learn-neb)"}, {"file", model_path}};

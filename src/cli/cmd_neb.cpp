@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "ionhop/atomistic/frozen_host.hpp"
 #include "ionhop/atomistic/harmonic_tst.hpp"
 #include "ionhop/atomistic/rattle.hpp"
 #include "ionhop/atomistic/supercell_builder.hpp"
@@ -74,6 +75,8 @@ Action add_neb_command(CLI::App& app) {
     const io::LoadedPotential potential = io::load_potential(config.potential_path);
     auto [initial, final_structure] = neb_endpoints(config);
     initial.charge_e = final_structure.charge_e = config.charge_e;
+    if (config.fix_beyond_angstrom > 0)
+      atomistic::fix_atoms_beyond(initial, final_structure, config.fix_beyond_angstrom);
     atomistic::rattle_endpoints(initial, final_structure, config.rattle_angstrom,
                                 config.rattle_seed);
     atomistic::NebSettings settings = config.neb;
@@ -152,6 +155,7 @@ Action add_neb_command(CLI::App& app) {
     summary["config"] = a->config;
     summary["settings"] = io::neb_settings_to_json(config.neb);
     summary["settings"]["rattle_angstrom"] = config.rattle_angstrom;
+    summary["settings"]["fix_beyond_angstrom"] = config.fix_beyond_angstrom;
     summary["settings"]["rattle_seed"] = config.rattle_seed;
     summary["potential"] = {{"name", potential.potential->name()},
                             {"file", potential.path},

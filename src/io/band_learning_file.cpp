@@ -11,7 +11,7 @@ BandLearningConfig load_band_learning_config(const std::string& path) {
   nlohmann::json doc;
   const JsonInput root = JsonInput::parse_file(path, doc);
   root.require_object({"schema", "description", "training", "neb", "endpoints", "symmetrize_rattle",
-                       "descriptor", "fit", "selection", "reference"});
+                       "confirm_minima", "descriptor", "fit", "selection", "reference"});
   if (root.at("schema").string() != "ionhop.neb_learning/1")
     root.at("schema").fail("must be \"ionhop.neb_learning/1\"");
   BandLearningConfig c;

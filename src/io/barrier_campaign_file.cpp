@@ -123,7 +123,7 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
   const JsonInput sampling = root.at("sampling");
   sampling.require_object({"mode", "budget_per_moving_species", "max_exhaustive", "seed",
                            "rattle_angstrom", "repeats", "endpoints", "endpoint_refinements",
-                           "confirm_minima"});
+                           "fix_beyond_angstrom", "confirm_minima"});
   const std::string mode = sampling.at("mode").string();
   if (mode == "exhaustive")
     s.mode = barriers::SamplingMode::exhaustive;
@@ -138,6 +138,7 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
 
   if (auto neb = root.find("neb")) s.neb = parse_neb_settings(*neb);
   if (auto r = sampling.find("rattle_angstrom")) s.rattle_angstrom = r->non_negative();
+  if (auto r = sampling.find("fix_beyond_angstrom")) s.fix_beyond_angstrom = r->positive();
   if (auto r = sampling.find("repeats")) s.repeats = r->integer_at_least(1);
   if (auto r = sampling.find("confirm_minima")) s.confirm_minima = r->boolean();
   if (auto r = sampling.find("endpoint_refinements"))
@@ -235,7 +236,8 @@ NebConfig load_neb_config(const std::string& path) {
   nlohmann::json doc;
   const JsonInput root = JsonInput::parse_file(path, doc);
   root.require_object({"schema", "description", "potential", "endpoints", "lattice", "supercell",
-                       "hop", "charge_e", "neb", "rattle_angstrom", "rattle_seed"});
+                       "hop", "charge_e", "neb", "rattle_angstrom", "rattle_seed",
+                       "fix_beyond_angstrom"});
   if (root.at("schema").string() != "ionhop.neb/1")
     root.at("schema").fail("unsupported schema (expected \"ionhop.neb/1\")");
   NebConfig c;
@@ -291,6 +293,7 @@ NebConfig load_neb_config(const std::string& path) {
   if (auto neb = root.find("neb")) c.neb = parse_neb_settings(*neb);
   if (auto r = root.find("rattle_angstrom")) c.rattle_angstrom = r->non_negative();
   if (auto r = root.find("rattle_seed")) c.rattle_seed = r->seed();
+  if (auto r = root.find("fix_beyond_angstrom")) c.fix_beyond_angstrom = r->positive();
   return c;
 }
 

@@ -49,6 +49,9 @@ struct CampaignSettings {
   // Each occupation is computed this many times, with rattle streams seed, seed + 1, …
   // (different symmetry-breaking starts; their spread is part of the fit's residual).
   std::size_t repeats = 1;
+  // > 0: atoms farther than this from the hop are fixed at their ideal positions (frozen
+  // host, atomistic/frozen_host.hpp); 0: all atoms free.
+  double fix_beyond_angstrom = 0;
   // How the endpoints are made (atomistic/hop_mirror.hpp): kIndependent (both relaxed from
   // the rattle), kMirror (final = mirror image of the relaxed initial; the rattle is
   // symmetrised) or kSharedHost (final = relaxed initial with the hopping ion reflected,

@@ -89,6 +89,9 @@ struct NebConfig {
   atomistic::NebSettings neb;
   double rattle_angstrom = 0.05;  // common displacement of both endpoints (atomistic/rattle)
   std::uint64_t rattle_seed = 1;
+  // > 0: atoms farther than this from the hop are fixed at their positions (frozen host,
+  // atomistic/frozen_host.hpp); 0: all atoms free.
+  double fix_beyond_angstrom = 0;
   bool from_files() const { return !initial_path.empty(); }
 };
 

@@ -1,0 +1,20 @@
+// A frozen host for hop barriers in a soft lattice. Cubic CsPbI3 is dynamically unstable to
+// octahedral tilts: with every atom free, a small cell's endpoints relax into tilt patterns
+// whose energies differ by up to ~1 eV, and NEB "barriers" then scatter with the pattern
+// (docs/mlff.md). Fixing the atoms farther than a radius from the hop at their ideal cubic
+// positions keeps the host at the average (cubic) structure of the thermally disordered
+// phase, relaxes the hop's neighbourhood, and makes the barrier a well-defined number.
+#pragma once
+
+#include "ionhop/atomistic/structure.hpp"
+
+namespace ionhop::atomistic {
+
+// Marks as fixed, in both endpoints, every atom farther than radius_angstrom (minimum image)
+// from the midpoint of the hop: the hopping atom is the one whose position differs most
+// between the endpoints. Returns the number of atoms fixed. Throws InputError (no file) for a
+// non-positive radius or endpoints with different atom counts.
+std::size_t fix_atoms_beyond(Structure& initial, Structure& final_structure,
+                             double radius_angstrom);
+
+}  // namespace ionhop::atomistic

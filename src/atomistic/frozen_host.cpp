@@ -1,0 +1,44 @@
+// Frozen host beyond a radius from the hop (see the header).
+#include "ionhop/atomistic/frozen_host.hpp"
+
+#include <string>
+
+#include "ionhop/core/error.hpp"
+
+namespace ionhop::atomistic {
+
+std::size_t fix_atoms_beyond(Structure& initial, Structure& final_structure,
+                             double radius_angstrom) {
+  if (!(radius_angstrom > 0)) throw InputError("", "", "the frozen-host radius must be positive");
+  if (initial.size() != final_structure.size())
+    throw InputError("", "", "the endpoints have different atom counts");
+  const auto n = static_cast<Eigen::Index>(initial.size());
+  Eigen::Index moving = 0;
+  double longest = -1;
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const double d = initial
+                         .minimum_image(final_structure.positions_angstrom.col(k) -
+                                        initial.positions_angstrom.col(k))
+                         .norm();
+    if (d > longest) longest = d, moving = k;
+  }
+  const Vec3 a = initial.positions_angstrom.col(moving);
+  const Vec3 centre =
+      a + 0.5 * initial.minimum_image(Vec3(final_structure.positions_angstrom.col(moving)) - a);
+  if (initial.fixed.empty()) initial.fixed.assign(initial.size(), false);
+  if (final_structure.fixed.empty()) final_structure.fixed.assign(final_structure.size(), false);
+  std::size_t count = 0;
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const auto i = static_cast<std::size_t>(k);
+    const bool far =
+        initial.minimum_image(Vec3(initial.positions_angstrom.col(k)) - centre).norm() >
+        radius_angstrom;
+    if (far && k != moving) {
+      initial.fixed[i] = final_structure.fixed[i] = true;
+      ++count;
+    }
+  }
+  return count;
+}
+
+}  // namespace ionhop::atomistic
