@@ -4,8 +4,8 @@
 # the posterior factor makes them ~11 MB each.
 #
 # V_I^+: every committed V_I^+ frame, in the order of the training list of the last learning
-# stage (examples/mlff/active_learning/cspbi3_vi_plus_band_frozen.json) followed by its own
-# labels, so the model is exactly the one that stage ended with.
+# stage (examples/mlff/active_learning/cspbi3_vi_plus_band_frozen_sym.json) followed by its
+# own labels, so the model is exactly the one that stage ended with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ionhop=${IONHOP:-build/ionhop}
@@ -15,8 +15,11 @@ vi_plus=(examples/mlff/dft/cspbi3_vi_plus_2x2x2_pbe_d3.extxyz
   $runs/cspbi3_vi_plus/labelled.extxyz $runs/cspbi3_vi_plus_stage{2,3,4,5}/labelled.extxyz
   $runs/cspbi3_vi_plus_neb/labelled.extxyz $runs/cspbi3_vi_plus_neb_sym/labelled.extxyz
   $runs/cspbi3_vi_plus_band_seed2/labelled.extxyz $runs/cspbi3_vi_plus_band_seed4/labelled.extxyz
-  $runs/cspbi3_vi_plus_band_frozen_mirror/labelled.extxyz)
-# Labels of the last stage, when it made any.
-[[ -f $runs/cspbi3_vi_plus_band_frozen/labelled.extxyz ]] &&
-  vi_plus+=($runs/cspbi3_vi_plus_band_frozen/labelled.extxyz)
+  $runs/cspbi3_vi_plus_band_frozen_mirror/labelled.extxyz
+  examples/mlff/validation/cspbi3_vi_plus_frozen_band_path_pbe_d3.extxyz)
+# Labels of the later stages, where they made any (stages 9-11 needed none so far).
+for stage in band_frozen band_frozen2 band_frozen_sym; do
+  [[ -f $runs/cspbi3_vi_plus_$stage/labelled.extxyz ]] &&
+    vi_plus+=($runs/cspbi3_vi_plus_$stage/labelled.extxyz)
+done
 "$ionhop" fit-mlff "${vi_plus[@]}" --out examples/mlff/models/cspbi3_vi_plus.json

@@ -9,9 +9,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <numbers>
 #include <string>
 
 #include "ionhop/core/error.hpp"
+#include "ionhop/core/random_stream.hpp"
 
 namespace ionhop::atomistic {
 
@@ -267,8 +269,21 @@ void check_settings(const NebSettings& s) {
 
 std::vector<VectorXd> starting_path(const Structure& a, const Structure& b,
                                     const NebSettings& settings) {
-  return settings.interpolation == Interpolation::kIdpp ? idpp_path(a, b, settings)
-                                                        : linear_path(a, b, settings.images);
+  std::vector<VectorXd> path = settings.interpolation == Interpolation::kIdpp
+                                   ? idpp_path(a, b, settings)
+                                   : linear_path(a, b, settings.images);
+  if (settings.band_rattle_angstrom > 0) {
+    // Box–Muller on the project's streams, interior images only, free atoms only.
+    core::RandomStream rng(settings.band_rattle_seed, 0xba4d);
+    const VectorXd mask = free_mask(a);
+    for (std::size_t i = 1; i + 1 < path.size(); ++i)
+      for (Index c = 0; c < path[i].size(); ++c) {
+        const double u1 = rng.uniform_open0(), u2 = rng.uniform();
+        const double g = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+        path[i][c] += mask[c] * settings.band_rattle_angstrom * g;
+      }
+  }
+  return path;
 }
 
 // The band optimisation shared by run_neb and run_neb_band: `a` is the template structure

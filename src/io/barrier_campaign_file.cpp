@@ -35,7 +35,7 @@ atomistic::NebSettings parse_neb_settings(const JsonInput& neb) {
   neb.require_object({"images", "spring_constant_ev_per_angstrom2",
                       "force_tolerance_ev_per_angstrom", "max_steps", "climb", "interpolation",
                       "relax_endpoints", "endpoint_force_tolerance_ev_per_angstrom",
-                      "endpoint_max_steps"});
+                      "endpoint_max_steps", "band_rattle_angstrom", "band_rattle_seed"});
   atomistic::NebSettings s;
   if (auto v = neb.find("images")) s.images = v->integer_at_least(1);
   if (auto v = neb.find("spring_constant_ev_per_angstrom2"))
@@ -58,22 +58,31 @@ atomistic::NebSettings parse_neb_settings(const JsonInput& neb) {
     s.endpoint_relaxation.force_tolerance_ev_per_angstrom = v->positive();
   if (auto v = neb.find("endpoint_max_steps"))
     s.endpoint_relaxation.max_steps = v->integer_at_least(1);
+  if (auto v = neb.find("band_rattle_angstrom")) s.band_rattle_angstrom = v->non_negative();
+  if (auto v = neb.find("band_rattle_seed")) s.band_rattle_seed = v->seed();
   return s;
 }
 
 nlohmann::json neb_settings_to_json(const atomistic::NebSettings& s) {
-  return {{"images", s.images},
-          {"spring_constant_ev_per_angstrom2", s.spring_constant_ev_per_angstrom2},
-          {"force_tolerance_ev_per_angstrom", s.force_tolerance_ev_per_angstrom},
-          {"max_steps", s.max_steps},
-          {"climb", s.climb},
-          {"climb_force_factor", s.climb_force_factor},
-          {"interpolation", s.interpolation == atomistic::Interpolation::kIdpp ? "idpp" : "linear"},
-          {"relax_endpoints", s.relax_endpoints},
-          {"endpoint_force_tolerance_ev_per_angstrom",
-           s.endpoint_relaxation.force_tolerance_ev_per_angstrom},
-          {"endpoint_max_steps", s.endpoint_relaxation.max_steps},
-          {"optimizer", "FIRE (Bitzek et al. 2006)"}};
+  nlohmann::json out = {
+      {"images", s.images},
+      {"spring_constant_ev_per_angstrom2", s.spring_constant_ev_per_angstrom2},
+      {"force_tolerance_ev_per_angstrom", s.force_tolerance_ev_per_angstrom},
+      {"max_steps", s.max_steps},
+      {"climb", s.climb},
+      {"climb_force_factor", s.climb_force_factor},
+      {"interpolation", s.interpolation == atomistic::Interpolation::kIdpp ? "idpp" : "linear"},
+      {"relax_endpoints", s.relax_endpoints},
+      {"endpoint_force_tolerance_ev_per_angstrom",
+       s.endpoint_relaxation.force_tolerance_ev_per_angstrom},
+      {"endpoint_max_steps", s.endpoint_relaxation.max_steps},
+      {"optimizer", "FIRE (Bitzek et al. 2006)"}};
+  // Written only when used, so provenance of earlier tables stays as it was.
+  if (s.band_rattle_angstrom > 0) {
+    out["band_rattle_angstrom"] = s.band_rattle_angstrom;
+    out["band_rattle_seed"] = s.band_rattle_seed;
+  }
+  return out;
 }
 
 BarrierCampaignConfig load_barrier_campaign(const std::string& path) {

@@ -330,3 +330,43 @@ TEST_CASE("Endpoint refinement finds band images below an endpoint on its side o
   REQUIRE(refine.final_from);
   CHECK(*refine.final_from == 4);
 }
+
+TEST_CASE("A rattled band leaves the endpoints and fixed atoms alone and finds the same saddle",
+          "[neb]") {
+  const MullerBrownPotential mb;
+  const Eigen::Vector2d saddle = newton_stationary({0.212, 0.293});
+  const Structure a = single_atom_structure(-0.050, 0.467), b = single_atom_structure(0.623, 0.028);
+  NebSettings s = muller_brown_neb(true);
+  s.relax_endpoints = false;
+  const auto plain = interpolate_band(a, b, s);
+  s.band_rattle_angstrom = 0.02;
+  s.band_rattle_seed = 3;
+  const auto rattled = interpolate_band(a, b, s);
+  REQUIRE(rattled.size() == plain.size());
+  CHECK(rattled.front().positions_angstrom == plain.front().positions_angstrom);
+  CHECK(rattled.back().positions_angstrom == plain.back().positions_angstrom);
+  double moved = 0;
+  for (std::size_t i = 1; i + 1 < rattled.size(); ++i)
+    moved = std::max(moved, (rattled[i].positions_angstrom - plain[i].positions_angstrom).norm());
+  CHECK(moved > 0);
+  CHECK(moved < 0.02 * 6);  // a few σ
+  // Deterministic per seed.
+  CHECK(interpolate_band(a, b, s)[1].positions_angstrom == rattled[1].positions_angstrom);
+  // The band still converges to the Müller–Brown saddle.
+  s.relax_endpoints = true;
+  const NebResult r = run_neb(mb, a, b, s);
+  REQUIRE(r.converged);
+  CHECK((xy(r.saddle) - saddle).norm() < 1e-3);
+  // Fixed atoms are not rattled.
+  Structure fa = adatom_surface(kA / 2, kA / 2), fb = adatom_surface(kA / 2 + kA, kA / 2);
+  NebSettings f;
+  f.images = 3;
+  f.band_rattle_angstrom = 0.05;
+  f.interpolation = Interpolation::kLinear;
+  const auto band = interpolate_band(fa, fb, f);
+  for (std::size_t i = 1; i + 1 < band.size(); ++i)
+    for (std::size_t k = 0; k < fa.size(); ++k)
+      if (fa.is_fixed(k))
+        CHECK(band[i].positions_angstrom.col(static_cast<Eigen::Index>(k)) ==
+              fa.positions_angstrom.col(static_cast<Eigen::Index>(k)));
+}

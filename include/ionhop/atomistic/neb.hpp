@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -41,6 +42,13 @@ struct NebSettings {
   // IDPP band optimisation: tolerance on the IDPP "force" (Å⁻³) and its step limit. Not
   // converging is not an error (IDPP only makes the starting path).
   FireSettings idpp{FireParameters{}, 0.01, 300, {}};
+  // Gaussian displacement (σ per component, Å) of the interior images' free atoms after the
+  // interpolation, stream band_rattle_seed. A band between mirror-symmetric endpoints is
+  // symmetric, and NEB forces keep it so: its climbing image can converge to a higher-order
+  // saddle on the symmetric ridge. Breaking the band's symmetry lets it find the first-order
+  // saddle (seen for V_I^+ in a frozen host: three imaginary modes without it). 0: none.
+  double band_rattle_angstrom = 0;
+  std::uint64_t band_rattle_seed = 1;
   bool relax_endpoints = true;
   FireSettings endpoint_relaxation{FireParameters{}, 0.01, 2000, {}};
   FireParameters optimizer;  // FIRE tunables for the band itself
