@@ -95,6 +95,12 @@ expect_error "campaign: moving species not in species" "$B/campaign_moving_not_i
   "/environment/moving_species" "'Br'" -- sample $B/campaign_moving_not_in_species.json
 expect_error "campaign: unknown sampling mode" "$B/campaign_unknown_mode.json" "/sampling/mode" "'random'" \
   -- sample $B/campaign_unknown_mode.json
+expect_error "campaign: unknown endpoint mode" "$B/campaign_unknown_endpoints.json" "/sampling/endpoints" \
+  "unknown endpoint mode" -- sample $B/campaign_unknown_endpoints.json
+expect_error "campaign: negative frozen-host radius" "$B/campaign_negative_fix_radius.json" \
+  "/sampling/fix_beyond_angstrom" "" -- sample $B/campaign_negative_fix_radius.json
+expect_error "neb: negative band rattle" "$B/neb_negative_band_rattle.json" "/neb/band_rattle_angstrom" "" \
+  -- neb $B/neb_negative_band_rattle.json
 expect_error "campaign: reference_species not in species" "$B/campaign_reference_not_in_species.json" \
   "/rate_table/reference_species" "'Br'" -- sample $B/campaign_reference_not_in_species.json
 expect_error "campaign: no rate_table" "$B/campaign_missing_rate_table.json" "/rate_table" "missing" \
