@@ -1,12 +1,14 @@
 // Shared helpers for the physics tests: shipped data files, replica loops, statistics.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "ionhop/analysis/estimate.hpp"
+#include "ionhop/atomistic/structure.hpp"
 #include "ionhop/core/error.hpp"
 #include "ionhop/core/random_stream.hpp"
 #include "ionhop/kmc/engine.hpp"
@@ -21,6 +23,18 @@ inline std::string source_path(const std::string& relative) {
 }
 inline std::string data_path(const std::string& relative) {
   return std::string(IONHOP_TEST_DATA) + "/" + relative;
+}
+
+// How far each atom moves between two configurations of the same atoms (minimum image),
+// largest first: [0] is the hopping atom of a hop, [1] the largest host displacement.
+inline std::vector<double> displacements_largest_first(const atomistic::Structure& a,
+                                                       const atomistic::Structure& b) {
+  std::vector<double> moved;
+  for (Eigen::Index k = 0; k < a.positions_angstrom.cols(); ++k)
+    moved.push_back(
+        a.minimum_image(b.positions_angstrom.col(k) - a.positions_angstrom.col(k)).norm());
+  std::sort(moved.rbegin(), moved.rend());
+  return moved;
 }
 
 // A one-species rate table: hops on `shell` with barrier and attempt frequency.

@@ -178,10 +178,7 @@ Action add_active_learn_command(CLI::App& app) {
       run.write_checkpoint(checkpoint_json(cp, config.sha256).dump() + "\n");
     };
     callbacks.refitted = [&](const mlff::LinearModel& model, std::size_t frames) {
-      run.write_model(model);
-      std::printf("  model fitted on %zu frames: train force MAE %.1f meV/A\n", frames,
-                  1e3 * model.training().force_mae_ev_per_angstrom);
-      std::fflush(stdout);
+      run.report_refit(model, frames);
     };
     callbacks.checked = [&](const mlff::OnTheFlyCallbacks::Check& c) {
       char line[256];

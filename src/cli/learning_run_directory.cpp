@@ -1,6 +1,7 @@
 // Files of a resumable learning run (see learning_run_directory.hpp).
 #include "learning_run_directory.hpp"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "ionhop/core/error.hpp"
@@ -57,6 +58,13 @@ void LearningRunDirectory::write_checkpoint(const std::string& json_text) const 
 
 void LearningRunDirectory::write_model(const mlff::LinearModel& model) const {
   io::write_mlff_model(model_path(), model);
+}
+
+void LearningRunDirectory::report_refit(const mlff::LinearModel& model, std::size_t frames) const {
+  write_model(model);
+  std::printf("  model fitted on %zu frames: train force MAE %.1f meV/A\n", frames,
+              1e3 * model.training().force_mae_ev_per_angstrom);
+  std::fflush(stdout);
 }
 
 void LearningRunDirectory::log_line(const std::string& line) {

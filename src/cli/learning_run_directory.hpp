@@ -40,6 +40,8 @@ class LearningRunDirectory {
                     const std::map<std::string, std::string>& info);
   void write_checkpoint(const std::string& json_text) const;
   void write_model(const mlff::LinearModel& model) const;
+  // After a refit: writes model.json and prints the training-set size and force MAE.
+  void report_refit(const mlff::LinearModel& model, std::size_t frames) const;
   void log_line(const std::string& line);  // one line of uncertainty.csv (no newline)
 
  private:

@@ -70,6 +70,16 @@ Structure rattled_initial() {
   return a;
 }
 
+// The reference's highest energy along a band relative to its first image (what validate
+// --path computes with DFT).
+double reference_barrier_along(const std::vector<Structure>& images) {
+  const double e0 = test::pair_reference().compute(images.front()).energy_ev;
+  double barrier = 0;
+  for (const auto& image : images)
+    barrier = std::max(barrier, test::pair_reference().compute(image).energy_ev - e0);
+  return barrier;
+}
+
 }  // namespace
 
 TEST_CASE("NEB-band learning labels uncertain structures and reproduces the reference barrier",
@@ -107,11 +117,7 @@ TEST_CASE("NEB-band learning labels uncertain structures and reproduces the refe
   // reference's own CI-NEB barrier: in this soft, tilting lattice that depends by up to
   // 0.2 eV on which tilt minimum the endpoints relax into, docs/mlff.md.)
   const auto& images = result.neb->images;
-  const double e0 = test::pair_reference().compute(images.front()).energy_ev;
-  double reference_barrier = 0;
-  for (const auto& image : images)
-    reference_barrier =
-        std::max(reference_barrier, test::pair_reference().compute(image).energy_ev - e0);
+  const double reference_barrier = reference_barrier_along(images);
   std::cout << "[band-learning] " << result.labelled.size() << " labels (" << band_labels
             << " on the band); barrier along the learned band: model "
             << result.neb->forward_barrier_ev << " eV, reference " << reference_barrier << " eV\n";
@@ -139,19 +145,11 @@ TEST_CASE("NEB-band learning with shared-host endpoints keeps the host's tilt pa
   // Only the hopping ion moves far between the endpoints: both sit in one host.
   const Structure& a = images.front();
   const Structure& b = images.back();
-  std::vector<double> moved;
-  for (Eigen::Index k = 0; k < a.positions_angstrom.cols(); ++k)
-    moved.push_back(
-        a.minimum_image(b.positions_angstrom.col(k) - a.positions_angstrom.col(k)).norm());
-  std::sort(moved.rbegin(), moved.rend());
+  const std::vector<double> moved = test::displacements_largest_first(a, b);
   CHECK(moved[0] > 3.0);
   CHECK(moved[1] < 1.0);
   // The barrier along the learned band against the reference along the same band.
-  const double e0 = test::pair_reference().compute(images.front()).energy_ev;
-  double reference_barrier = 0;
-  for (const auto& image : images)
-    reference_barrier =
-        std::max(reference_barrier, test::pair_reference().compute(image).energy_ev - e0);
+  const double reference_barrier = reference_barrier_along(images);
   std::cout << "[band-learning] shared host: " << result.labelled.size()
             << " labels; host atoms move <= " << moved[1]
             << " A between the endpoints; barrier along the band: model "
