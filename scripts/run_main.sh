@@ -17,3 +17,5 @@ echo "Arrhenius plot: results/cspbi3/plots/arrhenius.png (and .svg, .gp, _data.d
 echo
 echo "== KMC from MLFF-NEB barriers (computed by ionhop) vs the MD extrapolation (Table 1) =="
 ./build/ionhop sweep examples/cspbi3_vi_plus_mlff_sweep.json --out results/cspbi3_vi_plus_mlff "$@"
+./build/ionhop plot arrhenius results/cspbi3_vi_plus_mlff/results.json --out results/cspbi3_vi_plus_mlff/plots
+echo "Arrhenius plot: results/cspbi3_vi_plus_mlff/plots/arrhenius.png"

@@ -955,6 +955,15 @@ PlotResults parse_plot_results(const nlohmann::json& results, const std::string&
       }
       r.md_species.push_back(std::move(m));
     }
+    // The reference file lists every species it has; plot only those this sweep simulated
+    // (a one-species sweep would otherwise show four unlabelled MD curves).
+    std::erase_if(r.md_species, [&](const PlotMdSpecies& m) {
+      const auto simulated = [&](const auto& list) {
+        return std::any_of(list.begin(), list.end(),
+                           [&](const auto& x) { return x.species == m.species; });
+      };
+      return !simulated(r.points) && !simulated(r.arrhenius);
+    });
   }
   return r;
 }

@@ -64,6 +64,17 @@ expect_plot() {
 if command -v gnuplot >/dev/null 2>&1; then
   expect_plot "arrhenius on the shipped CsPbI3 results" arrhenius $D/cspbi3_results.json
   expect_plot "arrhenius of two selected species" arrhenius $D/cspbi3_results.json --species I_i^- V_I^+
+  # A one-species sweep: the MD reference lists every species, the plot only the simulated one.
+  python3 - "$SRC/$D/cspbi3_results.json" "$WORK/one_species.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for key in ("points", "arrhenius"):
+    r[key] = [x for x in r[key] if x["species"] == "V_I^+"]
+json.dump(r, open(sys.argv[2], "w"))
+PY
+  expect_plot "arrhenius of a one-species sweep" arrhenius "$WORK/one_species.json"
+  others=$(grep "MD reference" "$WORK/good_arrhenius/arrhenius_data.dat" | grep -vc "V_I^+")
+  check "the MD reference is plotted only for the simulated species" test "$others" -eq 0
   expect_plot "fermi on hand-made D(E_F) data" fermi $D/fermi_results.json
   expect_plot "field on hand-made drift data" field $D/field_results.json
   # An existing output directory: files replaced, other files kept.
