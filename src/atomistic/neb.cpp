@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <numbers>
 #include <string>
 
 #include "ionhop/core/error.hpp"
@@ -273,15 +272,12 @@ std::vector<VectorXd> starting_path(const Structure& a, const Structure& b,
                                    ? idpp_path(a, b, settings)
                                    : linear_path(a, b, settings.images);
   if (settings.band_rattle_angstrom > 0) {
-    // Box–Muller on the project's streams, interior images only, free atoms only.
+    // Interior images only, free atoms only.
     core::RandomStream rng(settings.band_rattle_seed, 0xba4d);
     const VectorXd mask = free_mask(a);
     for (std::size_t i = 1; i + 1 < path.size(); ++i)
-      for (Index c = 0; c < path[i].size(); ++c) {
-        const double u1 = rng.uniform_open0(), u2 = rng.uniform();
-        const double g = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
-        path[i][c] += mask[c] * settings.band_rattle_angstrom * g;
-      }
+      for (Index c = 0; c < path[i].size(); ++c)
+        path[i][c] += mask[c] * settings.band_rattle_angstrom * rng.standard_normal();
   }
   return path;
 }

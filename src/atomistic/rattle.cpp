@@ -2,8 +2,6 @@
 #include "ionhop/atomistic/rattle.hpp"
 
 #include <cassert>
-#include <cmath>
-#include <numbers>
 
 #include "ionhop/core/random_stream.hpp"
 
@@ -16,8 +14,7 @@ void rattle_endpoints(Structure& initial, Structure& final_structure, double amp
   core::RandomStream rng(seed, 0x7a771e);
   for (std::size_t k = 0; k < initial.size(); ++k) {
     for (int a = 0; a < 3; ++a) {
-      const double u1 = rng.uniform_open0(), u2 = rng.uniform();
-      const double g = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+      const double g = rng.standard_normal();
       if (initial.is_fixed(k)) continue;
       const double d = amplitude_angstrom * g;
       initial.positions_angstrom(a, static_cast<Eigen::Index>(k)) += d;

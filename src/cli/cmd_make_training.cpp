@@ -58,10 +58,6 @@ std::string sublattice_of_element(const lattice::Crystal& crystal, const std::st
                        "' (--element)");
 }
 
-double gaussian(core::RandomStream& rng) {
-  const double u1 = rng.uniform_open0(), u2 = rng.uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
-}
 }  // namespace
 
 Action add_make_training_command(CLI::App& app) {
@@ -181,7 +177,7 @@ Action add_make_training_command(CLI::App& app) {
       s.positions_angstrom = deform * s.positions_angstrom;
       for (Eigen::Index i = 0; i < s.positions_angstrom.cols(); ++i)
         for (int c = 0; c < 3; ++c)
-          s.positions_angstrom(c, i) += a->rattle_angstrom * gaussian(rng);
+          s.positions_angstrom(c, i) += a->rattle_angstrom * rng.standard_normal();
       s.info["source"] = source.str();
       s.info["training_frame"] = std::to_string(k);
       s.info["defect"] = a->defect;

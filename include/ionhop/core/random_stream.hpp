@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <numbers>
 #include <string_view>
 
 namespace ionhop::core {
@@ -41,6 +42,12 @@ class RandomStream {
 
   // Exponential waiting time with total rate `rate`: Δt = −ln(u)/R (BKL / Gillespie).
   double exponential(double rate) { return -std::log(uniform_open0()) / rate; }
+  // A standard normal deviate by Box–Muller (the cosine branch only: two uniforms per draw,
+  // uniform_open0 then uniform, so every caller consumes the stream the same way).
+  double standard_normal() {
+    const double u1 = uniform_open0(), u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+  }
 
  private:
   void refill() {
