@@ -56,6 +56,19 @@ CampaignPlan plan_campaign(const lattice::SiteGraph& graph, const CampaignSettin
     throw InputError("", "",
                      "hop " + std::to_string(settings.hop) + " of site " + std::to_string(from) +
                          " is not in shell '" + settings.hop_shell + "'");
+  if (settings.mechanism == rates::Mechanism::interstitial) {
+    if (settings.species.size() != 1)
+      throw InputError("", "",
+                       "an interstitial campaign samples a pure host: give one varied species, "
+                       "not " +
+                           std::to_string(settings.species.size()));
+    if (settings.moving_species.size() != 1 ||
+        settings.moving_species.front() != settings.interstitial.element)
+      throw InputError("", "",
+                       "the moving species of an interstitial campaign is the interstitial's "
+                       "element '" +
+                           settings.interstitial.element + "'");
+  }
   std::vector<std::size_t> moving;
   for (const auto& m : settings.moving_species)
     moving.push_back(species_index(settings, m, "moving species"));
@@ -105,8 +118,11 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
   std::vector<std::string> occupants =
       initial_site_occupants(graph, settings, environment, occupation);
   const atomistic::SupercellBuilder builder(graph, occupants);
+  const bool vacancy = settings.mechanism == rates::Mechanism::vacancy;
   atomistic::HopEndpoints ends =
-      builder.vacancy_hop(environment.from, environment.to, settings.hop_shell);
+      vacancy ? builder.vacancy_hop(environment.from, environment.to, settings.hop_shell)
+              : builder.interstitial_hop(environment.from, environment.to, settings.hop_shell,
+                                         settings.interstitial);
   ends.initial.charge_e = ends.final.charge_e = settings.cell_charge_e;
   std::optional<atomistic::HopMirror> mirror;
   if (settings.endpoints != atomistic::EndpointMode::kIndependent) {
@@ -131,11 +147,14 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
   s.moving_species = settings.species.at(occupation.moving);
   s.occupation_key = occupation.key;
   // Environment counts as the KMC counts them: around the vacancy before the hop (the
-  // mover on `to` included) and around the vacancy after it (the mover then on `from`).
+  // mover on `to` included) and around the vacancy after it (the mover then on `from`). An
+  // interstitial leaves every lattice site occupied: its neighbours before and after.
   std::vector<std::string> before = occupants, after = occupants;
-  before[environment.from] = "";
-  after[environment.from] = s.moving_species;
-  after[environment.to] = "";
+  if (vacancy) {
+    before[environment.from] = "";
+    after[environment.from] = s.moving_species;
+    after[environment.to] = "";
+  }
   s.initial_counts = to_int_counts(
       atomistic::environment_counts(graph, before, environment.from, settings.environment_shell));
   s.final_counts = to_int_counts(

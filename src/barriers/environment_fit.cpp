@@ -398,7 +398,20 @@ rates::DefectSpecies to_defect_species(const EnvironmentFit& fit, const SpeciesS
   rates::DefectSpecies sp;
   sp.name = spec.name.empty() ? fit.defect : spec.name;
   if (sp.name.empty()) fail("the species needs a name");
-  sp.mechanism = rates::Mechanism::vacancy;
+  sp.mechanism = spec.mechanism;
+  const bool vacancy = spec.mechanism == rates::Mechanism::vacancy;
+  if (!vacancy) {
+    sp.element = spec.element;
+    for (const auto& [s, c] : fit.site_energy_ev)
+      if (c.value_ev != 0)
+        fail("an interstitial's environment model is not supported (e_" + s + " != 0)");
+    for (const auto& [s, c] : fit.kra_per_neighbour_ev)
+      if (c.value_ev != 0)
+        fail("an interstitial's environment model is not supported (k_" + s + " != 0)");
+    for (const auto& [s, c] : fit.saddle_kra_ev)
+      if (c.value_ev != 0)
+        fail("an interstitial's environment model is not supported (q_" + s + " != 0)");
+  }
   sp.charge = spec.charge;
   sp.sublattice = spec.sublattice;
   sp.mobile = true;
@@ -417,12 +430,16 @@ rates::DefectSpecies to_defect_species(const EnvironmentFit& fit, const SpeciesS
     hop.shell = spec.hop_shell;
     hop.barrier_ev = e.value_ev;
     hop.attempt_frequency_hz = nu_hz;
-    hop.moving_species = m;
+    if (vacancy) hop.moving_species = m;  // direct interstitial hops carry none
     hop.provenance = "E_KRA(" + m + ") = " + format_ev(e.value_ev) + " +/- " +
                      format_ev(e.standard_error_ev) + " eV from " +
                      std::to_string(fit.samples_per_moving_species.at(m)) +
                      " CI-NEB samples (environment fit; see the species' provenance)";
     sp.hops.push_back(hop);
+  }
+  if (!vacancy) {
+    sp.provenance = fit_provenance_json(fit, spec.provenance).dump();
+    return sp;
   }
   sp.environment_shell = spec.environment_shell;
   for (const auto& [s, c] : fit.site_energy_ev) sp.environment_site_energy_ev[s] = c.value_ev;

@@ -102,6 +102,9 @@ Action add_fit_barriers_command(CLI::App& app) {
     spec.sublattice = config.settings.sublattice;
     spec.hop_shell = config.settings.hop_shell;
     spec.environment_shell = config.settings.environment_shell;
+    spec.mechanism = config.settings.mechanism;
+    if (spec.mechanism == rates::Mechanism::interstitial)
+      spec.element = config.settings.interstitial.element;
     std::vector<std::string> moving;
     for (const auto& [m, _] : fit.kra_ev) moving.push_back(m);
     // Numeric /rate_table/attempt_frequency_hz: the config's numbers as they are; "vineyard":

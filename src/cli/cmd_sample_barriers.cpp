@@ -69,7 +69,8 @@ nlohmann::json campaign_provenance(const io::BarrierCampaignConfig& c, const io:
 Action add_sample_barriers_command(CLI::App& app, const std::string& command_line) {
   auto a = std::make_shared<SampleArgs>();
   auto* sub = app.add_subcommand(
-      "sample-barriers", "CI-NEB barriers over sampled local environments of a vacancy hop");
+      "sample-barriers",
+      "CI-NEB barriers over sampled local environments of a vacancy or interstitial hop");
   sub->add_option("config", a->config, "campaign config (schema ionhop.barrier_campaign/1)")
       ->required();
   sub->add_option("--out", a->out, "campaign directory (samples.json, paths/); resumed if present")

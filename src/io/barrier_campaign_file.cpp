@@ -104,7 +104,9 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
 
   auto& s = c.settings;
   const JsonInput defect = root.at("defect");
-  defect.require_object({"name", "charge", "sublattice", "hop_shell", "from_site", "hop"});
+  defect.require_object({"name", "charge", "sublattice", "hop_shell", "from_site", "hop",
+                         "mechanism", "interstitial_element", "interstitial_delta_angstrom",
+                         "axis_sublattice"});
   s.defect_name = defect.at("name").string();
   c.charge = static_cast<int>(defect.at("charge").integer());
   s.cell_charge_e = c.charge;
@@ -116,6 +118,28 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
     defect.at("hop_shell").fail("no hop shell '" + s.hop_shell + "' in " + c.lattice_path);
   if (auto v = defect.find("from_site")) s.from_site = v->integer_at_least(0);
   if (auto v = defect.find("hop")) s.hop = v->integer_at_least(0);
+  // As in ionhop.neb/1's "hop": a split interstitial needs its element and half-separation.
+  if (auto m = defect.find("mechanism")) {
+    const std::string mechanism = m->string();
+    if (mechanism == "interstitial")
+      s.mechanism = rates::Mechanism::interstitial;
+    else if (mechanism != "vacancy")
+      m->fail("unknown mechanism '" + mechanism + "' (use \"vacancy\" or \"interstitial\")");
+  }
+  if (s.mechanism == rates::Mechanism::interstitial) {
+    s.interstitial.sublattice = s.sublattice;
+    s.interstitial.element = defect.at("interstitial_element").string();
+    s.interstitial.delta_angstrom = defect.at("interstitial_delta_angstrom").positive();
+    if (auto v = defect.find("axis_sublattice")) {
+      s.interstitial.axis_sublattice = v->string();
+      if (!c.crystal.has_sublattice(s.interstitial.axis_sublattice))
+        v->fail("no sublattice '" + s.interstitial.axis_sublattice + "' in " + c.lattice_path);
+    }
+  } else {
+    for (const char* key :
+         {"interstitial_element", "interstitial_delta_angstrom", "axis_sublattice"})
+      if (auto v = defect.find(key)) v->fail("only for \"mechanism\": \"interstitial\"");
+  }
 
   const JsonInput env = root.at("environment");
   env.require_object({"shell", "species", "background", "moving_species"});

@@ -234,3 +234,81 @@ TEST_CASE("campaign: shared-host endpoints with refinement leave no deeper image
   CHECK(moved[0] > 3.0);
   CHECK(moved[1] < 1.0);
 }
+
+namespace {
+// The split iodide interstitial (pair 2.8 Å apart, perpendicular to the Pb–I axis) hopping
+// between nearest X sites, in a cell of charge −1: pure host, rattle off, so both endpoints
+// start from symmetry-equivalent ideal positions.
+barriers::CampaignSettings interstitial_settings() {
+  auto s = iodide_settings();
+  s.defect_name = "I_i^-";
+  s.mechanism = rates::Mechanism::interstitial;
+  s.interstitial = {"X", "I", 1.4, "B"};
+  s.cell_charge_e = -1;
+  s.rattle_angstrom = 0;
+  return s;
+}
+}  // namespace
+
+TEST_CASE("campaign: interstitial campaigns sample a pure host with the interstitial moving",
+          "[barriers][campaign]") {
+  const auto graph = cspbi3_graph(2);
+  SECTION("two host species") {
+    auto s = interstitial_settings();
+    s.species = {"I", "Br"};
+    CHECK_THAT(test::input_error_of([&] { barriers::plan_campaign(graph, s); }),
+               Catch::Contains("pure host") && Catch::Contains("not 2"));
+  }
+  SECTION("a moving species other than the interstitial's element") {
+    auto s = interstitial_settings();
+    s.species = {"Br"};
+    s.moving_species = {"Br"};
+    CHECK_THAT(test::input_error_of([&] { barriers::plan_campaign(graph, s); }),
+               Catch::Contains("interstitial's element 'I'"));
+  }
+}
+
+TEST_CASE("campaign: a split-interstitial hop between equivalent sites has no reaction energy",
+          "[barriers][campaign]") {
+  const auto graph = cspbi3_graph(2);
+  const auto settings = interstitial_settings();
+  const auto plan = barriers::plan_campaign(graph, settings);
+  REQUIRE(plan.occupations.size() == 1);
+  const auto out = barriers::run_sample(graph, illustrative_potential(), settings, plan.environment,
+                                        plan.occupations.front());
+  INFO("failure: " << out.failure);
+  const auto& s = out.sample;
+  CHECK(s.defect == "I_i^-");
+  CHECK(s.moving_species == "I");
+  // Every X site stays occupied: 8 iodide neighbours around both split sites.
+  CHECK(s.initial_counts.at("I") == 8);
+  CHECK(s.final_counts.at("I") == 8);
+  REQUIRE(s.converged);
+  REQUIRE(out.neb.images.front().size() == graph.site_count() + 1);
+  CHECK(out.neb.images.front().charge_e == -1);
+  // The two ideal endpoints are images of each other under the mirror of the hop, and the
+  // potential has that symmetry: the relaxed endpoints differ in energy only by what the
+  // relaxation tolerance leaves, |ΔE| ≲ F_tol · (displacement it leaves) ≪ 5 meV.
+  CHECK(s.reaction_energy_ev == Approx(0).margin(5e-3));
+  CHECK(s.barrier_ev > 0.01);
+  CHECK(out.neb.backward_barrier_ev == Approx(s.barrier_ev).margin(5e-3));
+  // The extra atom (appended last) moves farthest, and the defect — the centre of the split
+  // pair, the extra atom with the host of `from` before and of `to` after — moves by one
+  // X–X hop, a/√2 = 4.45 Å (within the relaxation of the pair).
+  const auto& a = out.neb.images.front();
+  const auto& b = out.neb.images.back();
+  const auto extra = static_cast<Eigen::Index>(a.size() - 1);
+  const auto host_from = static_cast<Eigen::Index>(plan.environment.from);
+  const auto host_to = static_cast<Eigen::Index>(plan.environment.to);
+  const atomistic::Vec3 d = a.minimum_image(
+      atomistic::Vec3(b.positions_angstrom.col(extra) - a.positions_angstrom.col(extra)));
+  CHECK(d.norm() == Approx(test::displacements_largest_first(a, b).front()).margin(1e-9));
+  const atomistic::Vec3 x = a.positions_angstrom.col(extra);
+  const atomistic::Vec3 centre_before =
+      x + 0.5 * a.minimum_image(atomistic::Vec3(a.positions_angstrom.col(host_from) - x));
+  const atomistic::Vec3 x_after = x + d;
+  const atomistic::Vec3 centre_after =
+      x_after + 0.5 * b.minimum_image(atomistic::Vec3(b.positions_angstrom.col(host_to) - x_after));
+  const double a_lattice = graph.crystal().cell_angstrom.row(0).norm();
+  CHECK((centre_after - centre_before).norm() == Approx(a_lattice / std::sqrt(2.0)).margin(0.3));
+}

@@ -9,7 +9,11 @@
 #   - the same campaign with "vineyard" enabled: every converged sample carries a Vineyard
 #     prefactor, fit-barriers with "attempt_frequency_hz": "vineyard" writes their geometric
 #     mean and its statistics; "vineyard" without any prefactor (the samples above) and
-#     resuming the non-vineyard directory with vineyard on exit 2 with one line.
+#     resuming the non-vineyard directory with vineyard on exit 2 with one line;
+#   - a split-interstitial (I_i^-) campaign on the same cell: sampled, fitted into an
+#     interstitial species (element I, direct hops, no environment model) that a sweep runs;
+#     interstitial keys on a vacancy, a missing interstitial element, an unknown mechanism and
+#     two host species exit 2 with one line.
 #
 # Usage: barriers.sh IONHOP SOURCE_DIR
 set -u
@@ -251,6 +255,72 @@ PY
       ok "rate table: nu(I) = geometric mean of the samples' Vineyard prefactors, statistics in the provenance"
     else
       fail "rate table: nu(I) = geometric mean of the samples' Vineyard prefactors" "$(head -c 3000 "$RV")"
+    fi
+  fi
+fi
+
+# ---- 6. a split-interstitial campaign ----------------------------------------------------------
+# The template turned into I_i^- (pair 2.8 A apart, perpendicular to the Pb-I axis, cell charge
+# -1) and bad variants of it, all in $WORK with absolute paths.
+python3 - "$SRC" "$CAMPAIGN" "$WORK" <<'PY'
+import copy, json, sys
+src, campaign, work = sys.argv[1:]
+c = json.load(open(campaign))
+c["lattice"] = src + "/lattices/cspbi3_cubic.json"
+c["potential"] = src + "/examples/potentials/cspbi3_buckingham_coulomb.json"
+c["defect"] = {"name": "I_i^-", "charge": -1, "sublattice": "X", "hop_shell": "X-X", "hop": 0,
+               "mechanism": "interstitial", "interstitial_element": "I",
+               "interstitial_delta_angstrom": 1.4, "axis_sublattice": "B"}
+c["rate_table"]["name"] = "test: I_i^- from a pure-iodide campaign"
+json.dump(c, open(work + "/campaign_interstitial.json", "w"), indent=2)
+def bad(name, change):
+    b = copy.deepcopy(c)
+    change(b)
+    json.dump(b, open(work + "/" + name, "w"), indent=2)
+bad("bad_no_element.json", lambda b: b["defect"].pop("interstitial_element"))
+bad("bad_mechanism.json", lambda b: b["defect"].update(mechanism="kickout"))
+bad("bad_vacancy_keys.json", lambda b: b["defect"].update(mechanism="vacancy"))
+bad("bad_two_species.json", lambda b: b["environment"].update(species=["I", "Br"]))
+PY
+I="$WORK/campaign_interstitial.json"
+expect_error "campaign: interstitial without its element" "$WORK/bad_no_element.json" \
+  "/defect/interstitial_element" "missing" -- sample "$WORK/bad_no_element.json"
+expect_error "campaign: unknown mechanism" "$WORK/bad_mechanism.json" "/defect/mechanism" "'kickout'" \
+  -- sample "$WORK/bad_mechanism.json"
+expect_error "campaign: interstitial keys on a vacancy" "$WORK/bad_vacancy_keys.json" \
+  "/defect/interstitial_element" "only for" -- sample "$WORK/bad_vacancy_keys.json"
+expect_error "campaign: interstitial in a mixed host" "$WORK/bad_two_species.json" "pure host" \
+  -- sample "$WORK/bad_two_species.json"
+CI_DIR="$WORK/ci"
+start=$SECONDS
+if run_ok "sample-barriers: interstitial campaign" "$IONHOP" sample-barriers "$I" --out "$CI_DIR" --threads 2; then
+  echo "       ($((SECONDS - start)) s) $(grep -c '^\[' "$WORK/stdout") sample line(s)"
+  RI="$WORK/rates_interstitial.json"
+  if run_ok "fit-barriers: interstitial rate table" "$IONHOP" fit-barriers "$I" \
+    --samples "$CI_DIR/samples.json" --out "$RI"; then
+    if python3 - "$CI_DIR/samples.json" "$RI" <<'PY'; then
+import json, sys
+samples = json.load(open(sys.argv[1]))["samples"]
+table = json.load(open(sys.argv[2]))
+assert len(samples) == 2 and all(s["converged"] for s in samples), samples
+sp = table["species"][0]
+assert sp["name"] == "I_i^-" and sp["mechanism"] == "interstitial" and sp["charge"] == -1, sp
+assert sp["element"] == "I" and "environment" not in sp, sp
+hop = sp["hops"][0]
+assert "moving_species" not in hop and hop["shell"] == "X-X", hop
+# E_KRA of a pure host is the mean of the two barriers (one coefficient, equal weights).
+mean = sum(s["barrier_ev"] - s["reaction_energy_ev"] / 2 for s in samples) / 2
+assert abs(hop["barrier_ev"] - mean) < 1e-9, (hop, mean)
+print("       E_KRA = %.4f eV from %.4f and %.4f eV" % (hop["barrier_ev"], samples[0]["barrier_ev"], samples[1]["barrier_ev"]))
+PY
+      ok "rate table: I_i^- interstitial species, E_KRA the samples' mean"
+    else
+      fail "rate table: I_i^- interstitial species" "$(head -c 3000 "$RI")"
+    fi
+    sed -e "s#\"rates\": \"$R\"#\"rates\": \"$RI\"#" -e 's#"V_I^+"#"I_i^-"#' "$WORK/sweep.json" >"$WORK/sweep_interstitial.json"
+    if run_ok "sweep with the interstitial rate table" "$IONHOP" sweep "$WORK/sweep_interstitial.json" \
+      --out "$WORK/sweep_interstitial" --threads 2 --quiet; then
+      check "interstitial sweep writes results.json" test -s "$WORK/sweep_interstitial/results.json"
     fi
   fi
 fi

@@ -1,8 +1,8 @@
-// An environment-sampling campaign (issue 4 §5): for one vacancy hop, choose symmetry-
-// distinct occupations of the surrounding sites, build each cell, run CI-NEB with any
-// Potential and record E_KRA data (forward barrier, reaction energy, environment counts)
-// as BarrierSamples for the environment-model fit. Files and resuming are the caller's
-// (io + cli): this module only plans and computes.
+// An environment-sampling campaign (issue 4 §5): for one vacancy or split-interstitial hop,
+// choose symmetry-distinct occupations of the surrounding sites, build each cell, run CI-NEB with
+// any Potential and record E_KRA data (forward barrier, reaction energy, environment counts) as
+// BarrierSamples for the environment-model fit. Files and resuming are the caller's (io + cli):
+// this module only plans and computes.
 #pragma once
 
 #include <cstdint>
@@ -16,9 +16,11 @@
 #include "ionhop/atomistic/minimum_check.hpp"
 #include "ionhop/atomistic/neb.hpp"
 #include "ionhop/atomistic/potential.hpp"
+#include "ionhop/atomistic/supercell_builder.hpp"
 #include "ionhop/barriers/barrier_sample.hpp"
 #include "ionhop/barriers/hop_environment.hpp"
 #include "ionhop/lattice/site_graph.hpp"
+#include "ionhop/rates/rate_table.hpp"
 
 namespace ionhop::barriers {
 
@@ -26,6 +28,13 @@ enum class SamplingMode { exhaustive, stratified };
 
 struct CampaignSettings {
   std::string defect_name;  // e.g. "V_X^+"
+  // A vacancy (the host ion on `to` jumps into it) or a split interstitial: the pair
+  // `interstitial` (element, delta, axis) on `from` whose extra atom hops to the split position
+  // on `to` (atomistic::SupercellBuilder::interstitial_hop). Interstitial campaigns vary no
+  // environment (one host species; the moving species is the interstitial's element): the
+  // KMC's environment model is for vacancies.
+  rates::Mechanism mechanism = rates::Mechanism::vacancy;
+  atomistic::SplitInterstitialSpec interstitial;
   std::string sublattice = "X";
   std::string hop_shell = "X-X";          // the hop
   std::string environment_shell = "X-X";  // whose neighbours are varied and counted

@@ -93,6 +93,11 @@ struct SpeciesSpec {
   std::string sublattice = "X";
   std::string hop_shell = "X-X";
   std::string environment_shell = "X-X";
+  // Interstitial: the table's species tracks `element` (the extra atom) and its hops are
+  // direct; the fitted environment (a pure host's, all zero) is not written, since the KMC's
+  // environment model is for vacancies.
+  rates::Mechanism mechanism = rates::Mechanism::vacancy;
+  std::string element;
   double attempt_frequency_hz = 0;  // ν for every moving species not in the map below
   std::map<std::string, double> attempt_frequency_by_moving_hz;
   // The campaign's provenance (potential name and hash, cell size, NEB settings, ...): an
@@ -104,9 +109,10 @@ struct SpeciesSpec {
 // coefficients with standard errors, RMSE, LOO-CV RMSE, largest residuals).
 nlohmann::json fit_provenance_json(const EnvironmentFit& fit, const nlohmann::json& caller);
 
-// A vacancy species with one hop per moving species (barrier_ev = fitted E_KRA(m)) and the
-// fitted environment maps, ready for rates::RateTable / io::rate_table_to_json. Throws
-// InputError for a missing attempt frequency or a negative E_KRA (choose another gauge).
+// A vacancy (or interstitial, spec.mechanism) species with one hop per moving species (barrier_ev =
+// fitted E_KRA(m)) and the fitted environment maps, ready for rates::RateTable /
+// io::rate_table_to_json. Throws InputError for a missing attempt frequency or a negative E_KRA
+// (choose another gauge).
 rates::DefectSpecies to_defect_species(const EnvironmentFit& fit, const SpeciesSpec& spec);
 
 }  // namespace ionhop::barriers
