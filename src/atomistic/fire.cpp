@@ -1,5 +1,5 @@
 // FIRE minimiser: the single FIRE update (FireStepper) and its two drivers, generic vector
-// objectives and structure relaxation with fixed atoms.
+// objectives and stepwise structure relaxation with fixed atoms.
 #include "ionhop/atomistic/fire.hpp"
 
 #include <algorithm>
@@ -93,37 +93,66 @@ FireVectorResult fire_minimize(const FireObjective& objective, Eigen::VectorXd x
   return out;
 }
 
+namespace {
+Structure checked_structure(Structure s) {
+  if (s.positions_angstrom.cols() != static_cast<Eigen::Index>(s.size()))
+    throw InputError("", "",
+                     "structure has " + std::to_string(s.size()) + " elements but " +
+                         std::to_string(s.positions_angstrom.cols()) + " positions");
+  if (!s.fixed.empty() && s.fixed.size() != s.size())
+    throw InputError("", "",
+                     "structure's fixed mask has " + std::to_string(s.fixed.size()) +
+                         " entries for " + std::to_string(s.size()) + " atoms");
+  return s;
+}
+}  // namespace
+
+StepwiseRelaxation::StepwiseRelaxation(const Potential& potential, Structure start,
+                                       const FireParameters& fire)
+    : potential_(potential),
+      structure_(checked_structure(std::move(start))),
+      stepper_(fire, static_cast<Eigen::Index>(3 * structure_.size())),
+      x_(Eigen::Map<const Eigen::VectorXd>(structure_.positions_angstrom.data(),
+                                           structure_.positions_angstrom.size())) {
+  evaluate();
+}
+
+void StepwiseRelaxation::evaluate() {
+  const EnergyForces ef = potential_.compute(structure_);
+  energy_ev_ = ef.energy_ev;
+  force_ = Eigen::Map<const Eigen::VectorXd>(ef.forces_ev_per_angstrom.data(),
+                                             ef.forces_ev_per_angstrom.size());
+  for (std::size_t k = 0; k < structure_.size(); ++k)
+    if (structure_.is_fixed(k)) force_.segment<3>(3 * static_cast<Eigen::Index>(k)).setZero();
+  max_force_ = max_block_norm(force_);
+}
+
+void StepwiseRelaxation::step() {
+  stepper_.step(x_, force_);
+  structure_.positions_angstrom = Eigen::Map<const Eigen::Matrix3Xd>(x_.data(), 3, x_.size() / 3);
+  ++steps_;
+  evaluate();
+}
+
 RelaxResult relax(const Potential& potential, Structure structure, const FireSettings& settings) {
-  const auto n = static_cast<Eigen::Index>(structure.size());
-  if (structure.positions_angstrom.cols() != n)
-    throw InputError("", "",
-                     "structure has " + std::to_string(structure.size()) + " elements but " +
-                         std::to_string(structure.positions_angstrom.cols()) + " positions");
-  if (!structure.fixed.empty() && structure.fixed.size() != structure.size())
-    throw InputError("", "",
-                     "structure's fixed mask has " + std::to_string(structure.fixed.size()) +
-                         " entries for " + std::to_string(structure.size()) + " atoms");
-  const Eigen::VectorXd start =
-      Eigen::Map<const Eigen::VectorXd>(structure.positions_angstrom.data(), 3 * n);
-  Structure work = structure;
-  const FireObjective objective = [&](const Eigen::VectorXd& x, Eigen::VectorXd& force) {
-    work.positions_angstrom = Eigen::Map<const Eigen::Matrix3Xd>(x.data(), 3, n);
-    const EnergyForces ef = potential.compute(work);
-    force = Eigen::Map<const Eigen::VectorXd>(ef.forces_ev_per_angstrom.data(), 3 * n);
-    // Fixed atoms: zero force ⇒ FIRE never moves them (v starts at 0 and only gains dt·F)
-    // and they drop out of the max-force test.
-    for (Eigen::Index k = 0; k < n; ++k)
-      if (work.is_fixed(static_cast<std::size_t>(k))) force.segment<3>(3 * k).setZero();
-    return ef.energy_ev;
-  };
-  FireVectorResult r = fire_minimize(objective, start, settings);
-  structure.positions_angstrom = Eigen::Map<const Eigen::Matrix3Xd>(r.x.data(), 3, n);
+  StepwiseRelaxation r(potential, std::move(structure), settings.fire);
   RelaxResult out;
-  out.structure = std::move(structure);
-  out.energy_ev = r.value;
-  out.max_force_ev_per_angstrom = r.max_force;
-  out.steps = r.steps;
-  out.converged = r.converged;
+  for (;;) {
+    if (settings.progress)
+      settings.progress(r.steps(), r.energy_ev(), r.max_force_ev_per_angstrom());
+    // The tolerance test is made on the configuration being returned, so `converged` is
+    // never claimed for a state that was not checked.
+    if (r.max_force_ev_per_angstrom() < settings.force_tolerance_ev_per_angstrom) {
+      out.converged = true;
+      break;
+    }
+    if (r.steps() >= settings.max_steps) break;
+    r.step();
+  }
+  out.structure = r.structure();
+  out.energy_ev = r.energy_ev();
+  out.max_force_ev_per_angstrom = r.max_force_ev_per_angstrom();
+  out.steps = r.steps();
   return out;
 }
 

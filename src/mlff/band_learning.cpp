@@ -29,45 +29,32 @@ RelaxOutcome relax_with_checks(const LinearModel& model, const Structure& start,
                                const BandLearningSettings& settings, const std::string& stage,
                                const BandLearningCallbacks& callbacks) {
   const atomistic::FireSettings& fire = settings.neb.endpoint_relaxation;
-  Structure s = start;
-  const auto n = static_cast<Eigen::Index>(s.size());
-  atomistic::FireStepper stepper(fire.fire, 3 * n);
-  Eigen::VectorXd force(3 * n);
-  const auto evaluate = [&]() {
-    Eigen::Matrix3Xd f = model.compute(s).forces_ev_per_angstrom;
-    for (Eigen::Index k = 0; k < n; ++k)
-      if (s.is_fixed(static_cast<std::size_t>(k))) f.col(k).setZero();
-    force = Eigen::Map<const Eigen::VectorXd>(f.data(), f.size());
-    return n == 0 ? 0.0 : f.colwise().norm().maxCoeff();
-  };
+  atomistic::StepwiseRelaxation relaxation(model, start, fire.fire);
   RelaxOutcome out;
   out.trusted = start;
-  double max_force = evaluate();
-  for (std::size_t step = 0;; ++step) {
+  for (;;) {
+    const std::size_t step = relaxation.steps();
+    const double max_force = relaxation.max_force_ev_per_angstrom();
     const bool done = max_force < fire.force_tolerance_ev_per_angstrom;
     out.step = step;
     out.max_force = max_force;
     if (step % settings.check_every_steps == 0 || done || step == fire.max_steps) {
-      const double sigma = max_force_uncertainty_ev_per_angstrom(model, s);
+      const double sigma = max_force_uncertainty_ev_per_angstrom(model, relaxation.structure());
       if (callbacks.checked) callbacks.checked(stage, step, {sigma});
       if (sigma > settings.force_uncertainty_threshold_ev_per_angstrom) {
         out.uncertain_found = true;
-        out.uncertain = s;
+        out.uncertain = relaxation.structure();
         out.sigma = sigma;
         return out;
       }
-      out.trusted = s;
+      out.trusted = relaxation.structure();
     }
     if (done) {
       out.converged = true;
       return out;
     }
     if (step == fire.max_steps) return out;
-    Eigen::Map<Eigen::VectorXd> x(s.positions_angstrom.data(), s.positions_angstrom.size());
-    Eigen::VectorXd xv = x;
-    stepper.step(xv, force);
-    x = xv;
-    max_force = evaluate();
+    relaxation.step();
   }
 }
 

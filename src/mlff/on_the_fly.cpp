@@ -49,41 +49,24 @@ class RelaxSampler : public Sampler {
  public:
   static constexpr double kForceToleranceEvPerAngstrom = 0.005;
   RelaxSampler(const atomistic::Potential& p, atomistic::MdState state)
-      : potential_(p),
-        state_(std::move(state)),
-        fire_(atomistic::FireParameters{}, static_cast<Eigen::Index>(3 * state_.structure.size())) {
+      : state_(std::move(state)), relaxation_(p, state_.structure, atomistic::FireParameters{}) {
     state_.velocities_angstrom_per_fs.resize(3, 0);
-    evaluate();
   }
   void step() override {
-    Eigen::Map<Eigen::VectorXd> x(state_.structure.positions_angstrom.data(),
-                                  state_.structure.positions_angstrom.size());
-    Eigen::VectorXd xv = x;
-    fire_.step(xv, force_);
-    x = xv;
+    relaxation_.step();
+    state_.structure.positions_angstrom = relaxation_.structure().positions_angstrom;
     ++state_.step;
-    evaluate();
   }
   const atomistic::MdState& state() const override { return state_; }
   double kinetic_temperature_k() const override { return 0; }
-  double potential_energy_ev() const override { return energy_; }
-  bool converged() const override { return max_force_ < kForceToleranceEvPerAngstrom; }
+  double potential_energy_ev() const override { return relaxation_.energy_ev(); }
+  bool converged() const override {
+    return relaxation_.max_force_ev_per_angstrom() < kForceToleranceEvPerAngstrom;
+  }
 
  private:
-  void evaluate() {
-    const auto ef = potential_.compute(state_.structure);
-    energy_ = ef.energy_ev;
-    Eigen::Matrix3Xd f = ef.forces_ev_per_angstrom;
-    for (Eigen::Index k = 0; k < f.cols(); ++k)
-      if (state_.structure.is_fixed(static_cast<std::size_t>(k))) f.col(k).setZero();
-    max_force_ = f.cols() == 0 ? 0.0 : f.colwise().norm().maxCoeff();
-    force_ = Eigen::Map<const Eigen::VectorXd>(f.data(), f.size());
-  }
-  const atomistic::Potential& potential_;
   atomistic::MdState state_;
-  atomistic::FireStepper fire_;
-  Eigen::VectorXd force_;
-  double energy_ = 0, max_force_ = 0;
+  atomistic::StepwiseRelaxation relaxation_;
 };
 
 std::unique_ptr<Sampler> make_sampler(const atomistic::Potential& p,

@@ -87,8 +87,35 @@ struct RelaxResult {
   bool converged = false;
 };
 
-// Relaxes atomic positions (cell fixed) with FIRE; atoms with structure.is_fixed never move
-// and are excluded from the convergence test. Positions are not wrapped into the cell.
+// A structure relaxing one FIRE step at a time (cell fixed): the single structure-relaxation
+// loop, behind relax() and the callers that watch a relaxation between steps (on-the-fly
+// learning checks the model's uncertainty). Atoms with structure.is_fixed carry zero force,
+// so FIRE never moves them (v starts at 0 and only gains dt·F) and they drop out of the
+// max-force test. Positions are not wrapped into the cell.
+class StepwiseRelaxation {
+ public:
+  // Evaluates the start; throws InputError for a structure whose positions or fixed mask do
+  // not match its atoms.
+  StepwiseRelaxation(const Potential& potential, Structure start, const FireParameters& fire);
+  // One FIRE update along the current forces, then the energy and forces at the new positions.
+  void step();
+  const Structure& structure() const { return structure_; }
+  double energy_ev() const { return energy_ev_; }
+  double max_force_ev_per_angstrom() const { return max_force_; }  // over movable atoms
+  std::size_t steps() const { return steps_; }                     // updates made so far
+
+ private:
+  void evaluate();
+  const Potential& potential_;
+  Structure structure_;
+  FireStepper stepper_;
+  Eigen::VectorXd x_, force_;  // stacked positions and forces (3 per atom)
+  double energy_ev_ = 0, max_force_ = 0;
+  std::size_t steps_ = 0;
+};
+
+// Relaxes atomic positions (cell fixed) with FIRE (StepwiseRelaxation) until the largest
+// force on a movable atom is below the tolerance or max_steps updates are made.
 RelaxResult relax(const Potential& potential, Structure structure, const FireSettings& settings);
 
 }  // namespace ionhop::atomistic
