@@ -90,9 +90,9 @@ Action add_make_training_command(CLI::App& app) {
   sub->footer(
       "Each frame: info source=..., training_frame=k, defect=..., and for a defect\n"
       "defect_position=\"x y z\" (the site, in the strained cell; used by `ionhop validate`).\n"
-      "Deterministic for a given seed. These rattled cells are only the BOOTSTRAP set: the\n"
-      "paper samples training frames from MD at 600-750 K, and MD with the MLFF (and active\n"
-      "learning) is future work in ionhop.\n"
+      "Deterministic for a given seed. These rattled cells are only the BOOTSTRAP set: as in\n"
+      "the paper, the training frames that matter come from MD at 600-750 K with the model\n"
+      "(ionhop active-learn) and from NEB bands (ionhop learn-neb).\n"
       "Example:\n  ionhop make-training-structures --lattice lattices/cspbi3_cubic.json "
       "--supercell 2 2 2 \\\n    --defect vacancy --element I --charge 1 --count 20 "
       "--rattle-angstrom 0.1 --strain 0.02 \\\n    --seed 1 --out train.extxyz");
