@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   Action md = add_md_command(app);
   Action active_learn = add_active_learn_command(app);
   Action learn_neb = add_learn_neb_command(app);
+  Action barrier_trends = add_barrier_trends_command(app);
 
   try {
     app.parse(argc, argv);
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "validate") return validate();
       if (sub->get_name() == "label-with-potential") return label_potential();
       if (sub->get_name() == "md") return md();
+      if (sub->get_name() == "barrier-trends") return barrier_trends();
     }
   } catch (const ionhop::InputError& e) {
     std::cerr << "ionhop: error: " << e.what() << "\n";
