@@ -38,6 +38,8 @@ struct DftLabelArgs {
   std::string input, out, work;
   int ranks = 2;
   double timeout_s = 900;
+  // 0: the Cp2kSettings defaults (400 / 50 Ry); set for cutoff-convergence checks.
+  double cutoff_ry = 0, rel_cutoff_ry = 0;
   bool charge_from_info = false, retry_failed = false;
 };
 
@@ -83,6 +85,13 @@ Action add_dft_label_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   sub->add_option("--work", a->work,
                   "CP2K work directory (default OUT.work); frame k runs in DIR/frame-k");
+  sub->add_option("--cutoff-ry", a->cutoff_ry,
+                  "plane-wave density cutoff (Ry; default 400): for convergence checks, the "
+                  "settings hash of each frame records it")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--rel-cutoff-ry", a->rel_cutoff_ry,
+                  "cutoff of the Gaussian mapping onto the multigrid (Ry; default 50)")
+      ->check(CLI::PositiveNumber);
   sub->add_flag("--charge-from-info", a->charge_from_info,
                 "require every frame to state its cell charge (extxyz charge=): without it a "
                 "frame with no charge= key is taken as neutral");
@@ -104,6 +113,8 @@ Action add_dft_label_command(CLI::App& app) {
     if (frames.empty()) throw InputError(a->input, "", "no frame");
 
     reference::Cp2kSettings dft = reference::resolve_cp2k_data_files(reference::Cp2kSettings{});
+    if (a->cutoff_ry > 0) dft.cutoff_ry = a->cutoff_ry;
+    if (a->rel_cutoff_ry > 0) dft.rel_cutoff_ry = a->rel_cutoff_ry;
     // Check every frame before running anything: elements with a GTH kind, electrons.
     const std::vector<bool> charged = frames_with_charge_key(text);
     for (std::size_t k = 0; k < frames.size(); ++k) {

@@ -112,6 +112,8 @@ expect_error "dft-label: element without a GTH kind" "$WORK/na.extxyz" "frame 1"
   -- "$IONHOP" dft-label "$WORK/na.extxyz" --out "$OUT.extxyz"
 expect_error "dft-label --charge-from-info: frame without charge=" "$WORK/na.extxyz" "charge=" \
   -- "$IONHOP" dft-label "$WORK/na.extxyz" --out "$OUT.extxyz" --charge-from-info
+expect_error "dft-label --cutoff-ry 0" "--cutoff-ry" \
+  -- "$IONHOP" dft-label "$WORK/na.extxyz" --out "$OUT.extxyz" --cutoff-ry 0
 : >"$WORK/empty.extxyz"
 expect_error "fit-mlff: empty training file" "$WORK/empty.extxyz" "no frame" \
   -- "$IONHOP" fit-mlff "$WORK/empty.extxyz" --out "$OUT.json"
