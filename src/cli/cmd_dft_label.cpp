@@ -174,12 +174,21 @@ Action add_dft_label_command(CLI::App& app) {
         continue;
       }
       const auto& frame = frames[k];
-      std::printf("frame %zu/%zu: %zu atoms, charge %+d e: running CP2K (%d ranks)...\n", k + 1,
-                  frames.size(), frame.structure.size(), frame.structure.charge_e, a->ranks);
+      // The previous frame's converged orbitals start the SCF when it is the same cell
+      // content (same atoms and charge): fewer SCF steps, the same converged result.
+      reference::Cp2kSettings frame_dft = dft;
+      if (k > 0 && frames[k - 1].structure.elements == frame.structure.elements &&
+          frames[k - 1].structure.charge_e == frame.structure.charge_e)
+        frame_dft.initial_wavefunction_file = reference::last_wavefunction_file(
+            (fs::path(work) / ("frame-" + std::to_string(k - 1))).string(), dft.project);
+      std::printf(
+          "frame %zu/%zu: %zu atoms, charge %+d e: running CP2K (%d ranks%s)...\n", k + 1,
+          frames.size(), frame.structure.size(), frame.structure.charge_e, a->ranks,
+          frame_dft.initial_wavefunction_file.empty() ? "" : ", SCF from the previous frame");
       std::fflush(stdout);
       run.work_dir = (fs::path(work) / ("frame-" + std::to_string(k))).string();
       const auto start = std::chrono::steady_clock::now();
-      const reference::Cp2kResult r = reference::run_cp2k(frame.structure, dft, run);
+      const reference::Cp2kResult r = reference::run_cp2k(frame.structure, frame_dft, run);
       const double wall =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (!r.converged) {

@@ -111,6 +111,8 @@ std::string write_cp2k_input(const atomistic::Structure& structure, const Cp2kSe
   require(s.added_mos >= 0, "added_mos must be >= 0");
   require(!s.project.empty() && s.project.find_first_of(" \t\n") == std::string::npos,
           "project name must be one word");
+  require(s.initial_wavefunction_file.find_first_of(" \t\n") == std::string::npos,
+          "the initial wavefunction file's path must not contain white space");
   const ElectronCount electrons = count_electrons(structure, s);
 
   const auto file_or = [](const std::string& file, const char* fallback) {
@@ -139,6 +141,8 @@ std::string write_cp2k_input(const atomistic::Structure& structure, const Cp2kSe
      << "    POTENTIAL_FILE_NAME " << file_or(s.potential_file, "GTH_POTENTIALS") << "\n"
      << "    CHARGE " << electrons.charge_e << "\n"
      << "    MULTIPLICITY " << electrons.multiplicity << "\n";
+  if (!s.initial_wavefunction_file.empty())
+    in << "    WFN_RESTART_FILE_NAME " << s.initial_wavefunction_file << "\n";
   if (electrons.uks) in << "    UKS TRUE\n";
   in << "    &MGRID\n"
      << "      CUTOFF " << num(s.cutoff_ry) << "\n"
@@ -152,7 +156,7 @@ std::string write_cp2k_input(const atomistic::Structure& structure, const Cp2kSe
      << "      POISSON_SOLVER PERIODIC\n"
      << "    &END POISSON\n"
      << "    &SCF\n"
-     << "      SCF_GUESS ATOMIC\n"
+     << "      SCF_GUESS " << (s.initial_wavefunction_file.empty() ? "ATOMIC" : "RESTART") << "\n"
      << "      EPS_SCF " << num(s.eps_scf) << "\n"
      << "      MAX_SCF " << s.max_scf << "\n";
   if (s.smearing_temperature_k > 0) {

@@ -54,11 +54,25 @@ std::string tail_of_file(const std::filesystem::path& path, std::size_t max_line
 
 }  // namespace
 
+std::string last_wavefunction_file(const std::string& work_dir, const std::string& project) {
+  namespace fs = std::filesystem;
+  std::string found;
+  for (int k = 1;; ++k) {
+    const fs::path dir = fs::path(work_dir) / ("attempt-" + std::to_string(k));
+    if (!fs::is_directory(dir)) break;
+    const fs::path wfn = dir / (project + "-RESTART.wfn");
+    if (fs::is_regular_file(wfn)) found = fs::absolute(wfn).string();
+  }
+  return found;
+}
+
 Cp2kSettings retry_settings(const Cp2kSettings& settings) {
   Cp2kSettings safer = settings;
   safer.mixing_alpha = std::max(0.05, settings.mixing_alpha / 2);
   safer.max_scf = std::max(200, 2 * settings.max_scf);
   if (safer.smearing_temperature_k <= 0) safer.smearing_temperature_k = 300;
+  // A fresh start: the wavefunction that the failed SCF started from is not trusted.
+  safer.initial_wavefunction_file.clear();
   return safer;
 }
 

@@ -228,6 +228,48 @@ TEST_CASE("CP2K input: smearing, files and the cp2k-data lookup", "[cp2k]") {
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("CP2K input: the SCF starts from a previous wavefunction when one is given", "[cp2k]") {
+  const auto cell = test::cspbi3_supercell(2, 6.29, 0.0, 1);
+  Cp2kSettings s;
+  const auto atomic = write_cp2k_input(cell, s);
+  CHECK(has(atomic, "SCF_GUESS ATOMIC\n"));
+  CHECK_FALSE(has(atomic, "WFN_RESTART_FILE_NAME"));
+  s.initial_wavefunction_file = "/work/label-3/attempt-1/ionhop-RESTART.wfn";
+  const auto restart = write_cp2k_input(cell, s);
+  CHECK(has(restart, "SCF_GUESS RESTART\n"));
+  CHECK(has(restart, "    WFN_RESTART_FILE_NAME /work/label-3/attempt-1/ionhop-RESTART.wfn\n"));
+  // Only the start differs: every other line is the same.
+  std::string stripped = restart;
+  stripped.replace(
+      stripped.find("    WFN_RESTART_FILE_NAME"),
+      std::string("    WFN_RESTART_FILE_NAME /work/label-3/attempt-1/ionhop-RESTART.wfn\n").size(),
+      "");
+  stripped.replace(stripped.find("RESTART\n      EPS_SCF"), 7, "ATOMIC");
+  CHECK(stripped == atomic);
+  // The retry after a failed SCF starts from atomic densities again.
+  CHECK(retry_settings(s).initial_wavefunction_file.empty());
+  s.initial_wavefunction_file = "/a path/x.wfn";
+  CHECK_THROWS_AS(write_cp2k_input(cell, s), InputError);
+}
+
+TEST_CASE("CP2K runner: the last wavefunction a run left", "[cp2k]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "ionhop-wfn-test";
+  fs::remove_all(dir);
+  CHECK(last_wavefunction_file(dir.string(), "ionhop").empty());  // no run yet
+  fs::create_directories(dir / "attempt-1");
+  CHECK(last_wavefunction_file(dir.string(), "ionhop").empty());  // a run without a wfn
+  std::ofstream(dir / "attempt-1" / "ionhop-RESTART.wfn") << "1";
+  CHECK(last_wavefunction_file(dir.string(), "ionhop") ==
+        fs::absolute(dir / "attempt-1" / "ionhop-RESTART.wfn").string());
+  fs::create_directories(dir / "attempt-2");
+  std::ofstream(dir / "attempt-2" / "ionhop-RESTART.wfn") << "2";
+  CHECK(last_wavefunction_file(dir.string(), "ionhop") ==
+        fs::absolute(dir / "attempt-2" / "ionhop-RESTART.wfn").string());
+  CHECK(last_wavefunction_file(dir.string(), "other").empty());
+  fs::remove_all(dir);
+}
+
 TEST_CASE("CP2K input: the committed 40-atom fixture input is this writer's output", "[cp2k]") {
   // Regenerate after a deliberate writer change: see docs/cp2k.md (fixtures).
   const std::string fixture = read_text(test::data_path("cp2k/cspbi3_40/in.inp"));

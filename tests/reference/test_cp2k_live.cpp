@@ -143,3 +143,41 @@ TEST_CASE("CP2K live: 40-atom CsPbI3 cell (fixture source)", "[.cp2k_live_cell]"
                              << " s, dir " << result.attempts[0].directory);
   }
 }
+
+TEST_CASE("CP2K live: the SCF from a neighbouring geometry's wavefunction converges sooner",
+          "[.cp2k_live]") {
+  if (cp2k_missing()) return;
+  Cp2kRunSettings run;
+  run.timeout_s = 300;
+  run.work_dir = work_dir("i2-wfn-first");
+  const auto dft = small_settings();
+  const auto first = run_cp2k(iodine_molecule(2.80, 0), dft, run);
+  REQUIRE(first.converged);
+  const std::string wfn = last_wavefunction_file(run.work_dir, dft.project);
+  REQUIRE_FALSE(wfn.empty());
+  // The stretched molecule from atomic densities and from the first run's orbitals.
+  run.work_dir = work_dir("i2-wfn-atomic");
+  const auto atomic = run_cp2k(iodine_molecule(2.85, 0), dft, run);
+  auto restart_dft = dft;
+  restart_dft.initial_wavefunction_file = wfn;
+  run.work_dir = work_dir("i2-wfn-restart");
+  const auto restart = run_cp2k(iodine_molecule(2.85, 0), restart_dft, run);
+  REQUIRE(atomic.converged);
+  INFO(restart.failure);
+  REQUIRE(restart.converged);
+  REQUIRE(restart.attempts.size() == 1);
+  const int steps_atomic = atomic.attempts.back().output.scf_steps;
+  const int steps_restart = restart.attempts.back().output.scf_steps;
+  INFO("SCF steps: atomic " << steps_atomic << ", restart " << steps_restart);
+  CHECK(steps_restart < steps_atomic);
+  // The same converged state: energies within the SCF tolerance's reach, forces alike.
+  CHECK(restart.energy_ev == Approx(atomic.energy_ev).margin(1e-4));
+  CHECK((restart.forces_ev_per_angstrom - atomic.forces_ev_per_angstrom).cwiseAbs().maxCoeff() <
+        1e-3);
+  // A missing file: CP2K falls back to the atomic guess and still converges.
+  restart_dft.initial_wavefunction_file = work_dir("none") + "/missing.wfn";
+  run.work_dir = work_dir("i2-wfn-missing");
+  const auto missing = run_cp2k(iodine_molecule(2.85, 0), restart_dft, run);
+  INFO(missing.failure);
+  CHECK(missing.converged);
+}

@@ -64,6 +64,13 @@ struct Cp2kSettings {
   std::string potential_file;
   std::string dftd3_parameter_file;
   bool compute_stress = true;  // STRESS_TENSOR ANALYTICAL + print it
+  // Start of the SCF. "" = superposed atomic densities (SCF_GUESS ATOMIC); else the path of a
+  // previous run's converged wavefunction (<project>-RESTART.wfn) of the same atoms, charge
+  // and multiplicity (SCF_GUESS RESTART): a neighbouring geometry's orbitals start closer to
+  // the solution, so the SCF needs fewer steps. CP2K falls back to the atomic guess when the
+  // file does not exist. Only the start changes: the converged result is the same to within
+  // eps_scf, and the settings hash of a label (dft_labelling) leaves this out.
+  std::string initial_wavefunction_file;
   std::map<std::string, Cp2kKind> kinds = default_cp2k_kinds();
 };
 

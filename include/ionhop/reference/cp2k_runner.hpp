@@ -52,7 +52,7 @@ struct Cp2kResult {
 };
 
 // Safer SCF settings for the retry: mixing alpha halved (at least 0.05), max_scf doubled
-// (at least 200), Fermi–Dirac smearing at 300 K when it was off.
+// (at least 200), Fermi–Dirac smearing at 300 K when it was off, and the atomic SCF guess.
 Cp2kSettings retry_settings(const Cp2kSettings& settings);
 
 // The shell command of one attempt (for logs and tests): cd into the directory, set
@@ -68,6 +68,11 @@ std::string cp2k_shell_command(const std::string& directory, const Cp2kRunSettin
 // unconverged CP2K run is reported in the result, not thrown.
 Cp2kResult run_cp2k(const atomistic::Structure& structure, const Cp2kSettings& dft,
                     const Cp2kRunSettings& run);
+
+// The converged wavefunction a run in `work_dir` left (<work_dir>/attempt-k/<project>-
+// RESTART.wfn of the last attempt that wrote one), as a start for a neighbouring geometry
+// (Cp2kSettings::initial_wavefunction_file); "" when there is none.
+std::string last_wavefunction_file(const std::string& work_dir, const std::string& project);
 
 // Whether an executable of this name is on PATH.
 bool executable_on_path(const std::string& name);
