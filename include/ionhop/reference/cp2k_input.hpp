@@ -39,8 +39,8 @@ struct Cp2kSettings {
   // of the electron count; any value other than 1 runs UKS.
   int multiplicity = 0;
   // Plane-wave density cutoff and the cutoff of the Gaussian mapping onto the multigrid
-  // (Ry). 400/50 is a common choice for MOLOPT-SR bases; NOT yet convergence-tested for
-  // these cells (docs/cp2k.md): check before production.
+  // (Ry). 400/50: converged for these cells (300–600 Ry change a V_I^+ barrier by 6e-6 eV
+  // and forces by < 1 meV/Å; docs/cp2k.md, "Grid convergence").
   double cutoff_ry = 400;
   double rel_cutoff_ry = 50;
   double eps_scf = 1e-6;  // SCF convergence on the density (CP2K's EPS_SCF)
