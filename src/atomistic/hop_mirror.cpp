@@ -1,4 +1,4 @@
-// The mirror plane of a vacancy hop and the renumbering that maps initial onto final.
+// The mirror plane of a hop and the renumbering that maps initial onto final.
 #include "ionhop/atomistic/hop_mirror.hpp"
 
 #include <cmath>
@@ -40,6 +40,11 @@ Structure HopMirror::symmetrize_displacements(const Structure& displaced,
 }
 
 Structure HopMirror::reflect_moving_atom(const Structure& s) const {
+  if (moved_atoms != 1)
+    fail(
+        "shared-host endpoints reflect only the hopping atom: they need a one-atom (vacancy) "
+        "hop, and this one moves " +
+        std::to_string(moved_atoms) + " atoms (use \"mirror\" or \"independent\")");
   Structure out = s;
   const auto k = static_cast<Eigen::Index>(moving_atom);
   const Vec3 x = s.positions_angstrom.col(k);
@@ -74,7 +79,7 @@ HopMirror find_hop_mirror(const Structure& ideal_initial, const Structure& ideal
   if (ideal_final.size() != n) fail("the endpoints have different atom counts");
   if ((ideal_initial.cell_angstrom - ideal_final.cell_angstrom).cwiseAbs().maxCoeff() > 1e-9)
     fail("the endpoints have different cells");
-  // The moving atom: the one atom whose position differs between the endpoints.
+  // The atoms whose positions differ between the endpoints.
   std::vector<std::size_t> moved;
   for (std::size_t k = 0; k < n; ++k) {
     if (ideal_initial.elements[k] != ideal_final.elements[k])
@@ -85,14 +90,20 @@ HopMirror find_hop_mirror(const Structure& ideal_initial, const Structure& ideal
         ideal_initial.positions_angstrom.col(static_cast<Eigen::Index>(k)));
     if (d.norm() > tolerance_angstrom) moved.push_back(k);
   }
-  if (moved.size() != 1)
-    fail(std::to_string(moved.size()) +
-         " atoms differ between the endpoints (exactly one, a vacancy hop, is supported)");
-  HopMirror m;
-  m.moving_atom = moved.front();
+  if (moved.empty()) fail("the endpoints are the same structure");
   const auto col = [](const Structure& s, std::size_t k) {
     return Vec3(s.positions_angstrom.col(static_cast<Eigen::Index>(k)));
   };
+  // The hopping atom moves farthest (a split interstitial's hosts only shift by δ).
+  HopMirror m;
+  m.moved_atoms = moved.size();
+  m.moving_atom = moved.front();
+  double longest = 0;
+  for (std::size_t k : moved) {
+    const double d =
+        ideal_initial.minimum_image(col(ideal_final, k) - col(ideal_initial, k)).norm();
+    if (d > longest + 1e-9) longest = d, m.moving_atom = k;
+  }
   const Vec3 a = col(ideal_initial, m.moving_atom);
   const Vec3 hop = ideal_initial.minimum_image(col(ideal_final, m.moving_atom) - a);
   const Vec3 normal = hop.normalized();
@@ -124,6 +135,11 @@ HopMirror find_hop_mirror(const Structure& ideal_initial, const Structure& ideal
            "this structure (a mixed environment or a distorted cell?)");
     m.source_atom[match] = j;
   }
+  // The hopping atom is its own image; for a several-atom hop the others may trade places
+  // (a split interstitial: the host of one site is the mirror image of the other's).
+  if (m.source_atom[m.moving_atom] != m.moving_atom)
+    fail("the hop's mirror does not map the hopping atom " + std::to_string(m.moving_atom) +
+         " onto itself");
   return m;
 }
 

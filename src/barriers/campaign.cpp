@@ -62,6 +62,10 @@ CampaignPlan plan_campaign(const lattice::SiteGraph& graph, const CampaignSettin
                        "an interstitial campaign samples a pure host: give one varied species, "
                        "not " +
                            std::to_string(settings.species.size()));
+    if (settings.endpoints == atomistic::EndpointMode::kSharedHost)
+      throw InputError("", "",
+                       "shared_host endpoints reflect only the hopping atom and need a one-atom "
+                       "(vacancy) hop: use \"mirror\" or \"independent\" for interstitials");
     if (settings.moving_species.size() != 1 ||
         settings.moving_species.front() != settings.interstitial.element)
       throw InputError("", "",

@@ -132,6 +132,8 @@ Action add_learn_neb_command(CLI::App& app) {
     if (config.endpoints != atomistic::EndpointMode::kIndependent) {
       try {
         settings.mirror = atomistic::find_hop_mirror(initial, final_structure);
+        if (config.endpoints == atomistic::EndpointMode::kSharedHost)
+          (void)settings.mirror->reflect_moving_atom(initial);  // one-atom hops only
       } catch (const InputError& e) {
         throw InputError(config.path, "/endpoints", e.problem());
       }

@@ -139,12 +139,35 @@ TEST_CASE("Hops without a mirror symmetry are refused", "[atomistic][hop-mirror]
     CHECK_THROWS_AS(atomistic::find_hop_mirror(ends.initial, ends.final), InputError);
   }
   {
-    // Endpoints that differ by two atoms (not a single vacancy hop).
+    // Endpoints that differ by a second atom the mirror does not account for.
     const atomistic::SupercellBuilder b(graph);
     auto ends = b.vacancy_hop(from, to, "X-X");
     ends.final.positions_angstrom.col(0) += Vec3(0.5, 0, 0);
     CHECK_THROWS_WITH(atomistic::find_hop_mirror(ends.initial, ends.final),
-                      Catch::Contains("2 atoms differ"));
+                      Catch::Contains("not a symmetry of this structure"));
+    CHECK_THROWS_WITH(atomistic::find_hop_mirror(ends.initial, ends.initial),
+                      Catch::Contains("the same structure"));
+  }
+}
+
+TEST_CASE("The mirror of a split-interstitial hop swaps the two hosts", "[atomistic][hop-mirror]") {
+  const lattice::SiteGraph graph(crystal(), {2, 2, 2});
+  const atomistic::SupercellBuilder builder(graph);
+  const auto from = graph.sites_of_sublattice("X").front();
+  for (const auto to : graph.hop_targets(from)) {
+    const auto ends = builder.interstitial_hop(from, to, "X-X", {"X", "I", 1.4, "B"});
+    const atomistic::HopMirror m = atomistic::find_hop_mirror(ends.initial, ends.final);
+    INFO("hop " << from << " -> " << to);
+    // The extra atom hops; the hosts of the two sites shift by δ = 1.4 Å and are each
+    // other's images.
+    CHECK(m.moving_atom == ends.moving_atom);
+    CHECK(m.moved_atoms == 3);
+    CHECK(m.source_atom[from] == to);
+    CHECK(m.source_atom[to] == from);
+    CHECK(max_mismatch(m.apply(ends.initial), ends.final) < 1e-9);
+    CHECK(max_mismatch(m.apply(m.apply(ends.initial)), ends.initial) < 1e-9);
+    // Reflecting only the extra atom would leave the hosts where they were: refused.
+    CHECK_THROWS_WITH(m.reflect_moving_atom(ends.initial), Catch::Contains("one-atom"));
   }
 }
 

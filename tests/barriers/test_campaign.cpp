@@ -259,6 +259,12 @@ TEST_CASE("campaign: interstitial campaigns sample a pure host with the intersti
     CHECK_THAT(test::input_error_of([&] { barriers::plan_campaign(graph, s); }),
                Catch::Contains("pure host") && Catch::Contains("not 2"));
   }
+  SECTION("shared-host endpoints (they reflect only the hopping atom)") {
+    auto s = interstitial_settings();
+    s.endpoints = atomistic::EndpointMode::kSharedHost;
+    CHECK_THAT(test::input_error_of([&] { barriers::plan_campaign(graph, s); }),
+               Catch::Contains("one-atom"));
+  }
   SECTION("a moving species other than the interstitial's element") {
     auto s = interstitial_settings();
     s.species = {"Br"};
@@ -311,4 +317,21 @@ TEST_CASE("campaign: a split-interstitial hop between equivalent sites has no re
       x_after + 0.5 * b.minimum_image(atomistic::Vec3(b.positions_angstrom.col(host_to) - x_after));
   const double a_lattice = graph.crystal().cell_angstrom.row(0).norm();
   CHECK((centre_after - centre_before).norm() == Approx(a_lattice / std::sqrt(2.0)).margin(0.3));
+}
+
+TEST_CASE("campaign: mirror endpoints make a split-interstitial hop exactly symmetric",
+          "[barriers][campaign]") {
+  const auto graph = cspbi3_graph(2);
+  auto settings = interstitial_settings();
+  settings.endpoints = atomistic::EndpointMode::kMirror;
+  settings.rattle_angstrom = 0.05;  // broken symmetry, symmetrised by the mirror
+  const auto plan = barriers::plan_campaign(graph, settings);
+  const auto out = barriers::run_sample(graph, illustrative_potential(), settings, plan.environment,
+                                        plan.occupations.front());
+  INFO("failure: " << out.failure);
+  REQUIRE(out.sample.converged);
+  // The final endpoint is the mirror image of the relaxed initial one (hosts swapped): equal
+  // energies to rounding, the same barrier both ways.
+  CHECK(out.sample.reaction_energy_ev == Approx(0).margin(1e-9));
+  CHECK(out.neb.backward_barrier_ev == Approx(out.neb.forward_barrier_ev).margin(1e-9));
 }

@@ -8,7 +8,7 @@
 #   - rerunning the finished command resumes and leaves the labels as they are;
 #   - the same directory with another config is refused;
 #   - bad configs (unknown key, symmetrize_rattle without mirror endpoints, an interstitial
-#     hop with mirror-derived endpoints, an unknown endpoint mode, a charge differing from the
+#     hop with shared-host endpoints, an unknown endpoint mode, a charge differing from the
 #     training frames, missing NEB config) exit 2 with one line and create nothing.
 #
 # Usage: learn_neb.sh IONHOP SOURCE_DIR
@@ -108,7 +108,7 @@ config "$WORK/bad_sym.json" '"endpoints": "shared_host", "symmetrize_rattle": tr
 expect_error "symmetrize_rattle without mirror endpoints" "/symmetrize_rattle" "mirror" -- "$IONHOP" learn-neb "$WORK/bad_sym.json" --out "$OUT"
 hop "$WORK/hop_interstitial.json" '{"mechanism": "interstitial", "sublattice": "X", "shell": "X-X", "hop": 0, "interstitial_element": "I", "interstitial_delta_angstrom": 1.4, "axis_sublattice": "B"}'
 config "$WORK/bad_mirror.json" "" hop_interstitial.json
-expect_error "interstitial hop has no single-atom mirror" "/endpoints" "atoms differ" -- "$IONHOP" learn-neb "$WORK/bad_mirror.json" --out "$OUT"
+expect_error "shared-host endpoints for an interstitial hop (several atoms move)" "/endpoints" "one-atom" -- "$IONHOP" learn-neb "$WORK/bad_mirror.json" --out "$OUT"
 hop "$WORK/hop_neutral.json" "" 0
 config "$WORK/bad_charge.json" "" hop_neutral.json
 expect_error "hop charge differs from the training frames" "/charge_e" "one model per charge state" -- "$IONHOP" learn-neb "$WORK/bad_charge.json" --out "$OUT"

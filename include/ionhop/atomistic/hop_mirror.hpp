@@ -22,6 +22,9 @@ struct HopMirror {
   // Atom k of the image is atom source_atom[k] of the original, mirrored.
   std::vector<std::size_t> source_atom;
   std::size_t moving_atom = 0;  // the hopping atom (maps onto itself)
+  // Atoms whose ideal positions differ between the endpoints: 1 for a vacancy hop, 3 for a
+  // split interstitial (the extra atom and the two hosts, which the mirror swaps).
+  std::size_t moved_atoms = 1;
 
   // The mirror image of `s` (positions of atom k near those of atom k of the ideal final
   // endpoint it was derived from; not wrapped).
@@ -35,7 +38,8 @@ struct HopMirror {
   Structure symmetrize_displacements(const Structure& displaced, const Structure& ideal) const;
 
   // `s` with only the hopping atom reflected through the plane: from a relaxed initial
-  // endpoint, the start of a final endpoint in the SAME host (same tilt pattern).
+  // endpoint, the start of a final endpoint in the SAME host (same tilt pattern). Only for
+  // one-atom hops (moved_atoms == 1): InputError otherwise.
   Structure reflect_moving_atom(const Structure& s) const;
 };
 
@@ -54,12 +58,14 @@ enum class EndpointMode {
 EndpointMode parse_endpoint_mode(const std::string& text);
 std::string endpoint_mode_name(EndpointMode mode);
 
-// Finds the mirror that maps the ideal initial endpoint onto the ideal final one: the
-// endpoints must differ by the displacement of exactly one atom (the moving atom; a vacancy
-// hop), the plane is perpendicular to that displacement through its midpoint, the cell must
-// map onto itself, and every mirrored atom must land within tolerance_angstrom of an atom
-// of the same element (one-to-one) in the final endpoint. Throws InputError naming the
-// first failure otherwise (e.g. interstitial hops that move several atoms, strained cells).
+// Finds the mirror that maps the ideal initial endpoint onto the ideal final one: the moving
+// atom is the one displaced farthest between the endpoints (the only one in a vacancy hop;
+// the extra atom of a split-interstitial hop, whose hosts shift by δ), the plane is
+// perpendicular to its displacement through its midpoint, the cell must map onto itself,
+// every mirrored atom must land within tolerance_angstrom of an atom of the same element
+// (one-to-one) in the final endpoint, and the moving atom on itself. Throws InputError
+// naming the first failure otherwise (strained cells, mixed environments that break the
+// symmetry, hops whose several moving atoms are not mirror images).
 HopMirror find_hop_mirror(const Structure& ideal_initial, const Structure& ideal_final,
                           double tolerance_angstrom = 0.05);
 

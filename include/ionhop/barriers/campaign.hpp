@@ -64,8 +64,9 @@ struct CampaignSettings {
   // How the endpoints are made (atomistic/hop_mirror.hpp): kIndependent (both relaxed from
   // the rattle), kMirror (final = mirror image of the relaxed initial; the rattle is
   // symmetrised) or kSharedHost (final = relaxed initial with the hopping ion reflected,
-  // relaxed: one host tilt pattern). The last two apply to occupations the hop's mirror maps
-  // onto themselves; other occupations keep independent endpoints.
+  // relaxed: one host tilt pattern; one-atom hops only, so not for interstitials). The last
+  // two apply to occupations the hop's mirror maps onto themselves; other occupations keep
+  // independent endpoints. A split-interstitial hop has a mirror too (it swaps the two hosts).
   atomistic::EndpointMode endpoints = atomistic::EndpointMode::kIndependent;
   // Endpoint refinement (atomistic::endpoints_to_refine): a converged band with an image
   // more than refine_tolerance_ev below an endpoint on its side of the saddle has that
