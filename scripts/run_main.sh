@@ -4,7 +4,7 @@
 # the Arrhenius fits and the comparison with the MD of Tyagi et al. (Table 1).
 # Results: results/cspbi3/{results.json,points.csv,arrhenius.csv,comparison.csv}.
 # Then the independent prediction: V_I^+ with the rate table ionhop computed from CI-NEB
-# barriers of its DFT-trained MLFF (rates/cspbi3_vi_plus_mlff_4x4x4.json), against the same MD
+# barriers of its DFT-trained MLFF (rates/cspbi3_vi_plus_mlff.json), against the same MD
 # Arrhenius law, which is not an input there: results/cspbi3_vi_plus_mlff/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
