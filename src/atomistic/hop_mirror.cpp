@@ -39,12 +39,16 @@ Structure HopMirror::symmetrize_displacements(const Structure& displaced,
   return out;
 }
 
-Structure HopMirror::reflect_moving_atom(const Structure& s) const {
+void HopMirror::require_one_atom_hop() const {
   if (moved_atoms != 1)
     fail(
         "shared-host endpoints reflect only the hopping atom: they need a one-atom (vacancy) "
         "hop, and this one moves " +
         std::to_string(moved_atoms) + " atoms (use \"mirror\" or \"independent\")");
+}
+
+Structure HopMirror::reflect_moving_atom(const Structure& s) const {
+  require_one_atom_hop();
   Structure out = s;
   const auto k = static_cast<Eigen::Index>(moving_atom);
   const Vec3 x = s.positions_angstrom.col(k);
@@ -80,30 +84,24 @@ HopMirror find_hop_mirror(const Structure& ideal_initial, const Structure& ideal
   if ((ideal_initial.cell_angstrom - ideal_final.cell_angstrom).cwiseAbs().maxCoeff() > 1e-9)
     fail("the endpoints have different cells");
   // The atoms whose positions differ between the endpoints.
-  std::vector<std::size_t> moved;
-  for (std::size_t k = 0; k < n; ++k) {
-    if (ideal_initial.elements[k] != ideal_final.elements[k])
-      fail("atom " + std::to_string(k) + " is " + ideal_initial.elements[k] + " in the initial " +
-           "endpoint and " + ideal_final.elements[k] + " in the final");
-    const Vec3 d = ideal_initial.minimum_image(
-        ideal_final.positions_angstrom.col(static_cast<Eigen::Index>(k)) -
-        ideal_initial.positions_angstrom.col(static_cast<Eigen::Index>(k)));
-    if (d.norm() > tolerance_angstrom) moved.push_back(k);
-  }
-  if (moved.empty()) fail("the endpoints are the same structure");
   const auto col = [](const Structure& s, std::size_t k) {
     return Vec3(s.positions_angstrom.col(static_cast<Eigen::Index>(k)));
   };
   // The hopping atom moves farthest (a split interstitial's hosts only shift by δ).
   HopMirror m;
-  m.moved_atoms = moved.size();
-  m.moving_atom = moved.front();
+  m.moved_atoms = 0;
   double longest = 0;
-  for (std::size_t k : moved) {
+  for (std::size_t k = 0; k < n; ++k) {
+    if (ideal_initial.elements[k] != ideal_final.elements[k])
+      fail("atom " + std::to_string(k) + " is " + ideal_initial.elements[k] + " in the initial " +
+           "endpoint and " + ideal_final.elements[k] + " in the final");
     const double d =
         ideal_initial.minimum_image(col(ideal_final, k) - col(ideal_initial, k)).norm();
+    if (d <= tolerance_angstrom) continue;
+    ++m.moved_atoms;
     if (d > longest + 1e-9) longest = d, m.moving_atom = k;
   }
+  if (m.moved_atoms == 0) fail("the endpoints are the same structure");
   const Vec3 a = col(ideal_initial, m.moving_atom);
   const Vec3 hop = ideal_initial.minimum_image(col(ideal_final, m.moving_atom) - a);
   const Vec3 normal = hop.normalized();

@@ -133,7 +133,7 @@ Action add_learn_neb_command(CLI::App& app) {
       try {
         settings.mirror = atomistic::find_hop_mirror(initial, final_structure);
         if (config.endpoints == atomistic::EndpointMode::kSharedHost)
-          (void)settings.mirror->reflect_moving_atom(initial);  // one-atom hops only
+          settings.mirror->require_one_atom_hop();
       } catch (const InputError& e) {
         throw InputError(config.path, "/endpoints", e.problem());
       }

@@ -41,6 +41,8 @@ struct HopMirror {
   // endpoint, the start of a final endpoint in the SAME host (same tilt pattern). Only for
   // one-atom hops (moved_atoms == 1): InputError otherwise.
   Structure reflect_moving_atom(const Structure& s) const;
+  // InputError unless the hop moves one atom (what shared-host endpoints need).
+  void require_one_atom_hop() const;
 };
 
 // How the two endpoints of a hop are made. In a lattice that tilts (cubic CsPbI3 is
