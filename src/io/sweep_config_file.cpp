@@ -51,15 +51,34 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
     return p;
   };
   const std::string lattice_path = referenced_file("lattice");
-  const std::string rates_path = referenced_file("rates");
   c.crystal = load_crystal(lattice_path);
   c.inputs.push_back({"lattice", lattice_path, file_sha256(lattice_path)});
-  c.rate_table = load_rate_table(rates_path);
-  c.inputs.push_back({"rates", rates_path, file_sha256(rates_path)});
-  try {
-    rates::check_against_crystal(c.rate_table, c.crystal);
-  } catch (const InputError& e) {
-    throw InputError(rates_path, e.json_path(), e.problem());
+  // "rates": one table, or a list whose species are combined (e.g. one table per charge
+  // state, as fit-barriers writes them).
+  const JsonInput rates_entry = root.at("rates");
+  std::vector<JsonInput> rate_entries;
+  if (rates_entry.raw().is_array())
+    rate_entries = rates_entry.array(1);
+  else
+    rate_entries.push_back(rates_entry);
+  std::string rates_path;  // the file(s), for messages
+  for (const auto& entry : rate_entries) {
+    const std::string p = resolve(path, entry.string());
+    if (!fs::is_regular_file(p)) entry.fail("no such file: " + p);
+    rates::RateTable table = load_rate_table(p);
+    try {
+      rates::check_against_crystal(table, c.crystal);
+    } catch (const InputError& e) {
+      throw InputError(p, e.json_path(), e.problem());
+    }
+    c.inputs.push_back({"rates", p, file_sha256(p)});
+    if (rates_path.empty()) {
+      c.rate_table = std::move(table);
+    } else if (const std::string problem = rates::merge_species_into(c.rate_table, table);
+               !problem.empty()) {
+      entry.fail(p + ": " + problem);
+    }
+    rates_path += (rates_path.empty() ? "" : ", ") + p;
   }
 
   if (auto s = root.find("species")) {

@@ -108,6 +108,13 @@ struct RateTable {
   std::optional<std::size_t> species_index(const std::string& species_name) const;
 };
 
+// Adds the species of `more` (and its charge model) to `into`, so that one sweep can cover
+// defects whose rates come from different tables (fit-barriers writes one table per
+// campaign, e.g. one per charge state). Returns the problem, "" when merged: a species name
+// in both tables, or a charge model in both (a charge model couples the species of its own
+// table; two are not combined). `into` is unchanged when a problem is returned.
+std::string merge_species_into(RateTable& into, const RateTable& more);
+
 // Arrhenius rate Γ = ν exp(−E_b / k_B T) (s⁻¹).
 double arrhenius_rate_hz(double attempt_frequency_hz, double barrier_ev, double temperature_k);
 
