@@ -1,7 +1,8 @@
 // `ionhop make-training-structures`: rattled and strained copies of a perfect, vacancy or
 // split-interstitial supercell, the bootstrap training set of the MLFF (labelled afterwards
-// by `ionhop dft-label`). MD sampling with the MLFF (the paper's 600–750 K frames) is future
-// work.
+// by `ionhop dft-label`), optionally as a random alloy (--mix: mixed-halide cells, a new
+// arrangement per frame). MD and NEB frames come later, from active-learn and learn-neb.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -34,7 +35,27 @@ struct MakeTrainingArgs {
   // ions 2.0 Å apart, well inside an I–I bond (~2.7–2.9 Å): CP2K forces of such cells reach
   // 30 eV/Å. ~1.4 Å is closer to a relaxed I_i pair.
   double split_delta_angstrom = 1.0;
+  // Random alloy: this fraction of the atoms of element mix_host (default: --element) become
+  // mix_element, a new random arrangement per frame (exact count, rounded).
+  std::string mix_element, mix_host;
+  double mix_fraction = 0;
 };
+
+// Replaces round(fraction × N_host) of the atoms of element `host`, chosen uniformly at
+// random (partial Fisher–Yates), by `element`.
+void substitute_at_random(atomistic::Structure& s, const std::string& host,
+                          const std::string& element, double fraction, core::RandomStream& rng) {
+  std::vector<std::size_t> hosts;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (s.elements[i] == host) hosts.push_back(i);
+  const auto n =
+      static_cast<std::size_t>(std::lround(fraction * static_cast<double>(hosts.size())));
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t j = k + static_cast<std::size_t>(rng.uniform() * (hosts.size() - k));
+    std::swap(hosts[k], hosts[std::min(j, hosts.size() - 1)]);
+    s.elements[hosts[k]] = element;
+  }
+}
 
 std::string shortest(double x) {
   char buf[64];
@@ -76,6 +97,14 @@ Action add_make_training_command(CLI::App& app) {
                   "split interstitial: each ion of the pair this far from the site (default 1.0; "
                   "the pair is 2x this apart)")
       ->check(CLI::PositiveNumber);
+  sub->add_option("--mix-element", a->mix_element,
+                  "random alloy: substitute this element (e.g. Br) for a fraction of the host "
+                  "atoms, a new arrangement per frame");
+  sub->add_option("--mix-fraction", a->mix_fraction,
+                  "random alloy: fraction of the host atoms substituted (rounded to a count)")
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--mix-host", a->mix_host,
+                  "random alloy: the element substituted (default: --element)");
   sub->add_option("--charge", a->charge, "total cell charge in e (extxyz charge=, DFT CHARGE)");
   sub->add_option("--count", a->count, "number of structures (default 1)")
       ->check(non_negative_integer());
@@ -100,6 +129,11 @@ Action add_make_training_command(CLI::App& app) {
     if (a->supercell.size() != 3) throw InputError("", "", "--supercell needs three integers");
     if (a->defect != "none" && a->element.empty())
       throw InputError("", "", "--defect " + a->defect + " needs --element");
+    if (a->mix_host.empty()) a->mix_host = a->element;
+    if (!a->mix_element.empty() && a->mix_host.empty())
+      throw InputError("", "", "--mix-element needs --mix-host (or --element)");
+    if (a->mix_element.empty() && a->mix_fraction > 0)
+      throw InputError("", "", "--mix-fraction needs --mix-element");
     const lattice::Crystal crystal = io::load_crystal(a->lattice);
     const std::array<int, 3> cells{a->supercell[0], a->supercell[1], a->supercell[2]};
     std::unique_ptr<lattice::SiteGraph> graph;
@@ -149,6 +183,10 @@ Action add_make_training_command(CLI::App& app) {
       }
     }
     base.charge_e = a->charge;
+    if (!a->mix_element.empty() &&
+        std::find(base.elements.begin(), base.elements.end(), a->mix_host) == base.elements.end())
+      throw InputError(a->lattice, "",
+                       "--mix-host: no atom of element '" + a->mix_host + "' in the supercell");
 
     std::ostringstream source;
     source << "make-training-structures lattice=" << a->lattice << " supercell=" << cells[0] << "x"
@@ -158,6 +196,9 @@ Action add_make_training_command(CLI::App& app) {
       source << " split_delta_angstrom=" << shortest(a->split_delta_angstrom);
     source << " charge=" << a->charge << " rattle_angstrom=" << shortest(a->rattle_angstrom)
            << " strain=" << shortest(a->strain) << " seed=" << a->seed;
+    if (!a->mix_element.empty())
+      source << " mix=" << a->mix_element << ":" << shortest(a->mix_fraction)
+             << " mix_host=" << a->mix_host;
 
     std::vector<io::ExtxyzFrame> frames;
     for (std::size_t k = 0; k < a->count; ++k) {
@@ -165,6 +206,10 @@ Action add_make_training_command(CLI::App& app) {
       io::ExtxyzFrame frame;
       atomistic::Structure& s = frame.structure;
       s = base;
+      if (!a->mix_element.empty()) {
+        core::RandomStream mix_rng(a->seed, 0x6d69780000000000ULL + k);  // own stream per frame
+        substitute_at_random(s, a->mix_host, a->mix_element, a->mix_fraction, mix_rng);
+      }
       // Symmetric strain ε (xx, yy, zz, yz, xz, xy uniform in [−S, S]); r → (I + ε) r.
       Eigen::Matrix3d eps = Eigen::Matrix3d::Zero();
       const int ij[6][2] = {{0, 0}, {1, 1}, {2, 2}, {1, 2}, {0, 2}, {0, 1}};

@@ -55,6 +55,32 @@ run_ok "make-training-structures: interstitial" "$IONHOP" make-training-structur
   --out "$WORK/inter.extxyz"
 [[ $(head -1 "$WORK/inter.extxyz") -eq 41 ]] && ok "interstitial cell has 41 atoms" ||
   fail "interstitial cell has 41 atoms" "$(head -1 "$WORK/inter.extxyz")"
+# Random alloy: half of the 23 remaining iodides become Br (round(11.5) = 12), a different
+# arrangement in each frame, same count; bad combinations exit 2.
+run_ok "make-training-structures: random I/Br alloy" "$IONHOP" make-training-structures \
+  --lattice lattices/cspb_i0.5br0.5_cubic.json --defect vacancy --element I --charge 1 --count 3 \
+  --mix-element Br --mix-fraction 0.5 --seed 4 --out "$WORK/mix.extxyz"
+if python3 - "$WORK/mix.extxyz" <<'PY'; then
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+frames, i = [], 0
+while i < len(lines) and lines[i].strip():
+    n = int(lines[i]); frames.append([l.split()[0] for l in lines[i + 2:i + 2 + n]]); i += n + 2
+counts = [(f.count("Br"), f.count("I"), len(f)) for f in frames]
+arrangements = {tuple(k for k, e in enumerate(f) if e == "Br") for f in frames}
+sys.exit(0 if len(frames) == 3 and all(c == (12, 11, 39) for c in counts) and len(arrangements) == 3
+         and "mix=Br:0.5" in lines[1] else 1)
+PY
+  ok "alloy frames: 12 Br + 11 I each, three different arrangements, recorded in source"
+else
+  fail "alloy frames: 12 Br + 11 I each, three different arrangements" "$(head -2 "$WORK/mix.extxyz")"
+fi
+expect_error "make-training-structures: --mix-fraction without --mix-element" \
+  "needs --mix-element" -- "$IONHOP" make-training-structures --lattice $LAT --mix-fraction 0.5 \
+  --out "$RUN/m.extxyz"
+expect_error "make-training-structures: --mix-host absent" "no atom of element 'Br'" "--mix-host" \
+  -- "$IONHOP" make-training-structures --lattice $LAT --mix-element Cl --mix-host Br \
+  --mix-fraction 0.5 --out "$RUN/m.extxyz"
 
 # ---- label with the pair potential (NOT DFT) → fit → validate ------------------------------
 run_ok "label-with-potential train" "$IONHOP" label-with-potential "$WORK/train.extxyz" --potential $POT \
