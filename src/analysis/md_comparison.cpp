@@ -41,4 +41,14 @@ Comparison compare_with_md(const std::string& species, double temperature_k, con
   return c;
 }
 
+ImmobilityCheck check_md_immobility(const std::vector<double>& hop_rates_per_defect_hz,
+                                    double observation_time_s) {
+  ImmobilityCheck c;
+  c.expected_hops = 0;
+  for (double rate : hop_rates_per_defect_hz) c.expected_hops += rate * observation_time_s;
+  c.probability_no_hop = std::exp(-c.expected_hops);
+  c.consistent = c.probability_no_hop >= 0.05;
+  return c;
+}
+
 }  // namespace ionhop::analysis

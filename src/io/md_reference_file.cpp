@@ -9,13 +9,16 @@ namespace ionhop::io {
 analysis::MdReference load_md_reference(const std::string& path) {
   nlohmann::json doc;
   const JsonInput root = JsonInput::parse_file(path, doc);
-  root.require_object({"schema", "description", "source", "md_temperatures_k", "note", "species"});
+  root.require_object({"schema", "description", "source", "md_temperatures_k",
+                       "md_time_per_temperature_ns", "note", "species"});
   if (root.at("schema").string() != "ionhop.md_arrhenius/1")
     root.at("schema").fail("unsupported schema (expected \"ionhop.md_arrhenius/1\")");
   analysis::MdReference ref;
   ref.description = root.at("description").string();
   for (const auto& t : root.at("md_temperatures_k").array(1))
     ref.temperatures_k.push_back(t.positive());
+  if (auto t = root.find("md_time_per_temperature_ns"))
+    ref.observation_time_s = t->positive() * 1e-9;
   std::set<std::string> names;
   for (const auto& s : root.at("species").array(1)) {
     s.require_object({"name", "mechanism", "charge", "immobile", "activation_energy_ev",

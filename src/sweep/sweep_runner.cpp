@@ -47,6 +47,54 @@ std::string cell_key(const std::array<int, 3>& c, std::size_t n) {
          std::to_string(n);
 }
 
+// The sweep point an MD comparison uses at temperature t: the first supercell and defect
+// count of the grid, no field, fixed charge, the first composition; null if the sweep has none.
+const PointResult* comparison_point(const SweepConfig& config, const SweepResult& result,
+                                    const std::string& species, double t) {
+  for (const auto& p : result.points)
+    if (p.point.species == species && p.point.temperature_k == t &&
+        p.point.supercell == config.supercells.front() &&
+        p.point.defects == config.defect_counts.front() && !p.point.has_field() &&
+        !std::isfinite(p.point.fermi_level_ev) && p.point.composition == 0)
+      return &p;
+  return nullptr;
+}
+
+// "Immobile in MD" against a rate table in which the species hops: how many hops the KMC's
+// rates predict in the MD's time at its temperatures (analysis::check_md_immobility).
+std::string immobility_note(const std::string& species, const analysis::MdReference& ref,
+                            const SweepResult& result, const SweepConfig& config) {
+  const std::string head = species + ": immobile in MD, mobile in the rate table";
+  if (!ref.observation_time_s)
+    return head +
+           "; the MD reference gives no MD time (md_time_per_temperature_ns), so the "
+           "expected number of hops cannot be checked";
+  std::vector<double> rates;
+  std::string missing;
+  for (double t : ref.temperatures_k) {
+    const PointResult* p = comparison_point(config, result, species, t);
+    if (p)
+      rates.push_back(p->hop_rate_per_defect_hz.value);
+    else
+      missing += (missing.empty() ? "" : ", ") + std::to_string(static_cast<int>(t)) + " K";
+  }
+  if (!missing.empty())
+    return head + "; no sweep point at the MD temperature(s) " + missing +
+           ", so the expected number of hops cannot be checked";
+  const auto check = analysis::check_md_immobility(rates, *ref.observation_time_s);
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "; in %.3g ns at each of the %zu MD temperatures (%g-%g K) its KMC hop rates give "
+                "N = %.3g hops per defect, P(no hop) = exp(-N) = %.3g: %s",
+                *ref.observation_time_s * 1e9, ref.temperatures_k.size(),
+                *std::min_element(ref.temperatures_k.begin(), ref.temperatures_k.end()),
+                *std::max_element(ref.temperatures_k.begin(), ref.temperatures_k.end()),
+                check.expected_hops, check.probability_no_hop,
+                check.consistent ? "consistent with no hop in MD"
+                                 : "INCONSISTENT (MD should have seen hops)");
+  return head + buf;
+}
+
 }  // namespace
 
 PointResult summarize_point(const SweepConfig& config, const lattice::SiteGraph& graph,
@@ -269,6 +317,10 @@ void fit_and_compare(const SweepConfig& config, SweepResult& result) {
     const analysis::MdArrhenius* md = ref.find(species);
     if (!md) continue;
     const auto& sp = config.rate_table.species[*config.rate_table.species_index(species)];
+    if (md->immobile && sp.mobile) {
+      result.notes.push_back(immobility_note(species, ref, result, config));
+      continue;
+    }
     if (md->immobile || !sp.mobile) {
       result.notes.push_back(species + ": " + (md->immobile ? "immobile in MD" : "mobile in MD") +
                              ", " + (sp.mobile ? "mobile" : "immobile") + " in the rate table" +
@@ -280,14 +332,7 @@ void fit_and_compare(const SweepConfig& config, SweepResult& result) {
     temps.push_back(config.report_temperature_k);
     for (double t : temps) {
       // Prefer a sweep point at exactly this temperature (first supercell/defect count).
-      const PointResult* at = nullptr;
-      for (const auto& p : result.points)
-        if (p.point.species == species && p.point.temperature_k == t &&
-            p.point.supercell == config.supercells.front() &&
-            p.point.defects == config.defect_counts.front() && !p.point.has_field() &&
-            !std::isfinite(p.point.fermi_level_ev) &&
-            p.point.composition == 0)  // the first composition of the grid
-          at = &p;
+      const PointResult* at = comparison_point(config, result, species, t);
       if (at && at->diffusion.error > 0) {
         result.comparison.push_back(
             analysis::compare_with_md(species, t, at->diffusion, "point", *md));

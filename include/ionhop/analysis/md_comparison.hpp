@@ -23,6 +23,9 @@ struct MdArrhenius {
 struct MdReference {
   std::string description;
   std::vector<double> temperatures_k;  // where MD was run
+  // MD time per temperature (all runs of one temperature together), when the source says:
+  // what an "immobile in MD" entry means (no hop seen in that time).
+  std::optional<double> observation_time_s;
   std::vector<MdArrhenius> species;
   const MdArrhenius* find(const std::string& name) const;
 };
@@ -43,5 +46,17 @@ struct Comparison {
 
 Comparison compare_with_md(const std::string& species, double temperature_k, const Estimate& kmc,
                            const std::string& kmc_source, const MdArrhenius& md);
+
+// A species MD saw no hop of, against a rate table in which it is mobile. With hop rate
+// Γ(T) per defect (from the KMC) and MD time t per temperature, the expected number of hops
+// over all MD temperatures is N = Σ_T Γ(T) t; hops are a Poisson process, so MD sees none
+// with probability P = exp(−N). consistent: P ≥ 5 % (N ≤ ln 20 ≈ 3).
+struct ImmobilityCheck {
+  double expected_hops = NAN;       // N
+  double probability_no_hop = NAN;  // exp(−N)
+  bool consistent = false;
+};
+ImmobilityCheck check_md_immobility(const std::vector<double>& hop_rates_per_defect_hz,
+                                    double observation_time_s);
 
 }  // namespace ionhop::analysis
