@@ -143,9 +143,7 @@ Action add_active_learn_command(CLI::App& app) {
 
     // The reference is checked before anything is written (bad input: no output).
     const mlff::Labeller labeller =
-        ReferenceLabeller({config.reference_code, config.reference_potential_path,
-                           config.cp2k_ranks, config.cp2k_timeout_s, settings.reference_budget},
-                          a->out, start, config.start_path);
+        ReferenceLabeller(config.reference, a->out, start, config.start_path);
     LearningRunDirectory run(a->out, "active-learn",
                              "segment,temperature_k,md_step,time_fs,kinetic_temperature_k,"
                              "potential_ev,max_force_uncertainty_ev_per_angstrom");
@@ -193,7 +191,7 @@ Action add_active_learn_command(CLI::App& app) {
         training.size(), settings.temperatures_k.size(),
         static_cast<unsigned long long>(settings.steps_per_temperature),
         settings.force_uncertainty_threshold_ev_per_angstrom, settings.reference_budget,
-        config.reference_code.c_str());
+        config.reference.code.c_str());
     const mlff::OnTheFlyResult result = mlff::run_on_the_fly(training, run.previous_labels(), start,
                                                              settings, labeller, callbacks, resume);
 

@@ -40,6 +40,7 @@ struct DftLabelArgs {
   double timeout_s = 900;
   // 0: the Cp2kSettings defaults (400 / 50 Ry); set for cutoff-convergence checks.
   double cutoff_ry = 0, rel_cutoff_ry = 0;
+  double smearing_k = 0;  // Fermi-Dirac smearing from the first attempt (0: only in the retry)
   bool charge_from_info = false, retry_failed = false;
 };
 
@@ -92,6 +93,11 @@ Action add_dft_label_command(CLI::App& app) {
   sub->add_option("--rel-cutoff-ry", a->rel_cutoff_ry,
                   "cutoff of the Gaussian mapping onto the multigrid (Ry; default 50)")
       ->check(CLI::PositiveNumber);
+  sub->add_option("--smearing-k", a->smearing_k,
+                  "Fermi-Dirac smearing (K) from the first SCF attempt (default 0: integer "
+                  "occupations, smearing only in the retry of a failed SCF); for cells whose "
+                  "extra electrons sit in near-degenerate states (e.g. V_I^- in 2x2x2)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_flag("--charge-from-info", a->charge_from_info,
                 "require every frame to state its cell charge (extxyz charge=): without it a "
                 "frame with no charge= key is taken as neutral");
@@ -115,6 +121,7 @@ Action add_dft_label_command(CLI::App& app) {
     reference::Cp2kSettings dft = reference::resolve_cp2k_data_files(reference::Cp2kSettings{});
     if (a->cutoff_ry > 0) dft.cutoff_ry = a->cutoff_ry;
     if (a->rel_cutoff_ry > 0) dft.rel_cutoff_ry = a->rel_cutoff_ry;
+    dft.smearing_temperature_k = a->smearing_k;
     // Check every frame before running anything: elements with a GTH kind, electrons.
     const std::vector<bool> charged = frames_with_charge_key(text);
     for (std::size_t k = 0; k < frames.size(); ++k) {

@@ -68,6 +68,7 @@ ReferenceLabeller::ReferenceLabeller(const io::LearningReference& reference,
     : reference_(reference), out_dir_(out_dir) {
   if (reference_.code == "cp2k") {
     dft_ = reference::resolve_cp2k_data_files(reference::Cp2kSettings{});
+    dft_.smearing_temperature_k = reference_.cp2k_smearing_temperature_k;
     try {
       (void)reference::count_electrons(sample, dft_);
     } catch (const InputError& e) {

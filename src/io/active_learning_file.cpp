@@ -34,16 +34,18 @@ mlff::FitSettings parse_learning_fit(const std::optional<JsonInput>& f) {
 
 LearningReference parse_learning_reference(const JsonInput& ref) {
   LearningReference r;
-  ref.require_object({"code", "budget", "ranks", "timeout_s", "potential"});
+  ref.require_object({"code", "budget", "ranks", "timeout_s", "smearing_k", "potential"});
   r.code = ref.at("code").string();
   r.budget = static_cast<std::size_t>(ref.at("budget").integer_at_least(0));
   if (r.code == "cp2k") {
     if (ref.has("potential")) ref.at("potential").fail("only for \"code\": \"potential\"");
     if (auto v = ref.find("ranks")) r.cp2k_ranks = static_cast<int>(v->integer_at_least(1));
     if (auto v = ref.find("timeout_s")) r.cp2k_timeout_s = v->positive();
+    if (auto v = ref.find("smearing_k")) r.cp2k_smearing_temperature_k = v->non_negative();
   } else if (r.code == "potential") {
     if (ref.has("ranks")) ref.at("ranks").fail("only for \"code\": \"cp2k\"");
     if (ref.has("timeout_s")) ref.at("timeout_s").fail("only for \"code\": \"cp2k\"");
+    if (ref.has("smearing_k")) ref.at("smearing_k").fail("only for \"code\": \"cp2k\"");
     r.potential_path = resolve_existing_file(ref.file(), ref.at("potential"));
   } else {
     ref.at("code").fail("must be \"cp2k\" or \"potential\", not \"" + r.code + "\"");
@@ -97,10 +99,7 @@ ActiveLearningConfig load_active_learning_config(const std::string& path) {
   if (auto v = sel.find("min_distance_angstrom")) s.min_distance_angstrom = v->positive();
 
   const LearningReference ref = parse_learning_reference(root.at("reference"));
-  c.reference_code = ref.code;
-  c.reference_potential_path = ref.potential_path;
-  c.cp2k_ranks = ref.cp2k_ranks;
-  c.cp2k_timeout_s = ref.cp2k_timeout_s;
+  c.reference = ref;
   s.reference_budget = ref.budget;
   return c;
 }

@@ -76,6 +76,14 @@ config "$WORK/bad_code.json" "" start.extxyz vasp
 expect_error "unknown reference code" "/reference/code" "vasp" -- "$IONHOP" active-learn "$WORK/bad_code.json" --out "$OUT"
 config "$WORK/bad_start.json" "" missing.extxyz
 expect_error "missing start structure" "/start/structure" "no such file" -- "$IONHOP" active-learn "$WORK/bad_start.json" --out "$OUT"
+# smearing_k is a CP2K setting: refused with the pair-potential reference; negative refused.
+sed 's/"budget": 3}/"budget": 3, "smearing_k": 300}/' "$WORK/al.json" >"$WORK/bad_smear.json"
+expect_error "smearing_k with a potential reference" "/reference/smearing_k" "only for" -- \
+  "$IONHOP" active-learn "$WORK/bad_smear.json" --out "$OUT"
+sed 's/"code": "potential", "potential": "[^"]*",/"code": "cp2k",/; s/"budget": 3}/"budget": 3, "smearing_k": -1}/' \
+  "$WORK/al.json" >"$WORK/bad_smear2.json"
+expect_error "negative smearing_k" "/reference/smearing_k" -- \
+  "$IONHOP" active-learn "$WORK/bad_smear2.json" --out "$OUT"
 "$IONHOP" make-training-structures --lattice $LAT --supercell 2 2 2 --defect vacancy --element I \
   --charge 0 --count 1 --rattle-angstrom 0 --seed 1 --out "$WORK/neutral.extxyz" >/dev/null
 config "$WORK/bad_charge.json" "" neutral.extxyz

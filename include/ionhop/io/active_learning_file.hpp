@@ -44,6 +44,11 @@ struct LearningReference {
   int cp2k_ranks = 2;
   double cp2k_timeout_s = 1800;
   std::size_t budget = 0;
+  // CP2K Fermi–Dirac smearing from the first attempt (K; 0: integer occupations, smearing
+  // only in the retry of a failed SCF). For cells whose extra electrons sit in near-degenerate
+  // band states (V_I^- in a 2x2x2 cell: Broyden mixing oscillated for 100 steps, converged in
+  // 21 with 300 K smearing).
+  double cp2k_smearing_temperature_k = 0;
 };
 LearningReference parse_learning_reference(const JsonInput& reference);
 
@@ -54,10 +59,7 @@ struct ActiveLearningConfig {
   std::string start_path;
   std::size_t start_frame = 0;
   mlff::OnTheFlySettings settings;  // descriptor.elements left empty (taken from the data)
-  std::string reference_code;       // "cp2k" or "potential"
-  std::string reference_potential_path;
-  int cp2k_ranks = 2;
-  double cp2k_timeout_s = 1800;
+  LearningReference reference;      // the budget is settings.reference_budget
 };
 
 // Throws InputError(path, JSON pointer, problem) for every problem (unknown keys included).
