@@ -36,3 +36,15 @@ ii_minus=(examples/mlff/dft/cspbi3_ii_minus_2x2x2_split1p4_pbe_d3.extxyz
 [[ -f $runs/cspbi3_ii_minus_band_frozen5_mirror/labelled.extxyz ]] &&
   ii_minus+=($runs/cspbi3_ii_minus_band_frozen5_mirror/labelled.extxyz)
 "$ionhop" fit-mlff "${ii_minus[@]}" --out examples/mlff/models/cspbi3_ii_minus.json
+
+# V_Br^+ (CsPbBr3) and V_I^-: the bootstrap frames, the MD stage and the learn-neb stage,
+# in the order of the learn-neb stage's training list followed by its own labels.
+fit_vacancy_model() {  # fit_vacancy_model NAME BOOTSTRAP_LABELS
+  local name=$1 files=("$2")
+  for run in $runs/$name $runs/${name}_band_frozen_sym; do
+    [[ -f $run/labelled.extxyz ]] && files+=("$run/labelled.extxyz")
+  done
+  "$ionhop" fit-mlff "${files[@]}" --out examples/mlff/models/$name.json
+}
+fit_vacancy_model cspbbr3_vbr_plus examples/mlff/dft/cspbbr3_vbr_plus_2x2x2_pbe_d3.extxyz
+fit_vacancy_model cspbi3_vi_minus examples/mlff/dft/cspbi3_vi_minus_2x2x2_pbe_d3.extxyz

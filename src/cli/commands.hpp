@@ -40,5 +40,6 @@ Action add_md_command(CLI::App& app);
 Action add_active_learn_command(CLI::App& app);
 Action add_learn_neb_command(CLI::App& app);
 Action add_barrier_trends_command(CLI::App& app);
+Action add_select_uncertain_command(CLI::App& app);
 
 }  // namespace ionhop::cli

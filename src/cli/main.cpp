@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   Action active_learn = add_active_learn_command(app);
   Action learn_neb = add_learn_neb_command(app);
   Action barrier_trends = add_barrier_trends_command(app);
+  Action select_uncertain = add_select_uncertain_command(app);
 
   try {
     app.parse(argc, argv);
@@ -78,6 +79,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "label-with-potential") return label_potential();
       if (sub->get_name() == "md") return md();
       if (sub->get_name() == "barrier-trends") return barrier_trends();
+      if (sub->get_name() == "select-uncertain") return select_uncertain();
     }
   } catch (const ionhop::InputError& e) {
     std::cerr << "ionhop: error: " << e.what() << "\n";

@@ -1,7 +1,9 @@
 // Training-domain check of MLFF results by the Bayesian force uncertainty.
 #include "ionhop/mlff/domain_check.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 
 namespace ionhop::mlff {
 
@@ -39,6 +41,27 @@ DomainCheck check_training_domain(const atomistic::Potential& potential,
     c.warning = buf;
   }
   return c;
+}
+
+std::vector<std::size_t> select_uncertain(const std::vector<double>& sigma_ev_per_angstrom,
+                                          const std::vector<std::size_t>& group,
+                                          double threshold_ev_per_angstrom,
+                                          std::size_t max_per_group, std::size_t max_total) {
+  std::vector<std::size_t> order;
+  for (std::size_t k = 0; k < sigma_ev_per_angstrom.size(); ++k)
+    if (sigma_ev_per_angstrom[k] > threshold_ev_per_angstrom) order.push_back(k);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return sigma_ev_per_angstrom[a] > sigma_ev_per_angstrom[b];
+  });
+  std::map<std::size_t, std::size_t> taken;  // per group
+  std::vector<std::size_t> chosen;
+  for (const std::size_t k : order) {
+    if (max_total > 0 && chosen.size() >= max_total) break;
+    if (taken[group.at(k)] >= max_per_group) continue;
+    ++taken[group[k]];
+    chosen.push_back(k);
+  }
+  return chosen;
 }
 
 }  // namespace ionhop::mlff

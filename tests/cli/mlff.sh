@@ -130,6 +130,27 @@ else
   fail "dft-label resume: labelled and failed frames skipped" "exit $rc" "$(cat "$WORK/stdout" "$WORK/stderr")"
 fi
 
+# ---- select-uncertain: strongly rattled copies leave the domain, the training frames do not ----
+"${TIMEOUT[@]}" "$IONHOP" make-training-structures --lattice $LAT --supercell 2 2 2 --defect vacancy \
+  --element I --charge 1 --count 3 --rattle-angstrom 0.6 --seed 9 --out "$WORK/wild.extxyz" >/dev/null 2>&1
+if run_ok "select-uncertain over two files" "$IONHOP" select-uncertain "$WORK/model.json" \
+  "$WORK/train.extxyz" "$WORK/wild.extxyz" --per-file 2 --out "$WORK/selected.extxyz"; then
+  sed 's/^/       | /' "$WORK/stdout"
+  if [[ $(grep -c '^Lattice=' "$WORK/selected.extxyz") -eq 2 ]] &&
+    [[ $(grep -c 'selected_from=.*wild.extxyz' "$WORK/selected.extxyz") -eq 2 ]] &&
+    ! grep -q 'energy=' "$WORK/selected.extxyz"; then
+    ok "two wild frames selected (the per-file cap), none of the training frames, no energies"
+  else
+    fail "two wild frames selected (the per-file cap), none of the training frames" "$(cat "$WORK/stdout")"
+  fi
+fi
+run_ok "select-uncertain: nothing above the threshold" "$IONHOP" select-uncertain "$WORK/model.json" \
+  "$WORK/train.extxyz" --out "$WORK/none.extxyz"
+[[ ! -e $WORK/none.extxyz ]] && grep -q 'nothing selected' "$WORK/stdout" &&
+  ok "no file when nothing is selected" || fail "no file when nothing is selected" "$(cat "$WORK/stdout")"
+expect_error "select-uncertain: missing candidate file" "none.extxyz" "no such file" -- \
+  "$IONHOP" select-uncertain "$WORK/model.json" "$RUN/none.extxyz" --out "$OUT.extxyz"
+
 # ---- bad inputs ----------------------------------------------------------------------------
 expect_error "dft-label: missing file" "$RUN/none.extxyz" "no such file" \
   -- "$IONHOP" dft-label "$RUN/none.extxyz" --out "$OUT.extxyz"

@@ -37,4 +37,14 @@ DomainCheck check_training_domain(const atomistic::Potential& potential,
                                   const std::vector<atomistic::Structure>& structures,
                                   double threshold_ev_per_angstrom, const std::string& what);
 
+// Batch active learning over many bands (e.g. every sampled environment of a campaign):
+// which candidates go to DFT. Candidate k has max-atom force uncertainty sigma[k] and
+// belongs to group[k] (one band: its images are correlated, so at most max_per_group of
+// them are taken). Candidates above the threshold are taken most uncertain first (ties: the
+// lower index), at most max_total (0: no limit). Returns candidate indices in that order.
+std::vector<std::size_t> select_uncertain(const std::vector<double>& sigma_ev_per_angstrom,
+                                          const std::vector<std::size_t>& group,
+                                          double threshold_ev_per_angstrom,
+                                          std::size_t max_per_group, std::size_t max_total);
+
 }  // namespace ionhop::mlff
