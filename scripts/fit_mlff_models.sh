@@ -37,14 +37,28 @@ ii_minus=(examples/mlff/dft/cspbi3_ii_minus_2x2x2_split1p4_pbe_d3.extxyz
   ii_minus+=($runs/cspbi3_ii_minus_band_frozen5_mirror/labelled.extxyz)
 "$ionhop" fit-mlff "${ii_minus[@]}" --out examples/mlff/models/cspbi3_ii_minus.json
 
-# V_Br^+ (CsPbBr3) and V_I^-: the bootstrap frames, the MD stage and the learn-neb stage,
-# in the order of the learn-neb stage's training list followed by its own labels.
+# V_Br^+ (CsPbBr3) and V_I^-: the bootstrap frames and the learn-neb stage's labels (the
+# model that stage ended with), then the labels of an MD stage where one was run after it.
 fit_vacancy_model() {  # fit_vacancy_model NAME BOOTSTRAP_LABELS
   local name=$1 files=("$2")
-  for run in $runs/$name $runs/${name}_band_frozen_sym; do
+  for run in $runs/${name}_band_frozen_sym $runs/$name; do
     [[ -f $run/labelled.extxyz ]] && files+=("$run/labelled.extxyz")
   done
   "$ionhop" fit-mlff "${files[@]}" --out examples/mlff/models/$name.json
 }
 fit_vacancy_model cspbbr3_vbr_plus examples/mlff/dft/cspbbr3_vbr_plus_2x2x2_pbe_d3.extxyz
 fit_vacancy_model cspbi3_vi_minus examples/mlff/dft/cspbi3_vi_minus_2x2x2_pbe_d3.extxyz
+
+# The mixed-halide V_X^+ model (Cs, Pb, I, Br; cell charge +1): every V_I^+ and V_Br^+ frame
+# above, the random-alloy bootstrap labels, then the batch-learning rounds over the mixed
+# campaign's bands (examples/mlff/campaigns/cspbx3_vx_plus_round*_pbe_d3.extxyz) in order.
+mixed=("${vi_plus[@]}" examples/mlff/dft/cspbbr3_vbr_plus_2x2x2_pbe_d3.extxyz)
+for run in $runs/cspbbr3_vbr_plus_band_frozen_sym $runs/cspbbr3_vbr_plus; do
+  [[ -f $run/labelled.extxyz ]] && mixed+=("$run/labelled.extxyz")
+done
+[[ -f examples/mlff/dft/cspb_i0.5br0.5_vx_plus_2x2x2_pbe_d3.extxyz ]] &&
+  mixed+=(examples/mlff/dft/cspb_i0.5br0.5_vx_plus_2x2x2_pbe_d3.extxyz)
+for round in $(ls examples/mlff/campaigns/cspbx3_vx_plus_round*_pbe_d3.extxyz 2>/dev/null | sort -V); do
+  mixed+=("$round")
+done
+"$ionhop" fit-mlff "${mixed[@]}" --out examples/mlff/models/cspbx3_vx_plus.json
