@@ -94,9 +94,9 @@ Action add_barrier_trends_command(CLI::App& app) {
         out["barriers"][name] = {{"barrier_ev", b.barrier_ev},
                                  {"standard_error_ev", b.standard_error_ev},
                                  {"source", b.source}};
-      for (const auto& c : checks) {
+      auto pairs_json = [](const std::vector<analysis::TrendPair>& list) {
         nlohmann::json pairs = nlohmann::json::array();
-        for (const auto& p : c.pairs) {
+        for (const auto& p : list) {
           nlohmann::json j = {{"higher", p.higher},
                               {"lower", p.lower},
                               {"verdict", analysis::to_string(p.verdict)}};
@@ -106,10 +106,13 @@ Action add_barrier_trends_command(CLI::App& app) {
           }
           pairs.push_back(j);
         }
+        return pairs;
+      };
+      for (const auto& c : checks)
         out["orderings"].push_back({{"expected_order", c.expected_order},
                                     {"overall", analysis::to_string(c.overall)},
-                                    {"pairs", pairs}});
-      }
+                                    {"pairs", pairs_json(c.pairs)},
+                                    {"implied_pairs", pairs_json(c.implied_pairs)}});
       out["immobile"] = immobile;
       std::printf("%s\n", out.dump(2).c_str());
       return 0;
@@ -126,6 +129,8 @@ Action add_barrier_trends_command(CLI::App& app) {
       for (const auto& s : c.expected_order) order += (order.empty() ? "" : " > ") + s;
       std::printf("\n%s (z = %g): %s\n", order.c_str(), a->z, analysis::to_string(c.overall));
       for (const auto& p : c.pairs) std::printf("%s\n", verdict_line(p).c_str());
+      for (const auto& p : c.implied_pairs)
+        std::printf("%s   (implied: the species between are missing)\n", verdict_line(p).c_str());
     }
     return 0;
   };

@@ -48,6 +48,23 @@ TEST_CASE("charge-state trends: pairwise verdicts with standard errors", "[analy
     const auto r = analysis::check_ordering(order, {{"A", b(0.1)}, {"B", b(0.3)}});
     CHECK(r.overall == TrendVerdict::kReversed);
   }
+  SECTION("a missing middle species: the outer pair is still implied and checked") {
+    // A > B > C with B missing: E(A) > E(C) is implied.
+    auto t = analysis::check_ordering(order, {{"A", b(0.5)}, {"C", b(0.2)}});
+    REQUIRE(t.implied_pairs.size() == 1);
+    CHECK(t.implied_pairs[0].higher == "A");
+    CHECK(t.implied_pairs[0].lower == "C");
+    CHECK(t.implied_pairs[0].verdict == TrendVerdict::kHolds);
+    CHECK(t.implied_pairs[0].difference_ev == Approx(0.3));
+    CHECK(t.overall == TrendVerdict::kMissing);  // the chain itself is not complete
+    t = analysis::check_ordering(order, {{"A", b(0.2)}, {"C", b(0.5)}});
+    CHECK(t.implied_pairs[0].verdict == TrendVerdict::kReversed);
+    CHECK(t.overall == TrendVerdict::kReversed);
+    // Nothing is implied when the middle is known or an end is missing.
+    CHECK(analysis::check_ordering(order, {{"A", b(0.5)}, {"B", b(0.3)}, {"C", b(0.1)}})
+              .implied_pairs.empty());
+    CHECK(analysis::check_ordering(order, {{"A", b(0.5)}}).implied_pairs.empty());
+  }
   SECTION("bad settings") {
     CHECK_THAT(test::input_error_of([&] { analysis::check_ordering(order, {}, 0.0); }),
                Catch::Contains("positive"));

@@ -35,8 +35,11 @@ struct TrendPair {
 struct TrendCheck {
   std::vector<std::string> expected_order;  // highest barrier first
   std::vector<TrendPair> pairs;             // adjacent pairs of expected_order
-  // kHolds only if every pair holds; kReversed if any pair is reversed; kMissing if a species
-  // is missing and nothing is reversed; else kWithinError.
+  // Where the species between two known ones are all missing, the ordering still implies
+  // E(outer higher) > E(outer lower): e.g. V_I^- > V_I^+ without V_I^0.
+  std::vector<TrendPair> implied_pairs;
+  // kHolds only if every pair holds; kReversed if any pair (implied ones too) is reversed;
+  // kMissing if a species is missing and nothing is reversed; else kWithinError.
   TrendVerdict overall = TrendVerdict::kMissing;
 };
 
