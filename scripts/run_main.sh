@@ -5,7 +5,8 @@
 # Results: results/cspbi3/{results.json,points.csv,arrhenius.csv,comparison.csv}.
 # Then the independent prediction: V_I^+ with the rate table ionhop computed from CI-NEB
 # barriers of its DFT-trained MLFF (rates/cspbi3_vi_plus_mlff.json), against the same MD
-# Arrhenius law, which is not an input there: results/cspbi3_vi_plus_mlff/.
+# Arrhenius law, which is not an input there: results/cspbi3_vi_plus_mlff/. Then V_Br^+ in
+# CsPbBr3 from its own MLFF-NEB rate table (no MD reference): results/cspbbr3_vbr_plus_mlff/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
@@ -19,3 +20,6 @@ echo "== KMC from MLFF-NEB barriers (computed by ionhop) vs the MD extrapolation
 ./build/ionhop sweep examples/cspbi3_vi_plus_mlff_sweep.json --out results/cspbi3_vi_plus_mlff "$@"
 ./build/ionhop plot arrhenius results/cspbi3_vi_plus_mlff/results.json --out results/cspbi3_vi_plus_mlff/plots
 echo "Arrhenius plot: results/cspbi3_vi_plus_mlff/plots/arrhenius.png"
+echo
+echo "== V_Br^+ in CsPbBr3 from MLFF-NEB barriers (computed by ionhop; no MD reference) =="
+./build/ionhop sweep examples/cspbbr3_vbr_plus_mlff_sweep.json --out results/cspbbr3_vbr_plus_mlff "$@"

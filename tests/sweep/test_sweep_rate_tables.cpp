@@ -106,3 +106,20 @@ TEST_CASE("sweep config: bad rate-table lists give one-line errors", "[sweep][io
   CHECK(!input_error(d.sweep("[]")).empty());
   CHECK(!input_error(d.sweep("3")).empty());
 }
+
+TEST_CASE("every shipped sweep config loads: its lattice, rate tables and MD reference agree",
+          "[sweep][io]") {
+  std::size_t loaded = 0;
+  for (const auto& e : fs::directory_iterator(test::source_path("examples"))) {
+    if (e.path().extension() != ".json") continue;
+    std::ifstream in(e.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find("\"ionhop.sweep/1\"") == std::string::npos) continue;
+    INFO(e.path().string());
+    const auto c = io::load_sweep_config(e.path().string());
+    CHECK(!c.species.empty());
+    for (const auto& name : c.species) CHECK(c.rate_table.species_index(name));
+    ++loaded;
+  }
+  CHECK(loaded >= 7);
+}
