@@ -42,17 +42,23 @@ ii_minus=(examples/mlff/dft/cspbi3_ii_minus_2x2x2_split1p4_pbe_d3.extxyz
 # CP2K points along the learned band (examples/mlff/validation/NAME_frozen_sym_band_path_
 # pbe_d3.extxyz, once they have served as held-out validation), then the batch-learning
 # rounds over the campaign's bands (examples/mlff/campaigns/NAME_round*_pbe_d3.extxyz).
-fit_vacancy_model() {  # fit_vacancy_model NAME BOOTSTRAP_LABELS
-  local name=$1 files=("$2")
+vacancy_model_files() {  # vacancy_model_files NAME BOOTSTRAP_LABELS: one file per line
+  local name=$1 run round
+  echo "$2"
   for run in $runs/${name}_band_frozen_sym $runs/$name; do
-    [[ -f $run/labelled.extxyz ]] && files+=("$run/labelled.extxyz")
+    [[ -f $run/labelled.extxyz ]] && echo "$run/labelled.extxyz"
   done
   local band_path=examples/mlff/validation/${name}_frozen_sym_band_path_pbe_d3.extxyz
-  [[ -f $band_path ]] && files+=("$band_path")
+  [[ -f $band_path ]] && echo "$band_path"
   for round in $(ls examples/mlff/campaigns/${name}_round*_pbe_d3.extxyz 2>/dev/null | sort -V); do
-    files+=("$round")
+    echo "$round"
   done
-  "$ionhop" fit-mlff "${files[@]}" --out examples/mlff/models/$name.json
+  return 0
+}
+fit_vacancy_model() {  # fit_vacancy_model NAME BOOTSTRAP_LABELS
+  local files
+  mapfile -t files < <(vacancy_model_files "$1" "$2")
+  "$ionhop" fit-mlff "${files[@]}" --out examples/mlff/models/$1.json
 }
 fit_vacancy_model cspbbr3_vbr_plus examples/mlff/dft/cspbbr3_vbr_plus_2x2x2_pbe_d3.extxyz
 fit_vacancy_model cspbi3_vi_minus examples/mlff/dft/cspbi3_vi_minus_2x2x2_pbe_d3.extxyz
@@ -60,10 +66,9 @@ fit_vacancy_model cspbi3_vi_minus examples/mlff/dft/cspbi3_vi_minus_2x2x2_pbe_d3
 # The mixed-halide V_X^+ model (Cs, Pb, I, Br; cell charge +1): every V_I^+ and V_Br^+ frame
 # above, the random-alloy bootstrap labels, then the batch-learning rounds over the mixed
 # campaign's bands (examples/mlff/campaigns/cspbx3_vx_plus_round*_pbe_d3.extxyz) in order.
-mixed=("${vi_plus[@]}" examples/mlff/dft/cspbbr3_vbr_plus_2x2x2_pbe_d3.extxyz)
-for run in $runs/cspbbr3_vbr_plus_band_frozen_sym $runs/cspbbr3_vbr_plus; do
-  [[ -f $run/labelled.extxyz ]] && mixed+=("$run/labelled.extxyz")
-done
+mapfile -t vbr_plus < <(vacancy_model_files cspbbr3_vbr_plus \
+  examples/mlff/dft/cspbbr3_vbr_plus_2x2x2_pbe_d3.extxyz)
+mixed=("${vi_plus[@]}" "${vbr_plus[@]}")
 [[ -f examples/mlff/dft/cspb_i0.5br0.5_vx_plus_2x2x2_pbe_d3.extxyz ]] &&
   mixed+=(examples/mlff/dft/cspb_i0.5br0.5_vx_plus_2x2x2_pbe_d3.extxyz)
 for round in $(ls examples/mlff/campaigns/cspbx3_vx_plus_round*_pbe_d3.extxyz 2>/dev/null | sort -V); do
