@@ -38,14 +38,14 @@ ii_minus=(examples/mlff/dft/cspbi3_ii_minus_2x2x2_split1p4_pbe_d3.extxyz
 "$ionhop" fit-mlff "${ii_minus[@]}" --out examples/mlff/models/cspbi3_ii_minus.json
 
 # V_Br^+ (CsPbBr3) and V_I^-: the bootstrap frames and the learn-neb stage's labels (the
-# model that stage ended with), the labels of an MD stage where one was run after it, the
+# model that stage ended with; V_I^- has a second stage, _sym9), the labels of an MD stage where one was run after it, the
 # CP2K points along the learned band (examples/mlff/validation/NAME_frozen_sym_band_path_
 # pbe_d3.extxyz, once they have served as held-out validation), then the batch-learning
 # rounds over the campaign's bands (examples/mlff/campaigns/NAME_round*_pbe_d3.extxyz).
 vacancy_model_files() {  # vacancy_model_files NAME BOOTSTRAP_LABELS: one file per line
   local name=$1 run round
   echo "$2"
-  for run in $runs/${name}_band_frozen_sym $runs/$name; do
+  for run in $runs/${name}_band_frozen_sym $runs/${name}_band_frozen_sym9 $runs/$name; do
     [[ -f $run/labelled.extxyz ]] && echo "$run/labelled.extxyz"
   done
   local band_path=examples/mlff/validation/${name}_frozen_sym_band_path_pbe_d3.extxyz
