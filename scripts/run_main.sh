@@ -5,7 +5,7 @@
 # Results: results/cspbi3/{results.json,points.csv,arrhenius.csv,comparison.csv}.
 # Then the independent prediction: V_I^+ with the rate table ionhop computed from CI-NEB
 # barriers of its DFT-trained MLFF (rates/cspbi3_vi_plus_mlff.json), against the same MD
-# Arrhenius law, which is not an input there: results/cspbi3_vi_plus_mlff/. Then V_Br^+ in
+# Arrhenius law, which is not an input there: results/cspbi3_mlff/. Then V_Br^+ in
 # CsPbBr3 from its own MLFF-NEB rate table (no MD reference): results/cspbbr3_vbr_plus_mlff/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,9 +17,9 @@ scripts/build.sh
 echo "Arrhenius plot: results/cspbi3/plots/arrhenius.png (and .svg, .gp, _data.dat)"
 echo
 echo "== KMC from MLFF-NEB barriers (computed by ionhop) vs the MD extrapolation (Table 1) =="
-./build/ionhop sweep examples/cspbi3_vi_plus_mlff_sweep.json --out results/cspbi3_vi_plus_mlff "$@"
-./build/ionhop plot arrhenius results/cspbi3_vi_plus_mlff/results.json --out results/cspbi3_vi_plus_mlff/plots
-echo "Arrhenius plot: results/cspbi3_vi_plus_mlff/plots/arrhenius.png"
+./build/ionhop sweep examples/cspbi3_mlff_sweep.json --out results/cspbi3_mlff "$@"
+./build/ionhop plot arrhenius results/cspbi3_mlff/results.json --out results/cspbi3_mlff/plots
+echo "Arrhenius plot: results/cspbi3_mlff/plots/arrhenius.png"
 echo
 echo "== V_Br^+ in CsPbBr3 from MLFF-NEB barriers (computed by ionhop; no MD reference) =="
 ./build/ionhop sweep examples/cspbbr3_vbr_plus_mlff_sweep.json --out results/cspbbr3_vbr_plus_mlff "$@"
