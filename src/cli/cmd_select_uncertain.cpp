@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "dft_labelling.hpp"
 #include "ionhop/core/error.hpp"
 #include "ionhop/io/atomic_file.hpp"
 #include "ionhop/io/extxyz.hpp"
@@ -24,12 +25,6 @@ struct SelectUncertainArgs {
   double threshold = mlff::kDefaultUncertaintyWarningEvPerAngstrom;
   std::size_t per_file = 1, max_total = 0;
 };
-
-std::string shortest_number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
-}
 }  // namespace
 
 Action add_select_uncertain_command(CLI::App& app) {
