@@ -56,7 +56,7 @@ Action add_select_uncertain_command(CLI::App& app) {
     const mlff::LinearModel model = io::load_mlff_model(a->model);
     if (!model.has_uncertainty())
       throw InputError(a->model, "", "the model has no posterior (no uncertainty to select by)");
-    std::vector<io::ExtxyzFrame> candidates;
+    std::vector<atomistic::Structure> candidates;  // energies and forces are not carried on
     std::vector<std::size_t> group, frame_in_file;
     std::vector<double> sigma;
     for (std::size_t f = 0; f < a->files.size(); ++f) {
@@ -71,7 +71,7 @@ Action add_select_uncertain_command(CLI::App& app) {
         }
         group.push_back(f);
         frame_in_file.push_back(k);
-        candidates.push_back(std::move(frames[k]));
+        candidates.push_back(std::move(frames[k].structure));
       }
     }
     const auto chosen =
@@ -87,9 +87,8 @@ Action add_select_uncertain_command(CLI::App& app) {
     }
     std::vector<io::ExtxyzFrame> selected;
     for (const std::size_t k : chosen) {
-      // Only the structure goes on (dft-label computes energy and forces).
-      io::ExtxyzFrame clean;
-      clean.structure = candidates[k].structure;
+      io::ExtxyzFrame clean;  // only the structure: dft-label computes energy and forces
+      clean.structure = std::move(candidates[k]);
       clean.structure.info["selected_from"] =
           a->files[group[k]] + ":" + std::to_string(frame_in_file[k]);
       clean.structure.info["max_force_uncertainty_ev_per_angstrom"] = shortest_number(sigma[k]);

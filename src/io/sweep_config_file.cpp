@@ -45,11 +45,13 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
 
   sweep::SweepConfig c;
   c.inputs.push_back({"config", path, file_sha256(path)});
-  auto referenced_file = [&](const char* key) {
-    const std::string p = resolve(path, root.at(key).string());
-    if (!fs::is_regular_file(p)) root.at(key).fail("no such file: " + p);
+  // A file named by a config entry, relative to the config; one-line error if absent.
+  auto existing_file = [&](const JsonInput& entry) {
+    const std::string p = resolve(path, entry.string());
+    if (!fs::is_regular_file(p)) entry.fail("no such file: " + p);
     return p;
   };
+  auto referenced_file = [&](const char* key) { return existing_file(root.at(key)); };
   const std::string lattice_path = referenced_file("lattice");
   c.crystal = load_crystal(lattice_path);
   c.inputs.push_back({"lattice", lattice_path, file_sha256(lattice_path)});
@@ -63,8 +65,7 @@ sweep::SweepConfig load_sweep_config(const std::string& path) {
     rate_entries.push_back(rates_entry);
   std::string rates_path;  // the file(s), for messages
   for (const auto& entry : rate_entries) {
-    const std::string p = resolve(path, entry.string());
-    if (!fs::is_regular_file(p)) entry.fail("no such file: " + p);
+    const std::string p = existing_file(entry);
     rates::RateTable table = load_rate_table(p);
     try {
       rates::check_against_crystal(table, c.crystal);
