@@ -79,7 +79,9 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--limit", a->limit, "compute at most this many new samples, then stop")
       ->check(CLI::NonNegativeNumber);
-  sub->add_flag("--plan", a->plan_only, "print the planned occupations and exit");
+  sub->add_flag("--plan", a->plan_only,
+                "print the planned occupations (with their non-default site occupants, as an "
+                "ionhop.neb /hop/occupants) and exit");
   sub->footer(
       "Example:\n"
       "  ionhop sample-barriers examples/barriers/cspbi3_vacancy_campaign.json --out "
@@ -126,8 +128,20 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
         config.settings.defect_name.c_str(), plan.occupations.size(), plan.environment.sites.size(),
         plan.environment.from, plan.environment.to, plan.environment.symmetries.size());
     if (a->plan_only) {
-      for (const auto& o : plan.occupations)
-        std::printf("  %s\n", barriers::sample_id(config.settings, o).c_str());
+      // With each occupation, the sites whose occupant differs from the lattice's default,
+      // in the form of an ionhop.neb config's /hop/occupants (from_site = the hop's origin):
+      // a single environment can then be studied or learned with neb / learn-neb.
+      for (const auto& o : plan.occupations) {
+        const auto occupants =
+            barriers::initial_site_occupants(graph, config.settings, plan.environment, o);
+        nlohmann::json changed = nlohmann::json::object();
+        for (lattice::SiteIndex s = 0; s < graph.site_count(); ++s)
+          if (s != plan.environment.from &&
+              occupants[s] != config.crystal.basis[graph.basis_of(s)].occupant)
+            changed[std::to_string(s)] = occupants[s];
+        std::printf("  %-28s occupants %s\n", barriers::sample_id(config.settings, o).c_str(),
+                    changed.dump().c_str());
+      }
       return 0;
     }
 

@@ -3,6 +3,8 @@
 # `ionhop fit-barriers`.
 #   - every bad input (tests/data/bad/barriers/) exits 2 with exactly one stderr line starting
 #     "ionhop: error: " that names the file and the problem, and writes no output;
+#   - --plan lists each occupation with its non-default site occupants (none in a pure host, one
+#     Br per b of the key in a mixed one);
 #   - end to end: a small pure-iodide campaign on 2x2x2 CsPbI3 with the illustrative potential
 #     (tests/data/good/barriers/campaign_cspbi3_iodide.json) is sampled with --limit 1, resumed
 #     (finished samples untouched), fitted into a rate table, and the table runs in a sweep;
@@ -126,6 +128,45 @@ if run_ok "sample-barriers --plan: one occupation, two starts" "$IONHOP" sample-
     ok "--plan prints the plan and writes nothing"
   else
     fail "--plan prints the plan and writes nothing" "$(cat "$WORK/stdout")"
+  fi
+  if [[ $(grep -c '^  V_I^+/a|a\{12\}\(#1\)\? *occupants {}$' "$WORK/stdout") -eq 2 ]]; then
+    ok "--plan: a pure host changes no occupant"
+  else
+    fail "--plan: a pure host changes no occupant" "$(cat "$WORK/stdout")"
+  fi
+fi
+# A mixed-halide variant: every planned line lists as many Br sites (ionhop.neb
+# /hop/occupants) as its key has b's (the moving ion's included), none of them the vacancy's.
+python3 - "$SRC" "$CAMPAIGN" "$WORK" <<'PY'
+import json, sys
+src, campaign, work = sys.argv[1:]
+c = json.load(open(campaign))
+c["lattice"] = src + "/lattices/cspb_i0.5br0.5_cubic.json"
+c["potential"] = src + "/examples/potentials/cspbx3_buckingham_coulomb.json"
+c["environment"] = {"shell": "X-X", "species": ["I", "Br"], "background": "I",
+                    "moving_species": ["I", "Br"]}
+c["sampling"] = {"mode": "stratified", "budget_per_moving_species": 4, "seed": 7}
+c["defect"]["name"] = "V_X^+"
+json.dump(c, open(work + "/campaign_mixed.json", "w"), indent=2)
+PY
+if run_ok "sample-barriers --plan: mixed host" "$IONHOP" sample-barriers "$WORK/campaign_mixed.json" \
+  --out "$WORK/mixed_plan" --plan; then
+  if python3 - "$WORK/stdout" <<'PY'
+import json, re, sys
+lines = [l for l in open(sys.argv[1]) if l.startswith("  V_X^+/")]
+assert len(lines) == 8, lines
+for l in lines:
+    m = re.match(r"  V_X\^\+/([ab])\|([ab]{12}) +occupants (\{.*\})$", l)
+    assert m, l
+    changed = json.loads(m.group(3))
+    assert set(changed.values()) <= {"Br"}, l
+    assert len(changed) == (m.group(1) + m.group(2)).count("b"), l
+    assert "2" not in changed, l  # the vacancy's site (the hop's origin)
+PY
+  then
+    ok "--plan: mixed host lists one Br site per b of the key"
+  else
+    fail "--plan: mixed host lists one Br site per b of the key" "$(cat "$WORK/stdout")"
   fi
 fi
 start=$SECONDS
