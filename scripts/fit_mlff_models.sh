@@ -64,13 +64,22 @@ fit_vacancy_model cspbbr3_vbr_plus examples/mlff/dft/cspbbr3_vbr_plus_2x2x2_pbe_
 fit_vacancy_model cspbi3_vi_minus examples/mlff/dft/cspbi3_vi_minus_2x2x2_pbe_d3.extxyz
 
 # The mixed-halide V_X^+ model (Cs, Pb, I, Br; cell charge +1): every V_I^+ and V_Br^+ frame
-# above, the random-alloy bootstrap labels, then the batch-learning rounds over the mixed
-# campaign's bands (examples/mlff/campaigns/cspbx3_vx_plus_round*_pbe_d3.extxyz) in order.
+# above, the random-alloy bootstrap labels, the labels of the MD stage in a random alloy
+# (examples/mlff/active_learning/cspbx3_vx_plus.json) and of the learn-neb stages on single
+# mixed environments (..._band_<key>.json, in the order they ran: see the README), then the
+# batch-learning rounds over the mixed campaign's bands
+# (examples/mlff/campaigns/cspbx3_vx_plus_round*_pbe_d3.extxyz) in order.
 mapfile -t vbr_plus < <(vacancy_model_files cspbbr3_vbr_plus \
   examples/mlff/dft/cspbbr3_vbr_plus_2x2x2_pbe_d3.extxyz)
 mixed=("${vi_plus[@]}" "${vbr_plus[@]}")
 [[ -f examples/mlff/dft/cspb_i0.5br0.5_vx_plus_2x2x2_pbe_d3.extxyz ]] &&
   mixed+=(examples/mlff/dft/cspb_i0.5br0.5_vx_plus_2x2x2_pbe_d3.extxyz)
+[[ -f $runs/cspbx3_vx_plus/labelled.extxyz ]] && mixed+=($runs/cspbx3_vx_plus/labelled.extxyz)
+MIXED_BAND_STAGES="1"  # the learn-neb stages on mixed environments, in the order they ran
+for stage in $MIXED_BAND_STAGES; do
+  [[ -f $runs/cspbx3_vx_plus_band_$stage/labelled.extxyz ]] &&
+    mixed+=($runs/cspbx3_vx_plus_band_$stage/labelled.extxyz)
+done
 for round in $(ls examples/mlff/campaigns/cspbx3_vx_plus_round*_pbe_d3.extxyz 2>/dev/null | sort -V); do
   mixed+=("$round")
 done
