@@ -74,11 +74,13 @@ mapfile -t vbr_plus < <(vacancy_model_files cspbbr3_vbr_plus \
 mixed=("${vi_plus[@]}" "${vbr_plus[@]}")
 [[ -f examples/mlff/dft/cspb_i0.5br0.5_vx_plus_2x2x2_pbe_d3.extxyz ]] &&
   mixed+=(examples/mlff/dft/cspb_i0.5br0.5_vx_plus_2x2x2_pbe_d3.extxyz)
-[[ -f $runs/cspbx3_vx_plus/labelled.extxyz ]] && mixed+=($runs/cspbx3_vx_plus/labelled.extxyz)
-MIXED_BAND_STAGES="1"  # the learn-neb stages on mixed environments, in the order they ran
-for stage in $MIXED_BAND_STAGES; do
-  [[ -f $runs/cspbx3_vx_plus_band_$stage/labelled.extxyz ]] &&
-    mixed+=($runs/cspbx3_vx_plus_band_$stage/labelled.extxyz)
+# The learning files in the order they were made (stage 1 made no label; the CP2K points
+# along its band and the off-site scan then went into training for stage 2).
+for f in $runs/cspbx3_vx_plus/labelled.extxyz $runs/cspbx3_vx_plus_band_1/labelled.extxyz \
+  examples/mlff/validation/cspbx3_vx_plus_band_1_path_pbe_d3.extxyz \
+  examples/mlff/validation/cspbx3_vx_plus_band_1_offsite_scan_pbe_d3.extxyz \
+  $runs/cspbx3_vx_plus_band_2/labelled.extxyz; do
+  [[ -f $f ]] && mixed+=("$f")
 done
 for round in $(ls examples/mlff/campaigns/cspbx3_vx_plus_round*_pbe_d3.extxyz 2>/dev/null | sort -V); do
   mixed+=("$round")
