@@ -66,7 +66,7 @@ fit_vacancy_model cspbi3_vi_minus examples/mlff/dft/cspbi3_vi_minus_2x2x2_pbe_d3
 # The mixed-halide V_X^+ model (Cs, Pb, I, Br; cell charge +1): every V_I^+ and V_Br^+ frame
 # above, the random-alloy bootstrap labels, the labels of the MD stage in a random alloy
 # (examples/mlff/active_learning/cspbx3_vx_plus.json) and of the learn-neb stages on single
-# mixed environments (..._band_<key>.json, in the order they ran: see the README), then the
+# mixed environments (..._band_N.json, in the order they ran: see the README), then the
 # batch-learning rounds over the mixed campaign's bands
 # (examples/mlff/campaigns/cspbx3_vx_plus_round*_pbe_d3.extxyz) in order.
 mapfile -t vbr_plus < <(vacancy_model_files cspbbr3_vbr_plus \
