@@ -75,11 +75,15 @@ mixed=("${vi_plus[@]}" "${vbr_plus[@]}")
 [[ -f examples/mlff/dft/cspb_i0.5br0.5_vx_plus_2x2x2_pbe_d3.extxyz ]] &&
   mixed+=(examples/mlff/dft/cspb_i0.5br0.5_vx_plus_2x2x2_pbe_d3.extxyz)
 # The learning files in the order they were made (stage 1 made no label; the CP2K points
-# along its band and the off-site scan then went into training for stage 2).
+# along its band and the off-site scan then went into training for stage 2; the two held-out
+# CP2K bands of the README's validation rows went in before stages 4 and 5).
 for f in $runs/cspbx3_vx_plus/labelled.extxyz $runs/cspbx3_vx_plus_band_1/labelled.extxyz \
   examples/mlff/validation/cspbx3_vx_plus_band_1_path_pbe_d3.extxyz \
   examples/mlff/validation/cspbx3_vx_plus_band_1_offsite_scan_pbe_d3.extxyz \
-  $runs/cspbx3_vx_plus_band_2/labelled.extxyz; do
+  $runs/cspbx3_vx_plus_band_2/labelled.extxyz \
+  examples/mlff/validation/cspbx3_vx_plus_band_2_path_pbe_d3.extxyz \
+  examples/mlff/validation/cspbx3_vx_plus_campaign_b_baaaaaabaaab_path_pbe_d3.extxyz \
+  $runs/cspbx3_vx_plus_band_3/labelled.extxyz $runs/cspbx3_vx_plus_band_4/labelled.extxyz; do
   [[ -f $f ]] && mixed+=("$f")
 done
 for round in $(ls examples/mlff/campaigns/cspbx3_vx_plus_round*_pbe_d3.extxyz 2>/dev/null | sort -V); do

@@ -208,7 +208,19 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       if (settings.endpoints == atomistic::EndpointMode::kMirror) return mirror->apply(initial);
       return relaxed_endpoint(mirror->reflect_moving_atom(initial), "final").structure;
     };
-    atomistic::NebSettings band = settings.neb;
+    // The guard's verdict, kept for the failure message (the monitor itself can only say stop).
+    std::string guard_reason;
+    std::size_t guard_step = 0;
+    atomistic::NebSettings guarded = settings.neb;
+    if (settings.band_guard) {
+      guarded.monitor_every_steps = settings.band_guard_every_steps;
+      guarded.monitor = [&](std::size_t step, const std::vector<atomistic::Structure>& images) {
+        guard_reason = settings.band_guard(images);
+        guard_step = step;
+        return guard_reason.empty();
+      };
+    }
+    atomistic::NebSettings band = guarded;
     band.relax_endpoints = false;
     atomistic::Structure a, b;
     if (mirror) {
@@ -220,7 +232,7 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       b = relaxed_endpoint(ends.final, "final").structure;
       out.neb = atomistic::run_neb(potential, a, b, band);
     } else {
-      out.neb = atomistic::run_neb(potential, ends.initial, ends.final, settings.neb);
+      out.neb = atomistic::run_neb(potential, ends.initial, ends.final, guarded);
       a = out.neb.images.front();
       b = out.neb.images.back();
     }
@@ -241,8 +253,12 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       }
       out.neb = atomistic::run_neb(potential, a, b, band);
     }
+    if (out.neb.stopped)
+      throw InputError("", "",
+                       "band stopped at step " + std::to_string(guard_step) + ": " + guard_reason);
   } catch (const InputError& e) {
-    // Endpoints that do not relax: record the failure, never a number.
+    // Endpoints that do not relax, or a band the guard stopped: record the failure, never a
+    // number (the stopped band stays in out.neb, for its path file).
     s.converged = false;
     s.barrier_ev = s.reaction_energy_ev = NAN;
     out.failure = e.problem();

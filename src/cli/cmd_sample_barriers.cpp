@@ -6,6 +6,7 @@
 // attempt frequency (Vineyard 1957).
 #include <tbb/global_control.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -122,6 +123,29 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
         }
       }
     }
+    // /training_domain: stop a band once the MLFF is uncertain along it (CampaignSettings::
+    // band_guard); only an MLFF with a posterior has that measure.
+    barriers::CampaignSettings settings = config.settings;
+    if (const double stop = config.stop_band_above_force_uncertainty_ev_per_angstrom; stop > 0) {
+      const auto* model = dynamic_cast<const mlff::LinearModel*>(potential.potential.get());
+      if (model == nullptr || !model->has_uncertainty())
+        throw InputError(a->config, "/training_domain",
+                         "needs an MLFF potential with a posterior (" + config.potential_path +
+                             " has no force uncertainty)");
+      settings.band_guard = [model, stop](const std::vector<atomistic::Structure>& band) {
+        const mlff::DomainCheck d = mlff::check_training_domain(*model, band, stop, "NEB image");
+        if (d.outside.empty()) return std::string();
+        char buf[160];
+        std::snprintf(buf, sizeof buf,
+                      "%zu of %zu images left the MLFF's training domain (force uncertainty up "
+                      "to %.3f eV/A > %.3f eV/A)",
+                      d.outside.size(), band.size(),
+                      *std::max_element(d.max_force_uncertainty_ev_per_angstrom.begin(),
+                                        d.max_force_uncertainty_ev_per_angstrom.end()),
+                      stop);
+        return std::string(buf);
+      };
+    }
     std::printf(
         "Campaign %s: %zu occupations of %zu varied sites around the hop %u -> %u "
         "(%zu symmetry operations fix the hop)\n",
@@ -181,8 +205,8 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
       if (done.count(barriers::sample_id(config.settings, occupation))) continue;
       if (a->limit > 0 && computed >= a->limit) break;
       const auto start = std::chrono::steady_clock::now();
-      const barriers::SampleOutcome outcome = barriers::run_sample(
-          graph, *potential.potential, config.settings, plan.environment, occupation);
+      const barriers::SampleOutcome outcome =
+          barriers::run_sample(graph, *potential.potential, settings, plan.environment, occupation);
       const double wall =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (!outcome.neb.images.empty()) {

@@ -89,7 +89,8 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
   nlohmann::json doc;
   const JsonInput root = JsonInput::parse_file(path, doc);
   root.require_object({"schema", "description", "lattice", "potential", "supercell", "defect",
-                       "environment", "sampling", "neb", "vineyard", "rate_table"});
+                       "environment", "sampling", "neb", "vineyard", "training_domain",
+                       "rate_table"});
   if (root.at("schema").string() != "ionhop.barrier_campaign/1")
     root.at("schema").fail("unsupported schema (expected \"ionhop.barrier_campaign/1\")");
   BarrierCampaignConfig c;
@@ -193,6 +194,14 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
     if (auto h = v->find("hessian_step_angstrom")) s.harmonic.displacement_angstrom = h->positive();
     if (auto t = v->find("imaginary_tolerance_thz"))
       s.harmonic.imaginary_tolerance_thz = t->non_negative();
+  }
+
+  if (auto d = root.find("training_domain")) {
+    d->require_object({"stop_band_above_ev_per_angstrom", "check_every_steps"});
+    c.stop_band_above_force_uncertainty_ev_per_angstrom =
+        d->at("stop_band_above_ev_per_angstrom").positive();
+    if (auto e = d->find("check_every_steps"))
+      s.band_guard_every_steps = static_cast<std::size_t>(e->integer_at_least(1));
   }
 
   const JsonInput table = root.at("rate_table");

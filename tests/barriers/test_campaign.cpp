@@ -190,6 +190,50 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("campaign: run_sample: a band guard stops the band and fails the sample with its reason",
+          "[barriers][campaign]") {
+  const auto graph = cspbi3_graph(2);
+  const auto plan = barriers::plan_campaign(graph, iodide_settings());
+  REQUIRE(plan.occupations.size() == 1);
+  const auto reference = barriers::run_sample(graph, illustrative_potential(), iodide_settings(),
+                                              plan.environment, plan.occupations.front());
+  REQUIRE(reference.sample.converged);
+  REQUIRE(reference.neb.steps > 8);
+  SECTION("a guard that objects at its third look stops the band there") {
+    auto settings = iodide_settings();
+    settings.band_guard_every_steps = 4;
+    std::vector<std::size_t> band_sizes;
+    settings.band_guard = [&](const std::vector<atomistic::Structure>& band) {
+      band_sizes.push_back(band.size());
+      return band_sizes.size() == 3 ? std::string("test objection") : std::string();
+    };
+    const auto out = barriers::run_sample(graph, illustrative_potential(), settings,
+                                          plan.environment, plan.occupations.front());
+    CHECK(band_sizes.size() == 3);
+    CHECK(band_sizes.front() == settings.neb.images + 2);  // endpoints included
+    CHECK_FALSE(out.sample.converged);
+    CHECK(std::isnan(out.sample.barrier_ev));
+    CHECK(out.failure == "band stopped at step 8: test objection");  // looks at 0, 4, 8
+    CHECK(out.neb.stopped);
+    CHECK(out.neb.steps == 8);
+    CHECK(out.neb.images.size() == settings.neb.images + 2);  // kept for the path file
+  }
+  SECTION("a guard that never objects changes nothing") {
+    auto settings = iodide_settings();
+    std::size_t looks = 0;
+    settings.band_guard = [&](const std::vector<atomistic::Structure>&) {
+      ++looks;
+      return std::string();
+    };
+    const auto out = barriers::run_sample(graph, illustrative_potential(), settings,
+                                          plan.environment, plan.occupations.front());
+    CHECK(looks > 1);
+    REQUIRE(out.sample.converged);
+    CHECK(out.sample.barrier_ev == reference.sample.barrier_ev);  // bit for bit
+    CHECK(out.neb.steps == reference.neb.steps);
+  }
+}
+
 TEST_CASE("campaign: symmetric endpoints give a hop between equivalent minima",
           "[barriers][campaign]") {
   const auto graph = cspbi3_graph(2);

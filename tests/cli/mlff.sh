@@ -151,6 +151,54 @@ run_ok "select-uncertain: nothing above the threshold" "$IONHOP" select-uncertai
 expect_error "select-uncertain: missing candidate file" "none.extxyz" "no such file" -- \
   "$IONHOP" select-uncertain "$WORK/model.json" "$RUN/none.extxyz" --out "$OUT.extxyz"
 
+# ---- sample-barriers /training_domain: bands stopped where the model becomes uncertain --------
+# The test campaign (pair potential) rewritten for the fitted model: with a threshold no image
+# can meet, the first band check (step 0) stops every band; the sample fails with that reason
+# and its path is the band as it was, which select-uncertain then picks from. With a
+# threshold no image reaches, no band is stopped (the step limit of 5 ends it instead).
+guarded_campaign() {  # guarded_campaign THRESHOLD POTENTIAL OUT_JSON
+  python3 - "$SRC/tests/data/good/barriers/campaign_cspbi3_iodide.json" "$1" "$2" "$3" <<'PY'
+import json, os, sys
+src, threshold, potential, out = sys.argv[1:]
+c = json.load(open(src))
+here = os.path.dirname(os.path.abspath(src))
+c["lattice"] = os.path.normpath(os.path.join(here, c["lattice"]))
+c["potential"] = os.path.abspath(potential)
+c["sampling"]["repeats"] = 1
+c["neb"]["max_steps"] = 5
+c["neb"]["relax_endpoints"] = False  # the 12-frame model cannot relax them
+c["training_domain"] = {"stop_band_above_ev_per_angstrom": float(threshold), "check_every_steps": 2}
+json.dump(c, open(out, "w"), indent=2)
+PY
+}
+guarded_campaign 1e-9 "$WORK/model.json" "$WORK/guard_tight.json"
+guarded_campaign 1e9 "$WORK/model.json" "$WORK/guard_loose.json"
+guarded_campaign 0.25 "$POT" "$WORK/guard_pair.json"
+guarded_campaign -1 "$WORK/model.json" "$WORK/guard_negative.json"
+if run_ok "sample-barriers with a guard no image meets" "$IONHOP" sample-barriers \
+  "$WORK/guard_tight.json" --out "$WORK/guard_tight" --threads 1; then
+  if grep -q 'FAILED: band stopped at step 0: 5 of 5 images left the MLFF' "$WORK/stdout" &&
+    [[ $(grep -c '^Lattice=' "$WORK/guard_tight/paths/0000.extxyz") -eq 5 ]]; then
+    ok "the band stops at its first check, the sample fails with the reason, its path is written"
+  else
+    fail "the band stops at its first check" "$(cat "$WORK/stdout")"
+  fi
+  run_ok "select-uncertain over the stopped band" "$IONHOP" select-uncertain "$WORK/model.json" \
+    "$WORK/guard_tight/paths/0000.extxyz" --threshold-ev-per-angstrom 1e-9 --out "$WORK/guard_selected.extxyz" &&
+    [[ $(grep -c '^Lattice=' "$WORK/guard_selected.extxyz") -eq 1 ]] &&
+    ok "one image of the stopped band selected for DFT" ||
+    fail "one image of the stopped band selected for DFT" "$(cat "$WORK/stdout")"
+fi
+run_ok "sample-barriers with a guard no image reaches" "$IONHOP" sample-barriers \
+  "$WORK/guard_loose.json" --out "$WORK/guard_loose" --threads 1 &&
+  ! grep -q 'band stopped' "$WORK/stdout" && grep -q 'did not converge.*after 5 steps' "$WORK/stdout" &&
+  ok "no band stopped: the step limit ends it" || fail "no band stopped" "$(cat "$WORK/stdout")"
+expect_error "sample-barriers: /training_domain with a pair potential" "$WORK/guard_pair.json" \
+  "/training_domain" "needs an MLFF" -- "$IONHOP" sample-barriers "$WORK/guard_pair.json" --out "$RUN/c"
+expect_error "sample-barriers: negative /training_domain threshold" "$WORK/guard_negative.json" \
+  "/training_domain/stop_band_above_ev_per_angstrom" -- \
+  "$IONHOP" sample-barriers "$WORK/guard_negative.json" --out "$RUN/c"
+
 # ---- bad inputs ----------------------------------------------------------------------------
 expect_error "dft-label: missing file" "$RUN/none.extxyz" "no such file" \
   -- "$IONHOP" dft-label "$RUN/none.extxyz" --out "$OUT.extxyz"

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -87,6 +88,16 @@ struct CampaignSettings {
   // (12 N_free extra force calls per sample; `harmonic.displacement_angstrom` is the step).
   bool vineyard = false;
   atomistic::HarmonicSettings harmonic;
+  // Optional check of every band, on the starting band and then every band_guard_every_steps
+  // FIRE updates: returns "" while the band is acceptable, else why it is not. The band then
+  // stops there, and the sample fails with that reason; its images are the band as it was
+  // when checked. The CLI uses it to stop bands that leave an MLFF's training domain: the
+  // images where the model first became uncertain are what batch learning should send to
+  // DFT, not the structures (atoms on top of each other, energies hundreds of eV low) an
+  // optimiser reaches thousands of steps later in the model's unphysical extrapolation.
+  using BandGuard = std::function<std::string(const std::vector<atomistic::Structure>& band)>;
+  BandGuard band_guard;
+  std::size_t band_guard_every_steps = 10;
 };
 
 struct CampaignPlan {

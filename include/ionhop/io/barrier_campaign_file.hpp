@@ -39,6 +39,12 @@ struct BarrierCampaignConfig {
   // species from the samples' Vineyard prefactors (resolve_attempt_frequencies).
   bool attempt_frequency_from_vineyard = false;
   std::map<std::string, double> attempt_frequency_by_moving_hz;
+  // Optional top-level "training_domain": {"stop_band_above_ev_per_angstrom": 0.25,
+  // "check_every_steps": 10}: with an MLFF potential, a band is stopped (the sample fails)
+  // once an image's max-atom force uncertainty exceeds this (settings.band_guard, set by the
+  // caller, which loads the potential; check_every_steps → settings.band_guard_every_steps).
+  // 0: no guard.
+  double stop_band_above_force_uncertainty_ev_per_angstrom = 0;
 };
 
 // Optional top-level "vineyard": {"enabled": true, "hessian_step_angstrom": 0.005,
