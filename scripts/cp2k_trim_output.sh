@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Trims a CP2K output to the lines ionhop's parser reads (reference::parse_cp2k_output), to
 # commit small real-text fixtures (tests/data/cp2k/): version, electron count, the SCF
-# iteration table and its verdict, energy/forces/stress blocks, warning boxes, the CP2K
-# timing row and the PROGRAM ENDED banner. Dropped runs of lines become one marker line
-# " [... N lines trimmed ...]". Usage: scripts/cp2k_trim_output.sh out.log > fixture.out
+# iteration table and its verdict, the UKS spin density, energy/forces/stress blocks,
+# warning boxes, the CP2K timing row and the PROGRAM ENDED banner. Dropped runs of lines
+# become one marker line " [... N lines trimmed ...]".
+# Usage: scripts/cp2k_trim_output.sh out.log > fixture.out
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 CP2K_OUTPUT" >&2; exit 2; }
 awk '
@@ -16,6 +17,7 @@ in_scf                                       { keep(); if ($0 ~ /SCF run (NOT )?
 /\*\*\* WARNING/                             { in_warn = 1; keep(); next }
 in_warn && /^ \*\*\*/                        { keep(); next }
                                              { in_warn = 0 }
+/Integrated absolute spin density/           { keep(); next }
 /ENERGY\| Total FORCE_EVAL/                  { in_res = 1 }
 in_res && /^ ------------------------/                        { in_res = 0 }
 in_res                                       { keep(); next }

@@ -59,6 +59,10 @@ io::ExtxyzFrame cp2k_labelled_frame(const atomistic::Structure& structure,
   info["cp2k_wall_s"] = shortest_number(std::round(wall_s * 10) / 10);
   if (!r.attempts.empty() && r.attempts.back().settings.smearing_temperature_k > 0)
     info["cp2k_smearing_k"] = shortest_number(r.attempts.back().settings.smearing_temperature_k);
+  // The spin state actually reached (UKS): lets a reader check a doublet stayed a doublet.
+  if (!r.attempts.empty() && r.attempts.back().output.abs_spin_density)
+    info["dft_abs_spin_density"] =
+        shortest_number(std::round(*r.attempts.back().output.abs_spin_density * 1e4) / 1e4);
   return out;
 }
 

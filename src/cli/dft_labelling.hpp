@@ -27,7 +27,8 @@ std::string cp2k_settings_hash(const reference::Cp2kSettings& settings);
 
 // `structure` with the converged result `r`: energy, forces, and info stress (9 numbers,
 // eV/Å³, ionhop's sign), dft, cp2k_settings_sha256 (of `dft`, the first attempt's settings),
-// cp2k_attempts, cp2k_wall_s, and cp2k_smearing_k when the accepted attempt was smeared.
+// cp2k_attempts, cp2k_wall_s, cp2k_smearing_k when the accepted attempt was smeared, and
+// dft_abs_spin_density (∫|ρ↑ − ρ↓|, 4 decimals) when CP2K printed one (UKS).
 io::ExtxyzFrame cp2k_labelled_frame(const atomistic::Structure& structure,
                                     const reference::Cp2kResult& r,
                                     const reference::Cp2kSettings& dft, double wall_s);

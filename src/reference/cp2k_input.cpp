@@ -166,8 +166,14 @@ std::string write_cp2k_input(const atomistic::Structure& structure, const Cp2kSe
     in << "      ADDED_MOS " << added << "\n"
        << "      &SMEAR ON\n"
        << "        METHOD FERMI_DIRAC\n"
-       << "        ELECTRONIC_TEMPERATURE [K] " << num(s.smearing_temperature_k) << "\n"
-       << "      &END SMEAR\n";
+       << "        ELECTRONIC_TEMPERATURE [K] " << num(s.smearing_temperature_k) << "\n";
+    // With smearing CP2K lets n(up) - n(down) float by default (FIXED_MAGNETIC_MOMENT -100):
+    // a 265-electron V_I^0 cell then converges to a spin-unpolarised state with half an
+    // electron of each spin in the defect level (integrated spin density ~0), not the
+    // doublet that MULTIPLICITY asks for. Pin the moment to 2S = multiplicity - 1 so that
+    // every spin channel gets its own Fermi level and the spin state is the one written.
+    if (electrons.uks) in << "        FIXED_MAGNETIC_MOMENT " << electrons.multiplicity - 1 << "\n";
+    in << "      &END SMEAR\n";
   }
   in << "      &DIAGONALIZATION ON\n"
      << "        ALGORITHM STANDARD\n"

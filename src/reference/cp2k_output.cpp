@@ -93,6 +93,9 @@ Cp2kOutput parse_cp2k_output(const std::string& text, std::size_t expected_atoms
       if (!t.empty()) {
         if (const auto n = to_double(t.front())) out.scf_steps = static_cast<int>(*n);
       }
+    } else if (contains(line, "Integrated absolute spin density")) {
+      const auto t = tokens(line);
+      if (const auto m = t.empty() ? std::nullopt : to_double(t.back())) out.abs_spin_density = *m;
     } else if (contains(line, "ENERGY| Total FORCE_EVAL")) {
       const auto t = tokens(line);
       const auto e = t.empty() ? std::nullopt : to_double(t.back());

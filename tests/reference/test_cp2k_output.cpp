@@ -1,7 +1,8 @@
 // CP2K output parser on recorded CP2K 2023.1 outputs (tests/data/cp2k/, trimmed by
 // scripts/cp2k_trim_output.sh): the 40-atom CsPbI3 single point (numbers, units, net
 // force), finite differences that fix the force and stress signs, unconverged runs
-// (max_scf = 2; a UKS cation after 100 steps) reported as failures, and damaged text.
+// (max_scf = 2; a UKS cation after 100 steps) reported as failures, the spin density of a
+// smeared UKS doublet (V_I^0), and damaged text.
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
@@ -146,6 +147,24 @@ TEST_CASE("CP2K output: unconverged SCF is a failure, never a result", "[cp2k]")
     // Equal and opposite forces on the two atoms of the molecule.
     const auto& f = *retried.forces_ev_per_angstrom;
     CHECK((f.col(0) + f.col(1)).norm() < 1e-3);
+  }
+  SECTION("V_I^0 (UKS doublet, 300 K smearing, moment pinned): the spin density is read") {
+    // The first V_I^0 bootstrap frame (39 atoms, 265 electrons). Its input pins
+    // n(up) - n(down) = 1; the run ended with ∫|ρ↑ − ρ↓| = 1.12 (≥ 2S = 1, spin polarisation
+    // of the host), where the unpinned run of the same frame had lost the moment (4e-5).
+    const auto input = fixture("vi_zero_uks_smeared/in.inp");
+    CHECK(input.find("UKS TRUE") != std::string::npos);
+    CHECK(input.find("FIXED_MAGNETIC_MOMENT 1\n") != std::string::npos);
+    const auto out = parse_cp2k_output(fixture("vi_zero_uks_smeared/out.trimmed"), 39);
+    INFO(out.failure);
+    CHECK(out.ok());
+    CHECK(out.electrons == 265);  // 133 (spin 1) + 132 (spin 2)
+    REQUIRE(out.abs_spin_density.has_value());
+    CHECK(*out.abs_spin_density == 1.1230291485);
+    CHECK(*out.energy_ev == Approx(-454.956748010881938 * hartree_ev).epsilon(1e-14));
+  }
+  SECTION("closed-shell runs print no spin density") {
+    CHECK_FALSE(parse_cp2k_output(fixture("cspbi3_40/out.trimmed")).abs_spin_density);
   }
 }
 

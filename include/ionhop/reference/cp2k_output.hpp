@@ -34,6 +34,9 @@ struct Cp2kOutput {
   // ionhop's convention σ = (1/V) ∂E/∂ε in eV/Å³. CP2K prints the opposite sign (positive
   // = compressed, the pressure convention), checked by finite strain: σ_ionhop = −σ_CP2K.
   std::optional<Eigen::Matrix3d> stress_ev_per_angstrom3;
+  // From "Integrated absolute spin density :" (last one; UKS only): ∫|ρ↑ − ρ↓| in electrons,
+  // ≈ 2S for a well-localised spin state and ~0 when a smeared UKS run lost its moment.
+  std::optional<double> abs_spin_density;
   std::optional<double> wall_time_s;  // the "CP2K" row of the timing report (maximum total)
   std::string cp2k_version;           // "CP2K version 2023.1"
   int electrons = 0;                  // "Number of electrons:" (first one; 0 if absent)
