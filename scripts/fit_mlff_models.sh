@@ -37,7 +37,7 @@ ii_minus=(examples/mlff/dft/cspbi3_ii_minus_2x2x2_split1p4_pbe_d3.extxyz
   ii_minus+=($runs/cspbi3_ii_minus_band_frozen5_mirror/labelled.extxyz)
 "$ionhop" fit-mlff "${ii_minus[@]}" --out examples/mlff/models/cspbi3_ii_minus.json
 
-# V_Br^+ (CsPbBr3) and V_I^-: the bootstrap frames and the learn-neb stage's labels (the
+# V_Br^+ (CsPbBr3), V_I^- and V_I^0: the bootstrap frames and the learn-neb stage's labels (the
 # model that stage ended with; V_I^- has a second stage, _sym9), the labels of an MD stage where one was run after it, the
 # CP2K points along the learned band (examples/mlff/validation/NAME_frozen_sym_band_path_
 # pbe_d3.extxyz, once they have served as held-out validation), then the batch-learning
@@ -62,6 +62,9 @@ fit_vacancy_model() {  # fit_vacancy_model NAME BOOTSTRAP_LABELS
 }
 fit_vacancy_model cspbbr3_vbr_plus examples/mlff/dft/cspbbr3_vbr_plus_2x2x2_pbe_d3.extxyz
 fit_vacancy_model cspbi3_vi_minus examples/mlff/dft/cspbi3_vi_minus_2x2x2_pbe_d3.extxyz
+# V_I^0 (cell charge 0, UKS doublet): the same protocol; its bootstrap has 6 of 12 frames
+# labelled (examples/mlff/dft/README.md).
+fit_vacancy_model cspbi3_vi_zero examples/mlff/dft/cspbi3_vi_zero_2x2x2_pbe_d3.extxyz
 
 # The mixed-halide V_X^+ model (Cs, Pb, I, Br; cell charge +1): every V_I^+ and V_Br^+ frame
 # above, the random-alloy bootstrap labels, the labels of the MD stage in a random alloy

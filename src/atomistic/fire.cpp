@@ -140,6 +140,11 @@ RelaxResult relax(const Potential& potential, Structure structure, const FireSet
   for (;;) {
     if (settings.progress)
       settings.progress(r.steps(), r.energy_ev(), r.max_force_ev_per_angstrom());
+    const std::size_t every = std::max<std::size_t>(settings.monitor_every_steps, 1);
+    if (settings.monitor && r.steps() % every == 0 && !settings.monitor(r.steps(), r.structure())) {
+      out.stopped = true;
+      break;
+    }
     // The tolerance test is made on the configuration being returned, so `converged` is
     // never claimed for a state that was not checked.
     if (r.max_force_ev_per_angstrom() < settings.force_tolerance_ev_per_angstrom) {

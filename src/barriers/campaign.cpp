@@ -182,11 +182,25 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       ++s.saddle_counts[before[y]];
 
   try {
+    // The guard watches the endpoint relaxations too (as one-structure bands): an endpoint
+    // that runs out of an MLFF's domain would otherwise be relaxed into the model's
+    // extrapolation (seen: a free Cs 0.2 A from a frozen one, 1000 eV below the real minimum).
+    atomistic::FireSettings endpoint_fire = settings.neb.endpoint_relaxation;
+    std::string endpoint_guard_reason;
+    std::size_t endpoint_guard_step = 0;
+    if (settings.band_guard) {
+      endpoint_fire.monitor_every_steps = settings.band_guard_every_steps;
+      endpoint_fire.monitor = [&](std::size_t step, const atomistic::Structure& structure) {
+        endpoint_guard_reason = settings.band_guard({structure});
+        endpoint_guard_step = step;
+        return endpoint_guard_reason.empty();
+      };
+    }
     const auto relaxed_endpoint = [&](const atomistic::Structure& start, const char* which) {
       atomistic::RelaxResult r;
       if (settings.confirm_minima) {
-        const atomistic::MinimumResult m = atomistic::relax_to_minimum(
-            potential, start, settings.neb.endpoint_relaxation, settings.minimum);
+        const atomistic::MinimumResult m =
+            atomistic::relax_to_minimum(potential, start, endpoint_fire, settings.minimum);
         out.minimum_escapes += m.escapes;
         r = m.relaxed;
         if (r.converged && !m.confirmed)
@@ -194,7 +208,19 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
                            std::string("NEB endpoint ") + which + " is not a minimum after " +
                                std::to_string(m.escapes) + " escapes along negative curvature");
       } else {
-        r = atomistic::relax(potential, start, settings.neb.endpoint_relaxation);
+        r = atomistic::relax(potential, start, endpoint_fire);
+      }
+      if (r.stopped) {
+        // Keep the structure where the guard objected, as a one-image path (for the path
+        // file, and so for select-uncertain).
+        out.neb = atomistic::NebResult{};
+        out.neb.images = {r.structure};
+        out.neb.energies_ev = {r.energy_ev};
+        out.neb.path_distance_angstrom = {0.0};
+        out.neb.stopped = true;
+        throw InputError("", "",
+                         std::string("NEB endpoint ") + which + " stopped at relaxation step " +
+                             std::to_string(endpoint_guard_step) + ": " + endpoint_guard_reason);
       }
       if (!r.converged)
         throw InputError("", "",
@@ -227,7 +253,8 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       a = relaxed_endpoint(ends.initial, "initial").structure;
       b = final_for(a);
       out.neb = atomistic::run_neb(potential, a, b, band);
-    } else if (settings.confirm_minima) {
+    } else if (settings.confirm_minima || (settings.band_guard && settings.neb.relax_endpoints)) {
+      // Here rather than inside run_neb, so that the guard watches these relaxations too.
       a = relaxed_endpoint(ends.initial, "initial").structure;
       b = relaxed_endpoint(ends.final, "final").structure;
       out.neb = atomistic::run_neb(potential, a, b, band);
@@ -257,8 +284,9 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       throw InputError("", "",
                        "band stopped at step " + std::to_string(guard_step) + ": " + guard_reason);
   } catch (const InputError& e) {
-    // Endpoints that do not relax, or a band the guard stopped: record the failure, never a
-    // number (the stopped band stays in out.neb, for its path file).
+    // Endpoints that do not relax, or a band or endpoint the guard stopped: record the
+    // failure, never a number (the stopped band or endpoint stays in out.neb, for its path
+    // file).
     s.converged = false;
     s.barrier_ev = s.reaction_energy_ev = NAN;
     out.failure = e.problem();

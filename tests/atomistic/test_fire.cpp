@@ -125,6 +125,38 @@ TEST_CASE("FIRE relaxes a Morse cluster and never moves fixed atoms", "[fire]") 
   CHECK_THROWS_AS(relax(morse, s, settings), InputError);
 }
 
+TEST_CASE("FIRE relaxation: a monitor sees every N-th structure and can stop it there", "[fire]") {
+  const MorsePairPotential morse = cluster_potential();
+  const Structure s = morse_cluster();
+  FireSettings settings;
+  settings.force_tolerance_ev_per_angstrom = 1e-4;
+  settings.max_steps = 5000;
+  const RelaxResult free_run = relax(morse, s, settings);
+  REQUIRE(free_run.converged);
+  REQUIRE(free_run.steps > 12);
+  std::vector<std::size_t> looked_at;
+  Structure last_seen;
+  settings.monitor_every_steps = 4;
+  settings.monitor = [&](std::size_t step, const Structure& now) {
+    looked_at.push_back(step);
+    last_seen = now;
+    return step < 12;  // objects at its fourth look
+  };
+  const RelaxResult stopped = relax(morse, s, settings);
+  CHECK(looked_at == std::vector<std::size_t>{0, 4, 8, 12});
+  CHECK(stopped.stopped);
+  CHECK_FALSE(stopped.converged);
+  CHECK(stopped.steps == 12);
+  CHECK(stopped.structure.positions_angstrom == last_seen.positions_angstrom);
+  CHECK(stopped.energy_ev == Approx(morse.compute(last_seen).energy_ev).epsilon(1e-14));
+  // A monitor that never objects leaves the relaxation bit for bit as it was.
+  settings.monitor = [](std::size_t, const Structure&) { return true; };
+  const RelaxResult watched = relax(morse, s, settings);
+  CHECK_FALSE(watched.stopped);
+  CHECK(watched.steps == free_run.steps);
+  CHECK(watched.structure.positions_angstrom == free_run.structure.positions_angstrom);
+}
+
 TEST_CASE("FIRE caps the largest per-atom step and minimises generic objectives", "[fire]") {
   FireParameters p;
   p.max_step_angstrom = 0.1;

@@ -317,7 +317,7 @@ TEST_CASE("CI-NEB saddle of Mueller-Brown: one imaginary mode, z translation rem
   s.max_steps = 20000;
   s.climb_force_factor = 1000;
   s.interpolation = Interpolation::kLinear;
-  s.endpoint_relaxation = FireSettings{fire, 1e-4, 5000, {}};
+  s.endpoint_relaxation = FireSettings{fire, 1e-4, 5000, {}, {}, 10};
   s.optimizer = fire;
   const NebResult neb = run_neb(mb, single_atom_structure(-0.558, 1.442, 100, "H"),
                                 single_atom_structure(-0.050, 0.467, 100, "H"), s);
@@ -369,7 +369,7 @@ TEST_CASE("periodic CsPbI3: three translations removed, no imaginary mode at a m
   const PairPotential potential = io::load_pair_potential(
       test::source_path("examples/potentials/cspbi3_buckingham_coulomb.json"));
   const RelaxResult relaxed =
-      relax(potential, start, FireSettings{FireParameters{}, 1e-4, 20000, {}});
+      relax(potential, start, FireSettings{FireParameters{}, 1e-4, 20000, {}, {}, 10});
   REQUIRE(relaxed.converged);
 
   const HarmonicSettings settings;

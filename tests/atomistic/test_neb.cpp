@@ -39,7 +39,7 @@ NebSettings muller_brown_neb(bool climb) {
   s.climb_force_factor = 1000;  // MB forces are O(10²): climb once the band is roughly on the MEP
   s.interpolation = Interpolation::kLinear;
   s.relax_endpoints = true;
-  s.endpoint_relaxation = FireSettings{muller_brown_fire(), 1e-4, 5000, {}};
+  s.endpoint_relaxation = FireSettings{muller_brown_fire(), 1e-4, 5000, {}, {}, 10};
   s.optimizer = muller_brown_fire();
   return s;
 }

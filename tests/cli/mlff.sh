@@ -155,24 +155,26 @@ expect_error "select-uncertain: missing candidate file" "none.extxyz" "no such f
 # The test campaign (pair potential) rewritten for the fitted model: with a threshold no image
 # can meet, the first band check (step 0) stops every band; the sample fails with that reason
 # and its path is the band as it was, which select-uncertain then picks from. With a
-# threshold no image reaches, no band is stopped (the step limit of 5 ends it instead).
-guarded_campaign() {  # guarded_campaign THRESHOLD POTENTIAL OUT_JSON
-  python3 - "$SRC/tests/data/good/barriers/campaign_cspbi3_iodide.json" "$1" "$2" "$3" <<'PY'
+# threshold no image reaches, no band is stopped (the step limit of 5 ends it instead). With
+# endpoint relaxation on, the guard watches it too and stops the initial endpoint at once.
+guarded_campaign() {  # guarded_campaign THRESHOLD POTENTIAL OUT_JSON [RELAX_ENDPOINTS]
+  python3 - "$SRC/tests/data/good/barriers/campaign_cspbi3_iodide.json" "$1" "$2" "$3" "${4:-0}" <<'PY'
 import json, os, sys
-src, threshold, potential, out = sys.argv[1:]
+src, threshold, potential, out, relax = sys.argv[1:]
 c = json.load(open(src))
 here = os.path.dirname(os.path.abspath(src))
 c["lattice"] = os.path.normpath(os.path.join(here, c["lattice"]))
 c["potential"] = os.path.abspath(potential)
 c["sampling"]["repeats"] = 1
 c["neb"]["max_steps"] = 5
-c["neb"]["relax_endpoints"] = False  # the 12-frame model cannot relax them
+c["neb"]["relax_endpoints"] = relax == "1"  # the 12-frame model cannot relax them
 c["training_domain"] = {"stop_band_above_ev_per_angstrom": float(threshold), "check_every_steps": 2}
 json.dump(c, open(out, "w"), indent=2)
 PY
 }
 guarded_campaign 1e-9 "$WORK/model.json" "$WORK/guard_tight.json"
 guarded_campaign 1e9 "$WORK/model.json" "$WORK/guard_loose.json"
+guarded_campaign 1e-9 "$WORK/model.json" "$WORK/guard_endpoint.json" 1
 guarded_campaign 0.25 "$POT" "$WORK/guard_pair.json"
 guarded_campaign -1 "$WORK/model.json" "$WORK/guard_negative.json"
 if run_ok "sample-barriers with a guard no image meets" "$IONHOP" sample-barriers \
@@ -188,6 +190,13 @@ if run_ok "sample-barriers with a guard no image meets" "$IONHOP" sample-barrier
     [[ $(grep -c '^Lattice=' "$WORK/guard_selected.extxyz") -eq 1 ]] &&
     ok "one image of the stopped band selected for DFT" ||
     fail "one image of the stopped band selected for DFT" "$(cat "$WORK/stdout")"
+fi
+if run_ok "sample-barriers with a guard that no endpoint meets" "$IONHOP" sample-barriers \
+  "$WORK/guard_endpoint.json" --out "$WORK/guard_endpoint" --threads 1; then
+  grep -q 'FAILED: NEB endpoint initial stopped at relaxation step 0: 1 of 1 images left the MLFF' \
+    "$WORK/stdout" && [[ $(grep -c '^Lattice=' "$WORK/guard_endpoint/paths/0000.extxyz") -eq 1 ]] &&
+    ok "the endpoint relaxation stops at its first check; the endpoint is the sample's path" ||
+    fail "the endpoint relaxation stops at its first check" "$(cat "$WORK/stdout")"
 fi
 run_ok "sample-barriers with a guard no image reaches" "$IONHOP" sample-barriers \
   "$WORK/guard_loose.json" --out "$WORK/guard_loose" --threads 1 &&

@@ -37,6 +37,12 @@ struct FireSettings {
   // Maximum number of FIRE updates (0: only evaluate the start).
   std::size_t max_steps = 1000;
   FireProgress progress;  // optional
+  // Optional watch of a structure relaxation (relax() only): called with the structure at the
+  // start and then every monitor_every_steps updates; returning false stops the relaxation
+  // there (RelaxResult::stopped). Campaigns use it to stop an endpoint where an MLFF becomes
+  // uncertain, before the optimiser follows the model's extrapolation into nonsense.
+  std::function<bool(std::size_t step, const Structure& structure)> monitor;
+  std::size_t monitor_every_steps = 10;
 };
 
 // One FIRE integrator state; FireStepper::step is the single implementation of the FIRE update
@@ -85,6 +91,7 @@ struct RelaxResult {
   double max_force_ev_per_angstrom = 0;  // over movable atoms
   std::size_t steps = 0;
   bool converged = false;
+  bool stopped = false;  // FireSettings::monitor said stop (then not converged)
 };
 
 // A structure relaxing one FIRE step at a time (cell fixed): the single structure-relaxation

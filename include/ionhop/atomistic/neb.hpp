@@ -41,7 +41,7 @@ struct NebSettings {
   Interpolation interpolation = Interpolation::kIdpp;
   // IDPP band optimisation: tolerance on the IDPP "force" (Å⁻³) and its step limit. Not
   // converging is not an error (IDPP only makes the starting path).
-  FireSettings idpp{FireParameters{}, 0.01, 300, {}};
+  FireSettings idpp{FireParameters{}, 0.01, 300, {}, {}, 10};
   // Gaussian displacement (σ per component, Å) of the interior images' free atoms after the
   // interpolation, stream band_rattle_seed. A band between mirror-symmetric endpoints is
   // symmetric, and NEB forces keep it so: its climbing image can converge to a higher-order
@@ -50,7 +50,7 @@ struct NebSettings {
   double band_rattle_angstrom = 0;
   std::uint64_t band_rattle_seed = 1;
   bool relax_endpoints = true;
-  FireSettings endpoint_relaxation{FireParameters{}, 0.01, 2000, {}};
+  FireSettings endpoint_relaxation{FireParameters{}, 0.01, 2000, {}, {}, 10};
   FireParameters optimizer;  // FIRE tunables for the band itself
   NebProgress progress;      // optional
   NebMonitor monitor;        // optional

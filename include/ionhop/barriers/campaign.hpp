@@ -91,7 +91,9 @@ struct CampaignSettings {
   // Optional check of every band, on the starting band and then every band_guard_every_steps
   // FIRE updates: returns "" while the band is acceptable, else why it is not. The band then
   // stops there, and the sample fails with that reason; its images are the band as it was
-  // when checked. The CLI uses it to stop bands that leave an MLFF's training domain: the
+  // when checked. Endpoint relaxations are checked the same way, each structure as a band of
+  // one: a stopped endpoint fails the sample ("NEB endpoint initial stopped at relaxation
+  // step N: reason") and is the sample's one-image path. The CLI uses it to stop bands that leave an MLFF's training domain: the
   // images where the model first became uncertain are what batch learning should send to
   // DFT, not the structures (atoms on top of each other, energies hundreds of eV low) an
   // optimiser reaches thousands of steps later in the model's unphysical extrapolation.
