@@ -190,7 +190,7 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("campaign: run_sample: a band guard stops the band and fails the sample with its reason",
+TEST_CASE("campaign: run_sample: a band guard stops a band or endpoint, failing the sample",
           "[barriers][campaign]") {
   const auto graph = cspbi3_graph(2);
   const auto plan = barriers::plan_campaign(graph, iodide_settings());
@@ -205,7 +205,7 @@ TEST_CASE("campaign: run_sample: a band guard stops the band and fails the sampl
     std::vector<std::size_t> band_sizes;
     std::size_t endpoint_looks = 0;
     settings.band_guard = [&](const std::vector<atomistic::Structure>& band) {
-      if (band.size() == 1) {  // an endpoint relaxation (next test case)
+      if (band.size() == 1) {  // an endpoint relaxation (the last section)
         ++endpoint_looks;
         return std::string();
       }
@@ -238,40 +238,32 @@ TEST_CASE("campaign: run_sample: a band guard stops the band and fails the sampl
     CHECK(out.sample.barrier_ev == reference.sample.barrier_ev);  // bit for bit
     CHECK(out.neb.steps == reference.neb.steps);
   }
-}
-
-TEST_CASE("campaign: run_sample: the band guard watches the endpoint relaxations too",
-          "[barriers][campaign]") {
-  const auto graph = cspbi3_graph(2);
-  const auto plan = barriers::plan_campaign(graph, iodide_settings());
-  REQUIRE(plan.occupations.size() == 1);
-  const auto reference = barriers::run_sample(graph, illustrative_potential(), iodide_settings(),
-                                              plan.environment, plan.occupations.front());
-  REQUIRE(reference.sample.converged);
-  auto settings = iodide_settings();
-  settings.band_guard_every_steps = 3;
-  std::size_t endpoint_looks = 0;
-  atomistic::Structure objected_to;
-  settings.band_guard = [&](const std::vector<atomistic::Structure>& band) {
-    if (band.size() != 1) return std::string();
-    if (++endpoint_looks < 2) return std::string();
-    objected_to = band.front();
-    return std::string("endpoint objection");
-  };
-  const auto out = barriers::run_sample(graph, illustrative_potential(), settings,
-                                        plan.environment, plan.occupations.front());
-  // Looks at relaxation steps 0 and 3 of the initial endpoint; the second one objects.
-  CHECK(endpoint_looks == 2);
-  CHECK_FALSE(out.sample.converged);
-  CHECK(std::isnan(out.sample.barrier_ev));
-  CHECK(out.failure == "NEB endpoint initial stopped at relaxation step 3: endpoint objection");
-  CHECK(out.neb.stopped);
-  REQUIRE(out.neb.images.size() == 1);  // the structure the guard objected to, for the path file
-  CHECK((out.neb.images.front().positions_angstrom.array() ==
-         objected_to.positions_angstrom.array()).all());
-  CHECK(out.neb.energies_ev.size() == 1);
-  CHECK(out.neb.energies_ev.front() ==
-        Approx(illustrative_potential().compute(objected_to).energy_ev).margin(1e-9));
+  SECTION("the guard watches the endpoint relaxations too, each as a band of one") {
+    auto settings = iodide_settings();
+    settings.band_guard_every_steps = 3;
+    std::size_t endpoint_looks = 0;
+    atomistic::Structure objected_to;
+    settings.band_guard = [&](const std::vector<atomistic::Structure>& band) {
+      if (band.size() != 1) return std::string();
+      if (++endpoint_looks < 2) return std::string();
+      objected_to = band.front();
+      return std::string("endpoint objection");
+    };
+    const auto out = barriers::run_sample(graph, illustrative_potential(), settings,
+                                          plan.environment, plan.occupations.front());
+    // Looks at relaxation steps 0 and 3 of the initial endpoint; the second one objects.
+    CHECK(endpoint_looks == 2);
+    CHECK_FALSE(out.sample.converged);
+    CHECK(std::isnan(out.sample.barrier_ev));
+    CHECK(out.failure == "NEB endpoint initial stopped at relaxation step 3: endpoint objection");
+    CHECK(out.neb.stopped);
+    REQUIRE(out.neb.images.size() == 1);  // the structure the guard objected to, for the path file
+    CHECK((out.neb.images.front().positions_angstrom.array() ==
+           objected_to.positions_angstrom.array()).all());
+    CHECK(out.neb.energies_ev.size() == 1);
+    CHECK(out.neb.energies_ev.front() ==
+          Approx(illustrative_potential().compute(objected_to).energy_ev).margin(1e-9));
+  }
 }
 
 TEST_CASE("campaign: symmetric endpoints give a hop between equivalent minima",
