@@ -93,10 +93,11 @@ struct CampaignSettings {
   // stops there, and the sample fails with that reason; its images are the band as it was
   // when checked. Endpoint relaxations are checked the same way, each structure as a band of
   // one: a stopped endpoint fails the sample ("NEB endpoint initial stopped at relaxation
-  // step N: reason") and is the sample's one-image path. The CLI uses it to stop bands that leave an MLFF's training domain: the
-  // images where the model first became uncertain are what batch learning should send to
-  // DFT, not the structures (atoms on top of each other, energies hundreds of eV low) an
-  // optimiser reaches thousands of steps later in the model's unphysical extrapolation.
+  // step N: reason") and is the sample's one-image path. The CLI uses it to stop bands that
+  // leave an MLFF's training domain: the images where the model first became uncertain are
+  // what batch learning should send to DFT, not the structures (atoms on top of each other,
+  // energies hundreds of eV low) an optimiser reaches thousands of steps later in the model's
+  // unphysical extrapolation.
   using BandGuard = std::function<std::string(const std::vector<atomistic::Structure>& band)>;
   BandGuard band_guard;
   std::size_t band_guard_every_steps = 10;
