@@ -137,11 +137,12 @@ void StepwiseRelaxation::step() {
 RelaxResult relax(const Potential& potential, Structure structure, const FireSettings& settings) {
   StepwiseRelaxation r(potential, std::move(structure), settings.fire);
   RelaxResult out;
+  const std::size_t monitor_every = std::max<std::size_t>(settings.monitor_every_steps, 1);
   for (;;) {
     if (settings.progress)
       settings.progress(r.steps(), r.energy_ev(), r.max_force_ev_per_angstrom());
-    const std::size_t every = std::max<std::size_t>(settings.monitor_every_steps, 1);
-    if (settings.monitor && r.steps() % every == 0 && !settings.monitor(r.steps(), r.structure())) {
+    if (settings.monitor && r.steps() % monitor_every == 0 &&
+        !settings.monitor(r.steps(), r.structure())) {
       out.stopped = true;
       break;
     }

@@ -259,7 +259,8 @@ TEST_CASE("campaign: run_sample: a band guard stops a band or endpoint, failing 
     CHECK(out.neb.stopped);
     REQUIRE(out.neb.images.size() == 1);  // the structure the guard objected to, for the path file
     CHECK((out.neb.images.front().positions_angstrom.array() ==
-           objected_to.positions_angstrom.array()).all());
+           objected_to.positions_angstrom.array())
+              .all());
     CHECK(out.neb.energies_ev.size() == 1);
     CHECK(out.neb.energies_ev.front() ==
           Approx(illustrative_potential().compute(objected_to).energy_ev).margin(1e-9));
