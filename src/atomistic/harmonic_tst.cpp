@@ -6,6 +6,7 @@
 #include <tbb/parallel_invoke.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <numbers>
@@ -153,7 +154,7 @@ HarmonicAnalysis analyse_hessian(const Eigen::MatrixXd& hessian_ev_per_angstrom2
   // columns of the Householder Q of [u_1 … u_n0] are an orthonormal basis C of it, and
   // D' = Cᵀ D C has exactly the modes orthogonal to the translations (no ~0 eigenvalues to
   // identify among the real soft modes afterwards).
-  Eigen::MatrixXd reduced;
+  Eigen::MatrixXd reduced, complement;
   const Eigen::Index n0 = static_cast<Eigen::Index>(removed.size());
   if (n0 == 0) {
     reduced = d;
@@ -161,18 +162,32 @@ HarmonicAnalysis analyse_hessian(const Eigen::MatrixXd& hessian_ev_per_angstrom2
     Eigen::MatrixXd u(n, n0);
     for (Eigen::Index c = 0; c < n0; ++c) u.col(c) = removed[static_cast<std::size_t>(c)];
     const Eigen::MatrixXd q = u.householderQr().householderQ() * Eigen::MatrixXd::Identity(n, n);
-    const Eigen::MatrixXd basis = q.rightCols(n - n0);
-    reduced = basis.transpose() * d * basis;
+    complement = q.rightCols(n - n0);
+    reduced = complement.transpose() * d * complement;
     reduced = (reduced + reduced.transpose()).eval() / 2;  // exact symmetry for the solver
   }
   out.frequencies_thz = Eigen::VectorXd(reduced.rows());
-  if (reduced.rows() > 0) {
-    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(reduced, Eigen::EigenvaluesOnly);
-    const Eigen::VectorXd& lambda = solver.eigenvalues();  // ascending
-    for (Eigen::Index i = 0; i < lambda.size(); ++i)
-      out.frequencies_thz[i] = frequency_thz_from_eigenvalue(lambda[i]);
-  }
   const double tol = settings.imaginary_tolerance_thz;
+  if (reduced.rows() > 0) {
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(
+        reduced,
+        settings.keep_unstable_modes ? Eigen::ComputeEigenvectors : Eigen::EigenvaluesOnly);
+    const Eigen::VectorXd& lambda = solver.eigenvalues();  // ascending
+    for (Eigen::Index i = 0; i < lambda.size(); ++i) {
+      out.frequencies_thz[i] = frequency_thz_from_eigenvalue(lambda[i]);
+      if (settings.keep_unstable_modes && out.frequencies_thz[i] < -tol) {
+        // Back from the reduced basis and from mass weighting: x = M^{-1/2} C y.
+        const Eigen::VectorXd q = n0 == 0
+                                      ? Eigen::VectorXd(solver.eigenvectors().col(i))
+                                      : Eigen::VectorXd(complement * solver.eigenvectors().col(i));
+        Eigen::VectorXd x = inv_sqrt_m.cwiseProduct(q);
+        double largest = 0;
+        for (Eigen::Index k = 0; k < x.size() / 3; ++k)
+          largest = std::max(largest, x.segment<3>(3 * k).norm());
+        out.unstable_modes_angstrom.push_back(x / largest);
+      }
+    }
+  }
   for (const double nu : out.frequencies_thz) {
     if (nu < -tol)
       ++out.imaginary_modes;

@@ -181,6 +181,7 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
         !before[y].empty())
       ++s.saddle_counts[before[y]];
 
+  std::optional<atomistic::HarmonicAnalysis> saddle_modes;  // from the saddle refinement
   try {
     // The guard watches the endpoint relaxations too (as one-structure bands): an endpoint
     // that runs out of an MLFF's domain would otherwise be relaxed into the model's
@@ -280,6 +281,20 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       }
       out.neb = atomistic::run_neb(potential, a, b, band);
     }
+    // A converged band on a higher-order saddle (a symmetric ridge): push it off along the
+    // extra unstable modes. If the modes cannot be computed the band stays as it is, and the
+    // Vineyard step below says why.
+    if (settings.vineyard && settings.saddle_refinement.max_refinements > 0 && out.neb.converged &&
+        !out.neb.stopped) {
+      try {
+        atomistic::SaddleRefinement r = atomistic::refine_saddle(
+            potential, out.neb, band, settings.harmonic, settings.saddle_refinement);
+        out.neb = std::move(r.neb);
+        out.saddle_refinements = r.refinements;
+        if (out.neb.converged && !out.neb.stopped) saddle_modes = std::move(r.saddle);
+      } catch (const InputError&) {
+      }
+    }
     if (out.neb.stopped)
       throw InputError("", "",
                        "band stopped at step " + std::to_string(guard_step) + ": " + guard_reason);
@@ -307,8 +322,13 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
     // minimum is the relaxed initial endpoint, the state the hop leaves (rate ν* e^{−E_b/kT}
     // with E_b measured from it).
     try {
-      out.vineyard = atomistic::vineyard_prefactor(potential, out.neb.images.front(),
-                                                   out.neb.saddle, settings.harmonic);
+      out.vineyard = saddle_modes
+                         ? atomistic::vineyard_prefactor(
+                               atomistic::analyse_normal_modes(potential, out.neb.images.front(),
+                                                               settings.harmonic),
+                               *saddle_modes, settings.harmonic)
+                         : atomistic::vineyard_prefactor(potential, out.neb.images.front(),
+                                                         out.neb.saddle, settings.harmonic);
       if (!out.neb.climbing_image)
         out.vineyard->warning += std::string(out.vineyard->warning.empty() ? "" : "; ") +
                                  "no climbing image: the highest image only approximates the "

@@ -39,6 +39,20 @@ struct SampleArgs {
   bool plan_only = false;
 };
 
+// The campaign's harmonic-TST settings; the refinement keys only when refinement is on (the
+// samples of campaigns without it keep their provenance, and so can be resumed).
+nlohmann::json vineyard_provenance(const barriers::CampaignSettings& s) {
+  if (!s.vineyard) return {{"enabled", false}};
+  nlohmann::json v = {{"enabled", true},
+                      {"hessian_step_angstrom", s.harmonic.displacement_angstrom},
+                      {"imaginary_tolerance_thz", s.harmonic.imaginary_tolerance_thz}};
+  if (s.saddle_refinement.max_refinements > 0) {
+    v["saddle_refinements"] = s.saddle_refinement.max_refinements;
+    v["saddle_refinement_angstrom"] = s.saddle_refinement.displacement_angstrom;
+  }
+  return v;
+}
+
 // Identifies the campaign a samples file belongs to: resuming with a different config or
 // potential would mix incompatible barriers in one fit.
 nlohmann::json campaign_provenance(const io::BarrierCampaignConfig& c, const io::LoadedPotential& p,
@@ -55,13 +69,7 @@ nlohmann::json campaign_provenance(const io::BarrierCampaignConfig& c, const io:
           {"supercell", c.supercell},
           {"defect", c.settings.defect_name},
           {"neb", io::neb_settings_to_json(c.settings.neb)},
-          {"vineyard", c.settings.vineyard
-                           ? nlohmann::json{{"enabled", true},
-                                            {"hessian_step_angstrom",
-                                             c.settings.harmonic.displacement_angstrom},
-                                            {"imaginary_tolerance_thz",
-                                             c.settings.harmonic.imaginary_tolerance_thz}}
-                           : nlohmann::json{{"enabled", false}}},
+          {"vineyard", vineyard_provenance(c.settings)},
           {"ionhop", {{"version", core::version()}, {"commit", core::git_commit()}}},
           {"command_line", command_line}};
 }
@@ -229,6 +237,9 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
         if (outcome.endpoint_refinements > 0)
           std::printf("        endpoints relaxed again from band images %zu time(s)\n",
                       outcome.endpoint_refinements);
+        if (outcome.saddle_refinements > 0)
+          std::printf("        band pushed off a higher-order saddle %zu time(s)\n",
+                      outcome.saddle_refinements);
         if (s.attempt_frequency_hz)
           std::printf("        Vineyard prefactor %.4g THz (imaginary mode %.4g THz)%s%s\n",
                       *s.attempt_frequency_hz / 1e12, s.imaginary_frequency_thz.value_or(0),

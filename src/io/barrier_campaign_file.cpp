@@ -188,12 +188,21 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
   // Top level rather than inside "neb": parse_neb_settings is shared with ionhop.neb/1,
   // where the prefactor is the --vineyard flag.
   if (auto v = root.find("vineyard")) {
-    v->require_object({"enabled", "hessian_step_angstrom", "imaginary_tolerance_thz"});
+    v->require_object({"enabled", "hessian_step_angstrom", "imaginary_tolerance_thz",
+                       "saddle_refinements", "saddle_refinement_angstrom"});
     s.vineyard = true;  // the object asks for it unless it says "enabled": false
     if (auto e = v->find("enabled")) s.vineyard = e->boolean();
     if (auto h = v->find("hessian_step_angstrom")) s.harmonic.displacement_angstrom = h->positive();
     if (auto t = v->find("imaginary_tolerance_thz"))
       s.harmonic.imaginary_tolerance_thz = t->non_negative();
+    if (auto r = v->find("saddle_refinements")) {
+      s.saddle_refinement.max_refinements = static_cast<std::size_t>(r->integer_at_least(0));
+      // The refinement follows the saddle's Hessian modes, which only Vineyard computes.
+      if (!s.vineyard && s.saddle_refinement.max_refinements > 0)
+        r->fail("needs \"enabled\": true (refinement uses the saddle's normal modes)");
+    }
+    if (auto a = v->find("saddle_refinement_angstrom"))
+      s.saddle_refinement.displacement_angstrom = a->positive();
   }
 
   if (auto d = root.find("training_domain")) {

@@ -300,6 +300,58 @@ PY
   fi
 fi
 
+# ---- 5b. saddle refinement: a band on a higher-order saddle pushed off it --------------------
+# Rattle stream 8 at 0.02 eV/A converges on a saddle with 2 unstable modes (-0.40, -0.06 THz):
+# no prefactor. With /vineyard/saddle_refinements the band is pushed off along the extra mode,
+# converges again, and its saddle is first order: a prefactor, and the refinement in the
+# provenance. Two bad values of the new keys exit 2 naming them.
+python3 - "$SRC" "$CAMPAIGN" "$WORK" <<'PY'
+import copy, json, sys
+src, campaign, work = sys.argv[1:]
+c = json.load(open(campaign))
+c["lattice"] = src + "/lattices/cspbi3_cubic.json"
+c["potential"] = src + "/examples/potentials/cspbi3_buckingham_coulomb.json"
+c["sampling"].update(seed=8, repeats=1)
+c["neb"].update(force_tolerance_ev_per_angstrom=0.02, max_steps=3000)
+c["vineyard"] = {"enabled": True, "hessian_step_angstrom": 0.005}
+json.dump(c, open(work + "/campaign_ridge.json", "w"), indent=2)
+r = copy.deepcopy(c)
+r["vineyard"].update(saddle_refinements=3, saddle_refinement_angstrom=0.1)
+json.dump(r, open(work + "/campaign_ridge_refined.json", "w"), indent=2)
+b = copy.deepcopy(r)
+b["vineyard"]["saddle_refinements"] = -1
+json.dump(b, open(work + "/bad_refinements_negative.json", "w"), indent=2)
+b = copy.deepcopy(r)
+b["vineyard"]["enabled"] = False
+json.dump(b, open(work + "/bad_refinements_no_vineyard.json", "w"), indent=2)
+PY
+expect_error "campaign: negative saddle_refinements" "$WORK/bad_refinements_negative.json" \
+  "/vineyard/saddle_refinements" -- sample "$WORK/bad_refinements_negative.json"
+expect_error "campaign: saddle_refinements without vineyard" "$WORK/bad_refinements_no_vineyard.json" \
+  "/vineyard/saddle_refinements" "enabled" -- sample "$WORK/bad_refinements_no_vineyard.json"
+if run_ok "sample-barriers on a ridge band, no refinement" "$IONHOP" sample-barriers \
+  "$WORK/campaign_ridge.json" --out "$WORK/ridge" --threads 2; then
+  check "without refinement: a higher-order saddle, no prefactor" \
+    grep -q "no prefactor: saddle has [2-9] imaginary modes" "$WORK/stdout"
+fi
+if run_ok "sample-barriers with saddle_refinements" "$IONHOP" sample-barriers \
+  "$WORK/campaign_ridge_refined.json" --out "$WORK/ridge_refined" --threads 2; then
+  check "the band was pushed off the higher-order saddle" grep -q "pushed off a higher-order saddle" "$WORK/stdout"
+  if python3 - "$WORK/ridge_refined/samples.json" <<'PY'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["samples"][0]
+assert s["converged"] and s.get("attempt_frequency_hz", 0) > 0, s
+assert "imaginary modes" not in s.get("vineyard_warning", ""), s
+v = d["provenance"]["vineyard"]
+assert v["saddle_refinements"] == 3 and v["saddle_refinement_angstrom"] == 0.1, v
+PY
+    ok "refined: first-order saddle with a Vineyard prefactor, refinement in the provenance"
+  else
+    fail "refined: first-order saddle with a Vineyard prefactor" "$(head -c 2000 "$WORK/ridge_refined/samples.json")"
+  fi
+fi
+
 # ---- 6. a split-interstitial campaign ----------------------------------------------------------
 # The template turned into I_i^- (pair 2.8 A apart, perpendicular to the Pb-I axis, cell charge
 # -1) and bad variants of it, all in $WORK with absolute paths.

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "ionhop/atomistic/potential.hpp"
 #include "ionhop/atomistic/structure.hpp"
@@ -60,6 +61,9 @@ struct HarmonicSettings {
   // Mass per element (amu) overriding atomic_mass_amu (isotopes, or the pseudo-element "X" of
   // a test surface).
   std::map<std::string, double> masses_amu;
+  // Also keep the displacement patterns of the imaginary modes (HarmonicAnalysis::
+  // unstable_modes_angstrom): eigenvectors as well as eigenvalues, for saddle refinement.
+  bool keep_unstable_modes = false;
 };
 
 // Hessian H_ij = ∂²E/∂x_i∂x_j (eV/Å²) over the Cartesian coordinates of the free (non-fixed)
@@ -85,6 +89,11 @@ struct HarmonicAnalysis {
   // The frequency of each removed translation, sign(λ)·sqrt(|u·D u|)/(2π) with u the unit
   // mass-weighted translation: how well the acoustic sum rule holds (≈ 0 for exact invariance).
   Eigen::VectorXd removed_mode_frequencies_thz;
+  // With HarmonicSettings::keep_unstable_modes: for each imaginary mode (ν < −tol, in the
+  // order of frequencies_thz), its Cartesian displacement pattern x = M^{-1/2} q over the free
+  // atoms (atom order, x y z per atom), q the unit eigenvector of the mass-weighted Hessian;
+  // scaled so that its largest atom displacement is 1 Å. The sign is arbitrary.
+  std::vector<Eigen::VectorXd> unstable_modes_angstrom;
 };
 
 // Normal modes of a given Hessian over 3·masses.size() coordinates (eV/Å², atom order x y z):

@@ -17,6 +17,7 @@
 #include "ionhop/atomistic/minimum_check.hpp"
 #include "ionhop/atomistic/neb.hpp"
 #include "ionhop/atomistic/potential.hpp"
+#include "ionhop/atomistic/saddle_refinement.hpp"
 #include "ionhop/atomistic/supercell_builder.hpp"
 #include "ionhop/barriers/barrier_sample.hpp"
 #include "ionhop/barriers/hop_environment.hpp"
@@ -88,6 +89,10 @@ struct CampaignSettings {
   // (12 N_free extra force calls per sample; `harmonic.displacement_angstrom` is the step).
   bool vineyard = false;
   atomistic::HarmonicSettings harmonic;
+  // With vineyard: a converged band whose saddle has more than one unstable mode is pushed off
+  // the ridge along the extra modes and optimised again, up to max_refinements times
+  // (atomistic/saddle_refinement), so that ν* and the barrier belong to a first-order saddle.
+  atomistic::SaddleRefinementSettings saddle_refinement;
   // Optional check of every band, on the starting band and then every band_guard_every_steps
   // FIRE updates: returns "" while the band is acceptable, else why it is not. The band then
   // stops there, and the sample fails with that reason; its images are the band as it was
@@ -118,6 +123,7 @@ struct SampleOutcome {
   std::string failure;                   // why the sample is not converged ("" when converged)
   std::size_t endpoint_refinements = 0;  // endpoints relaxed again from band images
   std::size_t minimum_escapes = 0;       // steps off negative curvature (confirm_minima)
+  std::size_t saddle_refinements = 0;    // bands restarted off a higher-order saddle
   // settings.vineyard and a converged band whose minimum and saddle passed the mode checks
   // (sample.attempt_frequency_hz is its prefactor in Hz).
   std::optional<atomistic::VineyardResult> vineyard;
