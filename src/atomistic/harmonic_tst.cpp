@@ -19,13 +19,6 @@ namespace ionhop::atomistic {
 
 namespace {
 
-std::vector<std::size_t> free_atoms(const Structure& structure) {
-  std::vector<std::size_t> out;
-  for (std::size_t k = 0; k < structure.size(); ++k)
-    if (!structure.is_fixed(k)) out.push_back(k);
-  return out;
-}
-
 std::string format_number(double value, const char* format = "%.4g") {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, format, value);
@@ -68,7 +61,7 @@ Eigen::MatrixXd finite_difference_hessian(const Potential& potential, const Stru
   if (!(h > 0) || !std::isfinite(h))
     throw InputError(
         "", "", "Hessian displacement must be a positive number of Å, got " + format_number(h));
-  const auto atoms = free_atoms(structure);
+  const auto atoms = structure.free_atom_indices();
   if (atoms.empty())
     throw InputError("", "", "no free atoms: every atom is fixed, there are no modes");
   const Eigen::Index n = static_cast<Eigen::Index>(3 * atoms.size());
@@ -94,7 +87,7 @@ Eigen::MatrixXd finite_difference_hessian(const Potential& potential, const Stru
 }
 
 Eigen::VectorXd free_atom_masses_amu(const Structure& structure, const HarmonicSettings& settings) {
-  const auto atoms = free_atoms(structure);
+  const auto atoms = structure.free_atom_indices();
   Eigen::VectorXd masses(static_cast<Eigen::Index>(atoms.size()));
   for (std::size_t k = 0; k < atoms.size(); ++k) {
     const std::string& element = structure.elements[atoms[k]];

@@ -12,13 +12,6 @@ namespace ionhop::atomistic {
 
 namespace {
 
-std::vector<std::size_t> free_atoms(const Structure& structure) {
-  std::vector<std::size_t> out;
-  for (std::size_t k = 0; k < structure.size(); ++k)
-    if (!structure.is_fixed(k)) out.push_back(k);
-  return out;
-}
-
 std::size_t interior_highest_image(const NebResult& band) {
   if (band.images.size() < 3 || band.highest_image == 0 ||
       band.highest_image + 1 >= band.images.size())
@@ -35,7 +28,7 @@ std::size_t reaction_mode_index(const NebResult& band, const HarmonicAnalysis& s
   const std::size_t top = interior_highest_image(band);
   const Structure& before = band.images[top - 1];
   const Structure& after = band.images[top + 1];
-  const auto atoms = free_atoms(band.images[top]);
+  const auto atoms = band.images[top].free_atom_indices();
   const Eigen::Index n = static_cast<Eigen::Index>(3 * atoms.size());
   if (masses_amu.size() * 3 != n || saddle.unstable_modes_angstrom.front().size() != n)
     throw InputError("", "", "saddle modes and masses do not match the band's free atoms");
@@ -79,7 +72,7 @@ std::vector<Structure> band_off_ridge(const NebResult& band, const HarmonicAnaly
   direction *= displacement_angstrom / largest;
 
   std::vector<Structure> out = band.images;
-  const auto atoms = free_atoms(band.images[top]);
+  const auto atoms = band.images[top].free_atom_indices();
   if (static_cast<Eigen::Index>(3 * atoms.size()) != n)
     throw InputError("", "", "saddle modes do not match the band's free atoms");
   const double last = static_cast<double>(out.size() - 1);

@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "ionhop/barriers/campaign.hpp"
 #include "ionhop/barriers/environment_fit.hpp"
+#include "ionhop/barriers/metastable_starts.hpp"
 #include "ionhop/core/error.hpp"
 #include "ionhop/io/atomic_file.hpp"
 #include "ionhop/io/barrier_campaign_file.hpp"
@@ -73,7 +74,21 @@ Action add_fit_barriers_command(CLI::App& app) {
       "      --samples results/campaign/samples.json --out results/campaign/rates.json");
   return [a]() {
     const io::BarrierCampaignConfig config = io::load_barrier_campaign(a->config);
-    const io::BarrierSampleSet set = io::load_barrier_samples(a->samples);
+    io::BarrierSampleSet set = io::load_barrier_samples(a->samples);
+    // Samples from a metastable start (a repeat that relaxed into a higher minimum than
+    // another repeat of its occupation) are not fitted, with the config's tolerance.
+    std::vector<std::string> metastable;
+    if (config.ground_state_tolerance_ev) {
+      barriers::StartSelection starts =
+          barriers::drop_metastable_starts(set.samples, *config.ground_state_tolerance_ev);
+      set.samples = std::move(starts.kept);
+      metastable = std::move(starts.removed);
+      std::printf(
+          "%zu sample(s) from a metastable start not fitted (more than %.4g eV above "
+          "the lowest initial state of their occupation)\n",
+          metastable.size(), *config.ground_state_tolerance_ev);
+      for (const auto& line : metastable) std::printf("  %s\n", line.c_str());
+    }
     barriers::FitOptions options;
     options.defect = config.settings.defect_name;
     options.reference_species = config.reference_species;
@@ -128,6 +143,10 @@ Action add_fit_barriers_command(CLI::App& app) {
     // any keeps today's provenance).
     bool any_prefactor = false;
     for (const auto& [m, st] : nu.vineyard) any_prefactor = any_prefactor || st.samples > 0;
+    if (config.ground_state_tolerance_ev)
+      spec.provenance["metastable_starts_excluded"] = {
+          {"ground_state_tolerance_ev", *config.ground_state_tolerance_ev},
+          {"samples", metastable}};
     if (config.attempt_frequency_from_vineyard || any_prefactor) {
       nlohmann::json stats = nlohmann::json::object();
       for (const auto& [m, st] : nu.vineyard) {

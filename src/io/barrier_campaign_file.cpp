@@ -215,7 +215,10 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
 
   const JsonInput table = root.at("rate_table");
   table.require_object({"name", "description", "attempt_frequency_hz",
-                        "attempt_frequency_by_moving_hz", "reference_species"});
+                        "attempt_frequency_by_moving_hz", "reference_species",
+                        "ground_state_tolerance_ev"});
+  if (auto g = table.find("ground_state_tolerance_ev"))
+    c.ground_state_tolerance_ev = g->non_negative();
   c.table_name = table.at("name").string();
   if (auto d = table.find("description")) c.table_description = d->string();
   const JsonInput nu = table.at("attempt_frequency_hz");

@@ -61,7 +61,7 @@ BarrierSampleSet load_barrier_samples(const std::string& path) {
     s.require_object({"id", "defect", "moving_species", "initial_counts", "final_counts",
                       "barrier_ev", "reaction_energy_ev", "converged", "occupation_key",
                       "saddle_counts", "attempt_frequency_hz", "imaginary_frequency_thz",
-                      "vineyard_warning"});
+                      "vineyard_warning", "initial_energy_ev"});
     barriers::BarrierSample b;
     if (auto id = s.find("id")) {
       b.id = id->string();
@@ -102,6 +102,10 @@ BarrierSampleSet load_barrier_samples(const std::string& path) {
       if (!w->raw().is_string()) w->fail("must be a string");
       b.vineyard_warning = w->raw().get<std::string>();
     }
+    if (auto e = s.find("initial_energy_ev")) {
+      if (!b.converged) e->fail("a sample that is not converged has no relaxed initial state");
+      b.initial_energy_ev = e->number();
+    }
     set.samples.push_back(std::move(b));
   }
   return set;
@@ -130,6 +134,7 @@ nlohmann::json barrier_samples_to_json(const BarrierSampleSet& set) {
     if (b.attempt_frequency_hz) s["attempt_frequency_hz"] = *b.attempt_frequency_hz;
     if (b.imaginary_frequency_thz) s["imaginary_frequency_thz"] = *b.imaginary_frequency_thz;
     if (!b.vineyard_warning.empty()) s["vineyard_warning"] = b.vineyard_warning;
+    if (b.initial_energy_ev) s["initial_energy_ev"] = *b.initial_energy_ev;
     out["samples"].push_back(s);
   }
   return out;

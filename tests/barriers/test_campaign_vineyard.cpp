@@ -124,6 +124,9 @@ TEST_CASE(
   CHECK(direct.saddle.imaginary_modes == 1);
   // The barrier is the plain CI-NEB one, untouched by the prefactor step.
   CHECK(s.barrier_ev == Approx(out.neb.forward_barrier_ev).margin(1e-12));
+  // The relaxed initial state's energy, for drop_metastable_starts.
+  REQUIRE(s.initial_energy_ev);
+  CHECK(*s.initial_energy_ev == out.neb.energies_ev.front());
 }
 
 TEST_CASE(

@@ -300,6 +300,36 @@ PY
   fi
 fi
 
+# ---- 5a. metastable starts: /rate_table/ground_state_tolerance_ev ----------------------------
+# The two rattles of section 5 converge; each records its relaxed initial energy. A tolerance
+# above their spread fits both and lists no exclusion; tolerance 0 drops the higher start (and
+# one sample is then too few to fit: a one-line error); a negative tolerance is bad input.
+python3 - "$V" "$WORK" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+for name, tol in (("wide", 1.0), ("zero", 0.0), ("negative", -0.1)):
+    c["rate_table"]["ground_state_tolerance_ev"] = tol
+    json.dump(c, open(sys.argv[2] + "/campaign_ground_state_%s.json" % name, "w"), indent=2)
+PY
+expect_error "campaign: negative ground_state_tolerance_ev" "$WORK/campaign_ground_state_negative.json" \
+  "/rate_table/ground_state_tolerance_ev" -- sample "$WORK/campaign_ground_state_negative.json"
+if [[ -f $CV/samples.json ]]; then
+  check "both converged samples record initial_energy_ev" python3 -c "
+import json, sys
+s = json.load(open(sys.argv[1]))['samples']
+assert all(x['converged'] and isinstance(x['initial_energy_ev'], float) for x in s), s" "$CV/samples.json"
+  if run_ok "fit-barriers with a ground-state tolerance above the spread" "$IONHOP" fit-barriers \
+    "$WORK/campaign_ground_state_wide.json" --samples "$CV/samples.json" --out "$WORK/rates_gs.json"; then
+    check "no metastable start at 1 eV; the tolerance in the provenance" python3 -c "
+import json, sys
+p = json.load(open(sys.argv[1]))['provenance']['metastable_starts_excluded']
+assert p == {'ground_state_tolerance_ev': 1.0, 'samples': []}, p" "$WORK/rates_gs.json"
+  fi
+  expect_error "fit-barriers: tolerance 0 leaves one sample, too few to fit" "$CV/samples.json" \
+    "need more converged samples" -- fit_barriers "$WORK/campaign_ground_state_zero.json" --samples "$CV/samples.json"
+  check "tolerance 0: the higher start was named" grep -q "initial state .* eV above the lowest" "$WORK/stdout"
+fi
+
 # ---- 5b. saddle refinement: a band on a higher-order saddle pushed off it --------------------
 # Rattle stream 8 at 0.02 eV/A converges on a saddle with 2 unstable modes (-0.40, -0.06 THz):
 # no prefactor. With /vineyard/saddle_refinements the band is pushed off along the extra mode,

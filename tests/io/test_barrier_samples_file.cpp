@@ -225,3 +225,36 @@ TEST_CASE("barrier sample files: the optional vineyard fields round-trip and old
     CHECK(msg.find('\n') == std::string::npos);
   }
 }
+
+TEST_CASE("barrier sample files: initial_energy_ev round-trips, exactly; bad values are errors",
+          "[io][barrier_fit]") {
+  io::BarrierSampleSet set;
+  auto with = sample("a", true);
+  with.initial_energy_ev = -12381.7740936;
+  set.samples = {with, sample("b", true)};
+  const std::string path = temp_path("initial_energy.json");
+  io::write_barrier_samples(path, set);
+  const auto back = io::load_barrier_samples(path);
+  fs::remove(path);
+  REQUIRE(back.samples[0].initial_energy_ev);
+  CHECK(*back.samples[0].initial_energy_ev == with.initial_energy_ev);
+  CHECK_FALSE(back.samples[1].initial_energy_ev);
+
+  nlohmann::json not_converged = nlohmann::json::parse(one_sample("converged", "false"));
+  not_converged["samples"][0]["initial_energy_ev"] = -1.0;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {not_converged.dump(),
+       "/samples/0/initial_energy_ev: a sample that is not converged has no relaxed initial "
+       "state"},
+      {one_sample("initial_energy_ev", "\"low\""), "/samples/0/initial_energy_ev: "},
+  };
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    const std::string p = write_text("bade" + std::to_string(k) + ".json", cases[k].first);
+    const std::string msg = test::input_error_of([&] { io::load_barrier_samples(p); });
+    fs::remove(p);
+    INFO("case " << k << ": " << msg);
+    CHECK(msg.rfind(p + ": ", 0) == 0);
+    CHECK(msg.find(cases[k].second) != std::string::npos);
+    CHECK(msg.find('\n') == std::string::npos);
+  }
+}

@@ -29,6 +29,13 @@ struct Structure {
   std::size_t size() const { return elements.size(); }
   double volume_angstrom3() const { return std::abs(cell_angstrom.determinant()); }
   bool is_fixed(std::size_t atom) const { return !fixed.empty() && fixed[atom]; }
+  // Indices of the atoms that are not fixed, ascending (the coordinates of Hessians and modes).
+  std::vector<std::size_t> free_atom_indices() const {
+    std::vector<std::size_t> out;
+    for (std::size_t k = 0; k < size(); ++k)
+      if (!is_fixed(k)) out.push_back(k);
+    return out;
+  }
 
   // Fractional coordinates of a Cartesian vector: r = Hᵀ s with H = cell_angstrom.
   Vec3 fractional(const Vec3& cartesian) const;

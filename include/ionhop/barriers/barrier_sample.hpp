@@ -34,6 +34,10 @@ struct BarrierSample {
   // none). Without one: why it was not computed (e.g. "saddle has 2 imaginary modes …"),
   // the sample's barrier staying valid.
   std::string vineyard_warning;
+  // Potential energy of the relaxed initial endpoint (eV; converged campaign samples). Repeats
+  // of one occupation can relax into different minima; this says which start was the lowest
+  // (barriers::drop_metastable_starts). Absent: not recorded (older files).
+  std::optional<double> initial_energy_ev;
 };
 
 }  // namespace ionhop::barriers

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -39,6 +40,10 @@ struct BarrierCampaignConfig {
   // species from the samples' Vineyard prefactors (resolve_attempt_frequencies).
   bool attempt_frequency_from_vineyard = false;
   std::map<std::string, double> attempt_frequency_by_moving_hz;
+  // "/rate_table/ground_state_tolerance_ev": fit only the samples whose relaxed initial state
+  // is within this of the lowest one found for their occupation
+  // (barriers::drop_metastable_starts). Absent: every converged sample is fitted.
+  std::optional<double> ground_state_tolerance_ev;
   // Optional top-level "training_domain": {"stop_band_above_ev_per_angstrom": 0.25,
   // "check_every_steps": 10}: with an MLFF potential, a band is stopped (the sample fails)
   // once an image's max-atom force uncertainty exceeds this (settings.band_guard, set by the
