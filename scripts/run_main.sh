@@ -3,8 +3,8 @@
 # charged-iodide sweep of cubic CsPbI3 (six defects, 250-600 K), printing D +- sigma,
 # the Arrhenius fits and the comparison with the MD of Tyagi et al. (Table 1).
 # Results: results/cspbi3/{results.json,points.csv,arrhenius.csv,comparison.csv}.
-# Then the independent prediction: V_I^+ and V_I^- with the rate tables ionhop computed from
-# CI-NEB barriers of its DFT-trained MLFFs (rates/cspbi3_vi_{plus,minus}_mlff.json), against
+# Then the independent prediction: V_I^+, V_I^- and V_I^0 with the rate tables ionhop computed from
+# CI-NEB barriers of its DFT-trained MLFFs (rates/cspbi3_vi_{plus,minus,zero}_mlff.json), against
 # the same MD, which is not an input there: results/cspbi3_mlff/; the Fig. 1 charge-state
 # ordering of those barriers. Then V_Br^+ in
 # CsPbBr3 from its own MLFF-NEB rate table (no MD reference): results/cspbbr3_vbr_plus_mlff/.
@@ -23,7 +23,8 @@ echo "== KMC from MLFF-NEB barriers (computed by ionhop) vs the MD extrapolation
 echo "Arrhenius plot: results/cspbi3_mlff/plots/arrhenius.png"
 echo
 echo "== Charge-state ordering of the MLFF-NEB barriers (Fig. 1 of Tyagi et al.) =="
-./build/ionhop barrier-trends rates/cspbi3_vi_plus_mlff.json rates/cspbi3_vi_minus_mlff.json
+./build/ionhop barrier-trends rates/cspbi3_vi_plus_mlff.json rates/cspbi3_vi_minus_mlff.json \
+  rates/cspbi3_vi_zero_mlff.json
 echo
 echo "== V_Br^+ in CsPbBr3 from MLFF-NEB barriers (computed by ionhop; no MD reference) =="
 ./build/ionhop sweep examples/cspbbr3_vbr_plus_mlff_sweep.json --out results/cspbbr3_vbr_plus_mlff "$@"
