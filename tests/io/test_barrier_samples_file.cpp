@@ -57,6 +57,21 @@ std::string one_sample(const std::string& field, const std::string& value) {
     s[field] = nlohmann::json::parse(value);
   return nlohmann::json{{"schema", "ionhop.barrier_samples/1"}, {"samples", {s}}}.dump();
 }
+
+// Each case is the text of a bad samples file and a part of the error it must give: one line
+// that starts with the file's path.
+void check_bad_sample_files(const std::vector<std::pair<std::string, std::string>>& cases,
+                            const std::string& stem) {
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    const std::string p = write_text(stem + std::to_string(k) + ".json", cases[k].first);
+    const std::string msg = test::input_error_of([&] { io::load_barrier_samples(p); });
+    fs::remove(p);
+    INFO("case " << k << ": " << msg);
+    CHECK(msg.rfind(p + ": ", 0) == 0);
+    CHECK(msg.find(cases[k].second) != std::string::npos);
+    CHECK(msg.find('\n') == std::string::npos);
+  }
+}
 }  // namespace
 
 TEST_CASE("barrier sample files round-trip and append", "[io][barrier_fit]") {
@@ -215,15 +230,7 @@ TEST_CASE("barrier sample files: the optional vineyard fields round-trip and old
        "/samples/0/imaginary_frequency_thz: given without attempt_frequency_hz"},
       {one_sample("vineyard_warning", "3"), "/samples/0/vineyard_warning: must be a string"},
   };
-  for (std::size_t k = 0; k < cases.size(); ++k) {
-    const std::string p = write_text("badnu" + std::to_string(k) + ".json", cases[k].first);
-    const std::string msg = test::input_error_of([&] { io::load_barrier_samples(p); });
-    fs::remove(p);
-    INFO("case " << k << ": " << msg);
-    CHECK(msg.rfind(p + ": ", 0) == 0);
-    CHECK(msg.find(cases[k].second) != std::string::npos);
-    CHECK(msg.find('\n') == std::string::npos);
-  }
+  check_bad_sample_files(cases, "badnu");
 }
 
 TEST_CASE("barrier sample files: initial_energy_ev round-trips, exactly; bad values are errors",
@@ -248,13 +255,5 @@ TEST_CASE("barrier sample files: initial_energy_ev round-trips, exactly; bad val
        "state"},
       {one_sample("initial_energy_ev", "\"low\""), "/samples/0/initial_energy_ev: "},
   };
-  for (std::size_t k = 0; k < cases.size(); ++k) {
-    const std::string p = write_text("bade" + std::to_string(k) + ".json", cases[k].first);
-    const std::string msg = test::input_error_of([&] { io::load_barrier_samples(p); });
-    fs::remove(p);
-    INFO("case " << k << ": " << msg);
-    CHECK(msg.rfind(p + ": ", 0) == 0);
-    CHECK(msg.find(cases[k].second) != std::string::npos);
-    CHECK(msg.find('\n') == std::string::npos);
-  }
+  check_bad_sample_files(cases, "bade");
 }

@@ -92,6 +92,9 @@ struct CampaignSettings {
   // With vineyard: a converged band whose saddle has more than one unstable mode is pushed off
   // the ridge along the extra modes and optimised again, up to max_refinements times
   // (atomistic/saddle_refinement), so that ν* and the barrier belong to a first-order saddle.
+  // A refined band that does not converge, or that band_guard stops, is the sample's result:
+  // it fails, and its band is the path (for select-uncertain), rather than keeping the
+  // ridge's barrier, which is not the hop's.
   atomistic::SaddleRefinementSettings saddle_refinement;
   // Optional check of every band, on the starting band and then every band_guard_every_steps
   // FIRE updates: returns "" while the band is acceptable, else why it is not. The band then
