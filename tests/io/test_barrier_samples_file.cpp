@@ -115,10 +115,7 @@ TEST_CASE("barrier sample files round-trip and append", "[io][barrier_fit]") {
 }
 
 TEST_CASE("bad barrier sample files give one-line errors", "[io][barrier_fit]") {
-  struct Case {
-    std::string text, expected;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"schema": "ionhop.barrier_samples/2", "samples": []})",
        "/schema: unsupported schema (expected \"ionhop.barrier_samples/1\")"},
       {R"({"samples": []})", "/schema: missing required key"},
@@ -142,15 +139,7 @@ TEST_CASE("bad barrier sample files give one-line errors", "[io][barrier_fit]") 
       {one_sample("defect", "\"\""), "/samples/0/defect: must not be empty"},
       {one_sample("colour", "1"), "/samples/0/colour: unknown key"},
   };
-  for (std::size_t k = 0; k < cases.size(); ++k) {
-    const std::string path = write_text("bad" + std::to_string(k) + ".json", cases[k].text);
-    const std::string msg = test::input_error_of([&] { io::load_barrier_samples(path); });
-    fs::remove(path);
-    INFO("case " << k << ": " << msg);
-    CHECK(msg.rfind(path + ": ", 0) == 0);
-    CHECK(msg.find(cases[k].expected) != std::string::npos);
-    CHECK(msg.find('\n') == std::string::npos);
-  }
+  check_bad_sample_files(cases, "bad");
 
   // Duplicate ids; a non-converged sample may omit its energies.
   nlohmann::json doc = nlohmann::json::parse(one_sample("converged", "false"));
