@@ -21,7 +21,7 @@ struct FitMlffArgs {
   std::string out;
   double cutoff_angstrom = 5.5;
   int radial_order = 8, angular_radial_order = 4, angular_order = 3;
-  double sigma_energy = 0.002, sigma_force = 0.05, ridge = 1e-3;
+  double sigma_energy = 0.002, sigma_force = 0.05, ridge = 1e-3, high_force_scale = 0;
 };
 
 void print_metrics(const char* what, const mlff::ValidationMetrics& m) {
@@ -53,6 +53,10 @@ Action add_fit_mlff_command(CLI::App& app) {
   sub->add_option("--sigma-force-ev-per-angstrom", a->sigma_force,
                   "force noise per component (default 0.05)")
       ->check(CLI::NonNegativeNumber);
+  sub->add_option("--high-force-scale-ev-per-angstrom", a->high_force_scale,
+                  "F0: noise of atom k's force x max(1, |F_k|/F0), of a frame's energy x "
+                  "max(1, max|F|/F0) (default 0: off)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--ridge", a->ridge, "ridge lambda on standardised features (default 1e-3)")
       ->check(CLI::PositiveNumber);
   sub->footer(
@@ -77,6 +81,7 @@ Action add_fit_mlff_command(CLI::App& app) {
     settings.force_sigma_ev_per_angstrom = a->sigma_force;
     settings.stress_sigma_ev_per_angstrom3 = 0;
     settings.ridge_lambda = a->ridge;
+    settings.high_force_scale_ev_per_angstrom = a->high_force_scale;
     const auto model = [&]() {
       try {
         return mlff::fit_linear_model(descriptor, train, settings);

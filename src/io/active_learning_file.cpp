@@ -24,11 +24,14 @@ mlff::FitSettings parse_learning_fit(const std::optional<JsonInput>& f) {
   s.force_sigma_ev_per_angstrom = 0.05;
   s.stress_sigma_ev_per_angstrom3 = 0;
   if (!f) return s;
-  f->require_object({"energy_sigma_ev_per_atom", "force_sigma_ev_per_angstrom", "ridge_lambda"});
+  f->require_object({"energy_sigma_ev_per_atom", "force_sigma_ev_per_angstrom", "ridge_lambda",
+                     "high_force_scale_ev_per_angstrom"});
   if (auto v = f->find("energy_sigma_ev_per_atom")) s.energy_sigma_ev_per_atom = v->non_negative();
   if (auto v = f->find("force_sigma_ev_per_angstrom"))
     s.force_sigma_ev_per_angstrom = v->non_negative();
   if (auto v = f->find("ridge_lambda")) s.ridge_lambda = v->positive();
+  if (auto v = f->find("high_force_scale_ev_per_angstrom"))
+    s.high_force_scale_ev_per_angstrom = v->non_negative();
   return s;
 }
 

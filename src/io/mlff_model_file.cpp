@@ -74,6 +74,9 @@ nlohmann::json mlff_model_to_json(const mlff::LinearModel& model) {
                      {"force_sigma_ev_per_angstrom", t.settings.force_sigma_ev_per_angstrom},
                      {"stress_sigma_ev_per_angstrom3", t.settings.stress_sigma_ev_per_angstrom3},
                      {"ridge_lambda", t.settings.ridge_lambda}}}};
+  if (t.settings.high_force_scale_ev_per_angstrom > 0)  // written only when used: older files
+    j["training"]["settings"]["high_force_scale_ev_per_angstrom"] =
+        t.settings.high_force_scale_ev_per_angstrom;
   if (t.cell_charge_e) j["training"]["cell_charge_e"] = *t.cell_charge_e;
   return j;
 }
@@ -184,12 +187,15 @@ mlff::LinearModel mlff_model_from_json(const nlohmann::json& doc, const std::str
     t.date = text("date");
     const JsonInput sj = tj->at("settings");
     sj.require_object({"energy_sigma_ev_per_atom", "force_sigma_ev_per_angstrom",
-                       "stress_sigma_ev_per_angstrom3", "ridge_lambda"});
+                       "stress_sigma_ev_per_angstrom3", "ridge_lambda",
+                       "high_force_scale_ev_per_angstrom"});
     t.settings.energy_sigma_ev_per_atom = sj.at("energy_sigma_ev_per_atom").non_negative();
     t.settings.force_sigma_ev_per_angstrom = sj.at("force_sigma_ev_per_angstrom").non_negative();
     t.settings.stress_sigma_ev_per_angstrom3 =
         sj.at("stress_sigma_ev_per_angstrom3").non_negative();
     t.settings.ridge_lambda = sj.at("ridge_lambda").non_negative();
+    if (auto v = sj.find("high_force_scale_ev_per_angstrom"))
+      t.settings.high_force_scale_ev_per_angstrom = v->non_negative();
   }
   try {
     return mlff::LinearModel(descriptor->settings(), std::move(weights), std::move(precision),

@@ -123,19 +123,27 @@ DesignMatrix build_design_matrix(const Descriptor& descriptor,
         }
       }
     }
+    // Noise multipliers of FitSettings::high_force_scale_ev_per_angstrom (1 when off).
+    const double f0 = settings.high_force_scale_ev_per_angstrom;
+    const auto force_factor = [&](std::size_t k) {
+      if (f0 <= 0 || !fr.forces_ev_per_angstrom) return 1.0;
+      return std::max(1.0, fr.forces_ev_per_angstrom->col(static_cast<Eigen::Index>(k)).norm() / f0);
+    };
+    double frame_factor = 1.0;
+    for (std::size_t k = 0; k < n; ++k) frame_factor = std::max(frame_factor, force_factor(k));
     if (energy_row >= 0) {
       d.matrix.row(energy_row) = energy_sum;
       d.targets[energy_row] = *fr.energy_ev;
-      d.row_weights[energy_row] =
-          1.0 / (settings.energy_sigma_ev_per_atom * settings.energy_sigma_ev_per_atom *
-                 static_cast<double>(n));
+      const double sigma_e = settings.energy_sigma_ev_per_atom * frame_factor;
+      d.row_weights[energy_row] = 1.0 / (sigma_e * sigma_e * static_cast<double>(n));
       d.kinds[static_cast<std::size_t>(energy_row)] = DesignMatrix::Kind::energy;
     }
     if (force_row >= 0)
       for (Eigen::Index k = 0; k < 3 * static_cast<Eigen::Index>(n); ++k) {
         d.targets[force_row + k] = (*fr.forces_ev_per_angstrom)(k % 3, k / 3);
-        d.row_weights[force_row + k] =
-            1.0 / (settings.force_sigma_ev_per_angstrom * settings.force_sigma_ev_per_angstrom);
+        const double sigma_f =
+            settings.force_sigma_ev_per_angstrom * force_factor(static_cast<std::size_t>(k / 3));
+        d.row_weights[force_row + k] = 1.0 / (sigma_f * sigma_f);
         d.kinds[static_cast<std::size_t>(force_row + k)] = DesignMatrix::Kind::force;
       }
     if (stress_row >= 0)
@@ -165,6 +173,9 @@ LinearModel fit_linear_model(const DescriptorSettings& descriptor_settings,
     fail("mlff fit: every noise level sigma is 0, nothing to fit");
   if (!(std::isfinite(settings.ridge_lambda) && settings.ridge_lambda > 0))
     fail("mlff fit: ridge_lambda must be > 0");
+  if (!(std::isfinite(settings.high_force_scale_ev_per_angstrom) &&
+        settings.high_force_scale_ev_per_angstrom >= 0))
+    fail("mlff fit: high_force_scale_ev_per_angstrom must be finite and >= 0");
 
   const DesignMatrix d = build_design_matrix(descriptor, frames, settings);
   const Eigen::Index rows = d.matrix.rows(), n = d.matrix.cols();

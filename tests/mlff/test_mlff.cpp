@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -289,6 +290,89 @@ TEST_CASE("MLFF fit recovers a known linear model exactly", "[mlff]") {
   const auto r = fit.compute(frames[3].structure);
   CHECK(max_abs(r.forces_ev_per_angstrom - *frames[3].forces_ev_per_angstrom) < 1e-9);
   CHECK(r.energy_ev == Approx(*frames[3].energy_ev).epsilon(1e-12));
+}
+
+TEST_CASE("MLFF high-force noise: the rows of far-from-equilibrium atoms and frames count less",
+          "[mlff]") {
+  const DescriptorSettings ds = small_settings();
+  const Descriptor d(ds);
+  const LinearModel true_model(ds, random_weights(d, 33));
+  std::vector<mlff::TrainingFrame> frames;
+  for (unsigned k = 0; k < 14; ++k)
+    frames.push_back(label(true_model, triclinic_cell(100 + k, 0.2 + 0.04 * k)));
+  mlff::FitSettings fs;
+  fs.energy_sigma_ev_per_atom = 1e-3;
+  fs.force_sigma_ev_per_angstrom = 1e-2;
+  fs.ridge_lambda = 1e-14;
+
+  // F0 between the smallest and largest force of frame 0, so both branches of max(1, |F|/F0)
+  // occur in it.
+  const Eigen::Matrix3Xd& f0_forces = *frames[0].forces_ev_per_angstrom;
+  const Eigen::VectorXd norms = f0_forces.colwise().norm().transpose();
+  REQUIRE(norms.maxCoeff() > 2 * norms.minCoeff());
+  const double f0 = 0.5 * (norms.minCoeff() + norms.maxCoeff());
+  fs.high_force_scale_ev_per_angstrom = f0;
+
+  SECTION("row weights: 1/(σ_F max(1,|F_k|/F0))² per force, 1/(σ_E² N max(1,max|F|/F0)²)") {
+    const mlff::DesignMatrix m = mlff::build_design_matrix(d, frames, fs);
+    const auto n = static_cast<double>(frames[0].structure.size());
+    const double frame_factor = norms.maxCoeff() / f0;
+    REQUIRE(m.kinds[0] == mlff::DesignMatrix::Kind::energy);
+    CHECK(m.row_weights[0] ==
+          Approx(1.0 / (1e-6 * n * frame_factor * frame_factor)).epsilon(1e-12));
+    std::size_t low = 0, high = 0;
+    for (Eigen::Index k = 0; k < norms.size(); ++k) {
+      const double factor = std::max(1.0, norms[k] / f0);
+      (factor > 1 ? high : low) += 1;
+      for (Eigen::Index a = 0; a < 3; ++a) {
+        INFO("atom " << k << " component " << a << ", |F| " << norms[k] << " eV/Å, F0 " << f0);
+        CHECK(m.row_weights[1 + 3 * k + a] ==
+              Approx(1.0 / (1e-4 * factor * factor)).epsilon(1e-12));
+      }
+    }
+    CHECK(low > 0);
+    CHECK(high > 0);
+    // Off (F0 = 0): the plain 1/σ² weights.
+    fs.high_force_scale_ev_per_angstrom = 0;
+    const mlff::DesignMatrix plain = mlff::build_design_matrix(d, frames, fs);
+    CHECK(plain.row_weights[0] == Approx(1.0 / (1e-6 * n)).epsilon(1e-12));
+    CHECK(plain.row_weights[1] == Approx(1e4).epsilon(1e-12));
+    CHECK(plain.matrix == m.matrix);
+    CHECK(plain.targets == m.targets);
+  }
+  SECTION("exact data is still recovered exactly: the weights only matter for misfit") {
+    const LinearModel fit = mlff::fit_linear_model(ds, frames, fs);
+    CHECK(max_abs(fit.weights() - true_model.weights()) / max_abs(true_model.weights()) < 1e-8);
+    CHECK(fit.training().settings.high_force_scale_ev_per_angstrom == f0);
+  }
+  SECTION("a misfit frame with large forces pulls the fit less than with uniform noise") {
+    // Frame 5's forces are scaled ×20 (inconsistent with the others and with its own
+    // energy): the fit's error on the 13 consistent frames must drop when F0 discounts it.
+    auto bad = frames;
+    *bad[5].forces_ev_per_angstrom *= 20;
+    const auto clean_force_error = [&](double scale) {
+      fs.high_force_scale_ev_per_angstrom = scale;
+      const LinearModel fit = mlff::fit_linear_model(ds, bad, fs);
+      double err = 0;
+      for (std::size_t f = 0; f < bad.size(); ++f)
+        if (f != 5)
+          err += (fit.compute(bad[f].structure).forces_ev_per_angstrom -
+                  *bad[f].forces_ev_per_angstrom)
+                     .squaredNorm();
+      return std::sqrt(err);
+    };
+    const double uniform = clean_force_error(0), weighted = clean_force_error(f0);
+    INFO("force error on the consistent frames: uniform " << uniform << ", F0 " << weighted);
+    CHECK(weighted < 0.5 * uniform);
+  }
+  SECTION("a negative or non-finite F0 is refused") {
+    fs.high_force_scale_ev_per_angstrom = -1;
+    CHECK_THROWS_WITH(mlff::fit_linear_model(ds, frames, fs),
+                      Catch::Contains("high_force_scale_ev_per_angstrom must be finite and >= 0"));
+    fs.high_force_scale_ev_per_angstrom = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_WITH(mlff::fit_linear_model(ds, frames, fs),
+                      Catch::Contains("high_force_scale_ev_per_angstrom must be finite and >= 0"));
+  }
 }
 
 namespace {

@@ -41,7 +41,7 @@ mlff::DescriptorSettings settings() {
 }
 
 // A small fitted model with posterior and metadata (random labels: only the file matters).
-mlff::LinearModel fitted_model() {
+mlff::LinearModel fitted_model(double high_force_scale_ev_per_angstrom = 0) {
   std::vector<mlff::TrainingFrame> frames;
   std::mt19937 rng(3);
   std::normal_distribution<double> n;
@@ -54,7 +54,9 @@ mlff::LinearModel fitted_model() {
     f.forces_ev_per_angstrom = forces;
     frames.push_back(f);
   }
-  return mlff::fit_linear_model(settings(), frames);
+  mlff::FitSettings fit;
+  fit.high_force_scale_ev_per_angstrom = high_force_scale_ev_per_angstrom;
+  return mlff::fit_linear_model(settings(), frames, fit);
 }
 
 std::string temp_path(const std::string& name) {
@@ -90,6 +92,13 @@ TEST_CASE("MLFF model files round-trip exactly", "[mlff]") {
   CHECK(a.energy_ev == b.energy_ev);
   CHECK(a.forces_ev_per_angstrom == b.forces_ev_per_angstrom);
   CHECK(model.uncertainty(s).total_ev == back.uncertainty(s).total_ev);
+  // The high-force scale F0 is written only when used, and read back.
+  CHECK_FALSE(io::mlff_model_to_json(model)["training"]["settings"].contains(
+      "high_force_scale_ev_per_angstrom"));
+  CHECK(back.training().settings.high_force_scale_ev_per_angstrom == 0);
+  const mlff::LinearModel weighted = fitted_model(0.05);
+  io::write_mlff_model(path, weighted);
+  CHECK(io::load_mlff_model(path).training().settings.high_force_scale_ev_per_angstrom == 0.05);
   // A model without a posterior round-trips too (and has no uncertainty).
   const mlff::LinearModel bare(settings(), model.weights());
   io::write_mlff_model(path, bare);
@@ -197,6 +206,12 @@ TEST_CASE("Bad MLFF model files give one precise line", "[mlff][bad-input]") {
   doc = good;
   doc["training"]["date"] = 2026;
   CHECK(error_of(doc) == "FILE: /training/date: must be a string");
+
+  doc = good;
+  doc["training"]["settings"]["high_force_scale_ev_per_angstrom"] = -0.5;
+  CHECK(error_of(doc) ==
+        "FILE: /training/settings/high_force_scale_ev_per_angstrom: must be a finite number >= 0 "
+        "(got -0.5)");
 
   doc = good;
   doc["extra"] = 1;

@@ -29,7 +29,8 @@ namespace ionhop::io {
 //                "force_rmse_ev_per_angstrom": …, "force_mae_ev_per_angstrom": …,
 //                "stress_rmse_ev_per_angstrom3": …, "data_sha256": "…", "date": "…",
 //                "settings": {"energy_sigma_ev_per_atom": …, "force_sigma_ev_per_angstrom": …,
-//                             "stress_sigma_ev_per_angstrom3": …, "ridge_lambda": …}}
+//                             "stress_sigma_ev_per_angstrom3": …, "ridge_lambda": …,
+//                             "high_force_scale_ev_per_angstrom": … (only when > 0)}}
 //                                                                         (optional)
 // }
 nlohmann::json mlff_model_to_json(const mlff::LinearModel& model);

@@ -23,6 +23,14 @@ struct FitSettings {
   double energy_sigma_ev_per_atom = 0.001;
   double force_sigma_ev_per_angstrom = 0.05;
   double stress_sigma_ev_per_angstrom3 = 0;  // 0: stresses are not fitted
+  // F0 > 0: observations far from equilibrium count less. Atom k's force noise becomes
+  // σ_F·max(1, |F_k|/F0) and a frame's energy noise σ_E·max(1, max_k |F_k|/F0), with F_k
+  // the reference (DFT) force. Why: active learning labels images where a band left the
+  // training domain, often with atoms in contact (DFT forces of 3–60 eV/Å); with the
+  // near-equilibrium noise a linear model spends its capacity on those few rows and loses
+  // accuracy along the paths that matter, where a noise that grows with |F| keeps them as
+  // weak walls (the relative-error weighting of force-matching fits). 0: off.
+  double high_force_scale_ev_per_angstrom = 0;
   // Ridge λ: Gaussian prior w̃ ~ N(m̃, 1/λ) on the weights of standardised features (m̃ = 0
   // except for the biases, centred on per-element reference energies: fit.hpp)
   // (w̃_c = d_c w_c, d_c the weighted RMS of design column c, floored at the median over
