@@ -2,9 +2,12 @@
 #include "ionhop/atomistic/structure.hpp"
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 namespace ionhop::atomistic {
 
@@ -68,6 +71,20 @@ void Structure::remove(std::size_t atom) {
   positions_angstrom = std::move(kept);
   elements.erase(elements.begin() + k);
   if (!fixed.empty()) fixed.erase(fixed.begin() + k);
+}
+
+double Structure::largest_displacement_angstrom(const Structure& other) const {
+  if (other.size() != size())
+    throw std::invalid_argument("largest_displacement_angstrom: structures of " +
+                                std::to_string(size()) + " and " + std::to_string(other.size()) +
+                                " atoms");
+  double largest = 0;
+  for (std::size_t k = 0; k < size(); ++k) {
+    const auto c = static_cast<Eigen::Index>(k);
+    largest = std::max(
+        largest, minimum_image(other.positions_angstrom.col(c) - positions_angstrom.col(c)).norm());
+  }
+  return largest;
 }
 
 }  // namespace ionhop::atomistic

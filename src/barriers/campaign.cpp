@@ -309,7 +309,11 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
   }
   s.converged = out.neb.converged;
   s.barrier_ev = out.neb.forward_barrier_ev;
-  if (s.converged) s.initial_energy_ev = out.neb.energies_ev.front();
+  if (s.converged) {
+    s.initial_energy_ev = out.neb.energies_ev.front();
+    s.endpoint_separation_angstrom =
+        out.neb.images.front().largest_displacement_angstrom(out.neb.images.back());
+  }
   s.reaction_energy_ev = out.neb.energies_ev.back() - out.neb.energies_ev.front();
   if (!s.converged) {
     out.failure = "CI-NEB did not converge: max force " +

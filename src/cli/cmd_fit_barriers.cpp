@@ -100,6 +100,20 @@ Action add_fit_barriers_command(CLI::App& app) {
       throw InputError(a->samples, e.json_path(), e.problem());
     }
     print_fit(fit);
+    // Converged bands whose endpoints relaxed into one state (e.g. a split vacancy): fitted
+    // as they are (barrier ~0: the two sites exchange freely), but named, since the
+    // environment model's one-barrier-per-hop picture does not hold for them.
+    std::vector<std::string> merged;
+    for (const auto& s : set.samples)
+      if (barriers::endpoints_merged(s) && s.defect == options.defect) merged.push_back(s.id);
+    if (!merged.empty()) {
+      std::printf(
+          "  %zu fitted sample(s) with endpoints relaxed into one state (< %.2g A apart; "
+          "barrierless exchanges):",
+          merged.size(), barriers::kMergedEndpointsAngstrom);
+      for (const auto& id : merged) std::printf(" %s", id.c_str());
+      std::printf("\n");
+    }
     // The samples' prefactors whichever attempt frequency the table uses (a check of the
     // constant, or the values it will take).
     for (const auto& [m, st] : barriers::vineyard_statistics(set.samples, options.defect)) {
@@ -143,6 +157,13 @@ Action add_fit_barriers_command(CLI::App& app) {
     // any keeps today's provenance).
     bool any_prefactor = false;
     for (const auto& [m, st] : nu.vineyard) any_prefactor = any_prefactor || st.samples > 0;
+    if (!merged.empty())
+      spec.provenance["merged_endpoints"] = {
+          {"separation_below_angstrom", barriers::kMergedEndpointsAngstrom},
+          {"note",
+           "fitted as barrierless exchanges: both endpoints relaxed into one state, so the two "
+           "sites share it"},
+          {"samples", merged}};
     if (config.ground_state_tolerance_ev)
       spec.provenance["metastable_starts_excluded"] = {
           {"ground_state_tolerance_ev", *config.ground_state_tolerance_ev},

@@ -237,6 +237,11 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
         if (outcome.endpoint_refinements > 0)
           std::printf("        endpoints relaxed again from band images %zu time(s)\n",
                       outcome.endpoint_refinements);
+        if (barriers::endpoints_merged(s))
+          std::printf(
+              "        endpoints relaxed into one state (atoms at most %.3f A apart): no hop in "
+              "this environment; fitted as a barrierless exchange\n",
+              *s.endpoint_separation_angstrom);
         if (outcome.saddle_refinements > 0)
           std::printf("        band pushed off a higher-order saddle %zu time(s)\n",
                       outcome.saddle_refinements);

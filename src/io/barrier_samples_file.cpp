@@ -61,7 +61,7 @@ BarrierSampleSet load_barrier_samples(const std::string& path) {
     s.require_object({"id", "defect", "moving_species", "initial_counts", "final_counts",
                       "barrier_ev", "reaction_energy_ev", "converged", "occupation_key",
                       "saddle_counts", "attempt_frequency_hz", "imaginary_frequency_thz",
-                      "vineyard_warning", "initial_energy_ev"});
+                      "vineyard_warning", "initial_energy_ev", "endpoint_separation_angstrom"});
     barriers::BarrierSample b;
     if (auto id = s.find("id")) {
       b.id = id->string();
@@ -106,6 +106,10 @@ BarrierSampleSet load_barrier_samples(const std::string& path) {
       if (!b.converged) e->fail("a sample that is not converged has no relaxed initial state");
       b.initial_energy_ev = e->number();
     }
+    if (auto d = s.find("endpoint_separation_angstrom")) {
+      if (!b.converged) d->fail("a sample that is not converged has no relaxed endpoints");
+      b.endpoint_separation_angstrom = d->non_negative();
+    }
     set.samples.push_back(std::move(b));
   }
   return set;
@@ -135,6 +139,8 @@ nlohmann::json barrier_samples_to_json(const BarrierSampleSet& set) {
     if (b.imaginary_frequency_thz) s["imaginary_frequency_thz"] = *b.imaginary_frequency_thz;
     if (!b.vineyard_warning.empty()) s["vineyard_warning"] = b.vineyard_warning;
     if (b.initial_energy_ev) s["initial_energy_ev"] = *b.initial_energy_ev;
+    if (b.endpoint_separation_angstrom)
+      s["endpoint_separation_angstrom"] = *b.endpoint_separation_angstrom;
     out["samples"].push_back(s);
   }
   return out;

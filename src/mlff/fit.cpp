@@ -127,7 +127,8 @@ DesignMatrix build_design_matrix(const Descriptor& descriptor,
     const double f0 = settings.high_force_scale_ev_per_angstrom;
     const auto force_factor = [&](std::size_t k) {
       if (f0 <= 0 || !fr.forces_ev_per_angstrom) return 1.0;
-      return std::max(1.0, fr.forces_ev_per_angstrom->col(static_cast<Eigen::Index>(k)).norm() / f0);
+      return std::max(1.0,
+                      fr.forces_ev_per_angstrom->col(static_cast<Eigen::Index>(k)).norm() / f0);
     };
     double frame_factor = 1.0;
     for (std::size_t k = 0; k < n; ++k) frame_factor = std::max(frame_factor, force_factor(k));

@@ -71,6 +71,28 @@ TEST_CASE("displacement is the minimum image between two atoms", "[atomistic]") 
   CHECK((s.displacement(1, 0) + d).norm() < 1e-12);
 }
 
+TEST_CASE("largest_displacement_angstrom: the largest minimum-image move of any atom",
+          "[atomistic]") {
+  auto a = skewed();
+  a.append("I", a.cartesian(Vec3(0.05, 0.5, 0.5)));
+  a.append("Pb", a.cartesian(Vec3(0.5, 0.5, 0.5)));
+  auto b = a;
+  CHECK(a.largest_displacement_angstrom(b) == 0);
+  // Atom 0 crosses the face x = 0 (0.05 → 0.97: a move of −0.08 in x, not +0.92); atom 1
+  // moves by a smaller vector.
+  b.positions_angstrom.col(0) = a.cartesian(Vec3(0.97, 0.5, 0.5));
+  b.positions_angstrom.col(1) += Vec3(0.1, 0.0, 0.0);
+  const double moved = a.cartesian(Vec3(-0.08, 0, 0)).norm();
+  CHECK(a.largest_displacement_angstrom(b) == Approx(moved).epsilon(1e-12));
+  CHECK(b.largest_displacement_angstrom(a) == Approx(moved).epsilon(1e-12));
+  // A whole lattice vector is no displacement at all.
+  auto c = a;
+  c.positions_angstrom.col(1) += a.cartesian(Vec3(1, -1, 0));
+  CHECK(a.largest_displacement_angstrom(c) < 1e-12);
+  c.append("I", Vec3(0, 0, 0));
+  CHECK_THROWS_AS(a.largest_displacement_angstrom(c), std::invalid_argument);
+}
+
 TEST_CASE("wrap_positions moves atoms into the cell by lattice vectors", "[atomistic]") {
   auto s = skewed();
   const Vec3 f[] = {{-0.3, 1.2, 2.7}, {0.5, 0.5, 0.5}, {-1e-17, 3.0, -2.0}, {1.0, 0.0, 0.999}};

@@ -127,6 +127,16 @@ TEST_CASE(
   // The relaxed initial state's energy, for drop_metastable_starts.
   REQUIRE(s.initial_energy_ev);
   CHECK(*s.initial_energy_ev == out.neb.energies_ev.front());
+  // The endpoints' separation: the largest atom move between them, the hopping iodide's. Its
+  // relaxed sites lean towards the vacancy, so it is shorter than the ideal X-X hop
+  // a/√2 = 4.45 Å, but a real hop is far longer than half of it: not merged.
+  REQUIRE(s.endpoint_separation_angstrom);
+  CHECK(*s.endpoint_separation_angstrom ==
+        out.neb.images.front().largest_displacement_angstrom(out.neb.images.back()));
+  const double hop = 6.29 / std::sqrt(2.0);
+  CHECK(*s.endpoint_separation_angstrom > 0.5 * hop);
+  CHECK(*s.endpoint_separation_angstrom < hop + 0.1);
+  CHECK_FALSE(barriers::endpoints_merged(s));
 }
 
 TEST_CASE(

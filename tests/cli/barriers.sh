@@ -328,6 +328,31 @@ assert p == {'ground_state_tolerance_ev': 1.0, 'samples': []}, p" "$WORK/rates_g
   expect_error "fit-barriers: tolerance 0 leaves one sample, too few to fit" "$CV/samples.json" \
     "need more converged samples" -- fit_barriers "$WORK/campaign_ground_state_zero.json" --samples "$CV/samples.json"
   check "tolerance 0: the higher start was named" grep -q "initial state .* eV above the lowest" "$WORK/stdout"
+  # Merged endpoints: both samples record a hop-length separation; one edited to 0.01 A (as
+  # a split vacancy gives) is still fitted, and fit-barriers names it, on stdout and in the
+  # table's provenance.
+  check "both converged samples record an endpoint separation between half a hop and a hop (4.45 A)" python3 -c "
+import json, sys
+s = json.load(open(sys.argv[1]))['samples']
+assert all(2.2 < x['endpoint_separation_angstrom'] < 4.55 for x in s), s" "$CV/samples.json"
+  python3 - "$CV/samples.json" "$WORK/samples_merged.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["samples"][1]["endpoint_separation_angstrom"] = 0.01
+json.dump(d, open(sys.argv[2], "w"), indent=2)
+PY
+  if run_ok "fit-barriers with one merged-endpoint sample" "$IONHOP" fit-barriers \
+    "$WORK/campaign_ground_state_wide.json" --samples "$WORK/samples_merged.json" --out "$WORK/rates_merged.json"; then
+    check "merged sample named on stdout, as fitted" grep -q "1 fitted sample(s) with endpoints relaxed into one state" "$WORK/stdout"
+    check "merged sample listed in the provenance; both samples fitted" python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d['provenance']['merged_endpoints']
+sid = json.load(open(sys.argv[2]))['samples'][1]['id']
+assert p['samples'] == [sid] and p['separation_below_angstrom'] == 0.1, p
+assert d['provenance']['environment_fit']['kra_fit']['samples'] == 2, d['provenance']['environment_fit']['kra_fit']" \
+      "$WORK/rates_merged.json" "$WORK/samples_merged.json"
+  fi
 fi
 
 # ---- 5b. saddle refinement: a band on a higher-order saddle pushed off it --------------------

@@ -222,6 +222,37 @@ TEST_CASE("barrier sample files: the optional vineyard fields round-trip and old
   check_bad_sample_files(cases, "badnu");
 }
 
+TEST_CASE("barrier sample files: endpoint_separation_angstrom round-trips; merged endpoints",
+          "[io][barrier_fit]") {
+  io::BarrierSampleSet set;
+  auto hop = sample("a", true), merged = sample("b", true);
+  hop.endpoint_separation_angstrom = 4.43;
+  merged.endpoint_separation_angstrom = 0.004;
+  set.samples = {hop, merged, sample("c", true)};
+  const std::string path = temp_path("separation.json");
+  io::write_barrier_samples(path, set);
+  const auto back = io::load_barrier_samples(path);
+  fs::remove(path);
+  REQUIRE(back.samples[0].endpoint_separation_angstrom);
+  CHECK(*back.samples[0].endpoint_separation_angstrom == 4.43);
+  CHECK(*back.samples[1].endpoint_separation_angstrom == 0.004);
+  CHECK_FALSE(back.samples[2].endpoint_separation_angstrom);
+  CHECK_FALSE(barriers::endpoints_merged(back.samples[0]));
+  CHECK(barriers::endpoints_merged(back.samples[1]));
+  CHECK_FALSE(barriers::endpoints_merged(back.samples[2]));  // not recorded: not merged
+
+  nlohmann::json not_converged = nlohmann::json::parse(one_sample("converged", "false"));
+  not_converged["samples"][0]["endpoint_separation_angstrom"] = 0.0;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {not_converged.dump(),
+       "/samples/0/endpoint_separation_angstrom: a sample that is not converged has no relaxed "
+       "endpoints"},
+      {one_sample("endpoint_separation_angstrom", "-0.5"),
+       "/samples/0/endpoint_separation_angstrom: must be a finite number >= 0 (got -0.5)"},
+  };
+  check_bad_sample_files(cases, "badsep");
+}
+
 TEST_CASE("barrier sample files: initial_energy_ev round-trips, exactly; bad values are errors",
           "[io][barrier_fit]") {
   io::BarrierSampleSet set;

@@ -47,6 +47,10 @@ struct Structure {
   Vec3 displacement(std::size_t i, std::size_t j) const {
     return minimum_image(positions_angstrom.col(j) - positions_angstrom.col(i));
   }
+  // Largest minimum-image displacement of any atom from this structure to `other` (Å; the
+  // same atoms in the same order, this cell's periodicity). Throws std::invalid_argument for
+  // structures of different sizes.
+  double largest_displacement_angstrom(const Structure& other) const;
   // Smallest perpendicular width of the cell (Å): distance between opposite faces.
   double min_perpendicular_width_angstrom() const;
   // Maps every atom back into the cell (fractional coordinates in [0, 1)).

@@ -38,6 +38,20 @@ struct BarrierSample {
   // of one occupation can relax into different minima; this says which start was the lowest
   // (barriers::drop_metastable_starts). Absent: not recorded (older files).
   std::optional<double> initial_energy_ev;
+  // Largest displacement of any atom between the relaxed initial and final endpoints (Å;
+  // converged campaign samples). Near 0 (below kMergedEndpointsAngstrom): both endpoints
+  // relaxed into one state — e.g. a split vacancy, the mover midway between the two sites —
+  // so there is no hop in this environment, only one state shared by the two sites; the band
+  // is flat (barrier ~0) and the fit takes it as a barrierless exchange. Absent: not recorded.
+  std::optional<double> endpoint_separation_angstrom;
 };
+
+// Endpoints closer than this (largest atom displacement, Å) are one state (see above).
+inline constexpr double kMergedEndpointsAngstrom = 0.1;
+
+inline bool endpoints_merged(const BarrierSample& s) {
+  return s.converged && s.endpoint_separation_angstrom &&
+         *s.endpoint_separation_angstrom < kMergedEndpointsAngstrom;
+}
 
 }  // namespace ionhop::barriers

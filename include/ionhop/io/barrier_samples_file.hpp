@@ -25,8 +25,11 @@ namespace ionhop::io {
 //     "occupation_key": "...",                 (optional)
 //     "attempt_frequency_hz": 9.0e11,          (optional, converged only: Vineyard ν*, > 0)
 //     "imaginary_frequency_thz": 0.39,         (optional, with the above: saddle's |ν|)
-//     "vineyard_warning": "..."                (optional: why ν* may be unreliable, or
+//     "vineyard_warning": "...",               (optional: why ν* may be unreliable, or
 //                                               "no prefactor: <reason>" without one)
+//     "initial_energy_ev": -12381.77,          (optional, converged only: relaxed start)
+//     "endpoint_separation_angstrom": 2.6      (optional, converged only, >= 0: largest atom
+//                                               displacement between the relaxed endpoints)
 //   }, ...]
 // }
 struct BarrierSampleSet {
