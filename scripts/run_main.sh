@@ -8,6 +8,9 @@
 # the same MD, which is not an input there: results/cspbi3_mlff/; the Fig. 1 charge-state
 # ordering of those barriers. Then V_Br^+ in
 # CsPbBr3 from its own MLFF-NEB rate table (no MD reference): results/cspbbr3_vbr_plus_mlff/.
+# Last, V_X^+ in CsPb(I_x Br_1-x)3 random alloys and in a (001) CsPbI3/CsPbBr3 heterojunction
+# from the mixed-halide MLFF-NEB table (rates/cspbx3_vx_plus_mlff.json; no MD reference):
+# results/cspbx3_vx_plus_mlff_{alloy,junction}/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
@@ -28,3 +31,8 @@ echo "== Charge-state ordering of the MLFF-NEB barriers (Fig. 1 of Tyagi et al.)
 echo
 echo "== V_Br^+ in CsPbBr3 from MLFF-NEB barriers (computed by ionhop; no MD reference) =="
 ./build/ionhop sweep examples/cspbbr3_vbr_plus_mlff_sweep.json --out results/cspbbr3_vbr_plus_mlff "$@"
+echo
+echo "== V_X^+ in CsPb(I_x Br_1-x)3 alloys and in a CsPbI3/CsPbBr3 heterojunction, from the mixed-halide MLFF-NEB table (computed by ionhop; no MD reference) =="
+./build/ionhop sweep examples/cspbx3_vx_plus_mlff_alloy_sweep.json --out results/cspbx3_vx_plus_mlff_alloy "$@"
+./build/ionhop sweep examples/cspbx3_vx_plus_mlff_heterojunction_sweep.json \
+  --out results/cspbx3_vx_plus_mlff_junction "$@"
