@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "commands.hpp"
+#include "dft_labelling.hpp"
 #include "ionhop/atomistic/molecular_dynamics.hpp"
 #include "ionhop/core/error.hpp"
 #include "ionhop/io/atomic_file.hpp"
@@ -34,13 +35,6 @@ std::string shortest(double x) {
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof buf, x);
   return std::string(buf, r.ptr);
-}
-
-// Info keys that label the input structure's energy (DFT or another potential): dropped from
-// MD frames, whose energy and forces come from the MD potential.
-bool is_label_key(const std::string& key) {
-  return key == "stress" || key == "dft" || key == "dft_source_frame" || key == "label_potential" ||
-         key == "label_potential_sha256" || key.rfind("cp2k_", 0) == 0;
 }
 
 // One extxyz frame with the velocities appended as a `velo:R:3` column (Å/fs): written by
@@ -164,7 +158,7 @@ Action add_md_command(CLI::App& app) {
       io::ExtxyzFrame f;
       f.structure = s.structure;
       for (auto it = f.structure.info.begin(); it != f.structure.info.end();)
-        it = is_label_key(it->first) ? f.structure.info.erase(it) : std::next(it);
+        it = is_reference_label_key(it->first) ? f.structure.info.erase(it) : std::next(it);
       auto& info = f.structure.info;
       info["source"] = source.str();
       info["md_potential"] = potential.potential->name();

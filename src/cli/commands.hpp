@@ -37,6 +37,7 @@ Action add_fit_mlff_command(CLI::App& app);
 Action add_validate_command(CLI::App& app);
 Action add_label_potential_command(CLI::App& app);
 Action add_md_command(CLI::App& app);
+Action add_relax_command(CLI::App& app);
 Action add_active_learn_command(CLI::App& app);
 Action add_learn_neb_command(CLI::App& app);
 Action add_barrier_trends_command(CLI::App& app);

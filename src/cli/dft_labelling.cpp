@@ -23,6 +23,11 @@ std::string shortest_number(double x) {
   return buf;
 }
 
+bool is_reference_label_key(const std::string& key) {
+  return key == "stress" || key == "dft" || key == "dft_source_frame" || key == "label_potential" ||
+         key == "label_potential_sha256" || key.rfind("cp2k_", 0) == 0;
+}
+
 std::string cp2k_settings_hash(const reference::Cp2kSettings& s) {
   const auto num = shortest_number;
   std::ostringstream t;

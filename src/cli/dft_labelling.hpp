@@ -20,6 +20,10 @@ inline constexpr const char* kDftLabel = "PBE-D3(BJ)/DZVP-MOLOPT-SR-GTH";
 // Shortest decimal text that reads back to exactly x.
 std::string shortest_number(double x);
 
+// Info keys that label a frame's energy (DFT or another potential): dropped from frames whose
+// energy and forces come from ionhop's own potential (md, relax).
+bool is_reference_label_key(const std::string& key);
+
 // SHA-256 (first 16 hex digits) of the DFT settings that determine the numbers: method,
 // grids, SCF, mixing, smearing, dispersion, kinds. Data-file locations are left out (they
 // differ between machines, not the physics).

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   Action validate = add_validate_command(app);
   Action label_potential = add_label_potential_command(app);
   Action md = add_md_command(app);
+  Action relax = add_relax_command(app);
   Action active_learn = add_active_learn_command(app);
   Action learn_neb = add_learn_neb_command(app);
   Action barrier_trends = add_barrier_trends_command(app);
@@ -78,6 +79,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "validate") return validate();
       if (sub->get_name() == "label-with-potential") return label_potential();
       if (sub->get_name() == "md") return md();
+      if (sub->get_name() == "relax") return relax();
       if (sub->get_name() == "barrier-trends") return barrier_trends();
       if (sub->get_name() == "select-uncertain") return select_uncertain();
     }

@@ -31,20 +31,6 @@ neb() { "${TIMEOUT[@]}" "$IONHOP" neb "$@" --out "$OUT" --threads 1 --quiet; }
 sample() { "${TIMEOUT[@]}" "$IONHOP" sample-barriers "$@" --out "$OUT" --threads 1; }
 fit_barriers() { "${TIMEOUT[@]}" "$IONHOP" fit-barriers "$@" --out "$RUN/rates.json"; }
 
-# run_ok DESCRIPTION COMMAND...: COMMAND exits 0 with nothing on stderr (stdout in $WORK/stdout).
-run_ok() {
-  local desc=$1
-  shift
-  "${TIMEOUT[@]}" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
-  local rc=$?
-  if [[ $rc -eq 0 && ! -s $WORK/stderr ]]; then
-    ok "$desc"
-    return 0
-  fi
-  fail "$desc" "exit $rc" "command: $*" "stderr:" "$(cat "$WORK/stderr")"
-  return 1
-}
-
 # ---- sanity: the template of the bad NEB configs is good --------------------------------------
 if run_ok "baseline $G/neb_vacancy.json converges" "$IONHOP" neb $G/neb_vacancy.json --out "$WORK/neb" \
   --threads 1 --quiet; then

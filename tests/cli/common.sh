@@ -112,6 +112,25 @@ expect_error() {
   fi
 }
 
+# run_ok DESCRIPTION COMMAND...: exits 0 with nothing on stderr (stdout in $WORK/stdout);
+# COMMAND may be a shell function (run without the timeout).
+run_ok() {
+  local desc=$1
+  shift
+  if declare -F "$1" >/dev/null; then
+    "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+  else
+    "${TIMEOUT[@]}" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+  fi
+  local rc=$?
+  if [[ $rc -eq 0 && ! -s $WORK/stderr ]]; then
+    ok "$desc"
+    return 0
+  fi
+  fail "$desc" "exit $rc" "command: $*" "stderr:" "$(cat "$WORK/stderr")" "stdout:" "$(tail -5 "$WORK/stdout")"
+  return 1
+}
+
 # finish: prints "N passed, M failed" (", S skipped" when something was skipped); returns
 # 1 if a check failed, else 77 if one was skipped, else 0. Make it the script's last command.
 finish() {

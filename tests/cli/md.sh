@@ -14,24 +14,6 @@ setup md 240 "$@"   # IONHOP, SRC, WORK, RUN (must stay empty on errors), OUT, T
 POT=examples/potentials/cspbi3_buckingham_coulomb.json
 LAT=lattices/cspbi3_cubic.json
 
-# run_ok DESCRIPTION COMMAND...: exits 0 with nothing on stderr (stdout in $WORK/stdout).
-run_ok() {
-  local desc=$1
-  shift
-  if declare -F "$1" >/dev/null; then
-    "$@" >"$WORK/stdout" 2>"$WORK/stderr"
-  else
-    "${TIMEOUT[@]}" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
-  fi
-  local rc=$?
-  if [[ $rc -eq 0 && ! -s $WORK/stderr ]]; then
-    ok "$desc"
-    return 0
-  fi
-  fail "$desc" "exit $rc" "command: $*" "stderr:" "$(cat "$WORK/stderr")" "stdout:" "$(tail -5 "$WORK/stdout")"
-  return 1
-}
-
 md() {  # md OUT LOG: 20 Langevin steps at 650 K from frame 1, a frame every 5 steps
   "${TIMEOUT[@]}" "$IONHOP" md --potential $POT --structure "$WORK/start.extxyz" --frame 1 \
     --temperature-k 650 --steps 20 --timestep-fs 2 --friction-per-fs 0.02 --every 5 --seed 3 \

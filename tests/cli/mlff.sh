@@ -16,24 +16,6 @@ setup mlff 240 "$@"   # IONHOP, SRC, WORK, RUN (must stay empty on errors), OUT,
 POT=examples/potentials/cspbi3_buckingham_coulomb.json
 LAT=lattices/cspbi3_cubic.json
 
-# run_ok DESCRIPTION COMMAND...: exits 0 with nothing on stderr (stdout in $WORK/stdout).
-run_ok() {
-  local desc=$1
-  shift
-  if declare -F "$1" >/dev/null; then
-    "$@" >"$WORK/stdout" 2>"$WORK/stderr"
-  else
-    "${TIMEOUT[@]}" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
-  fi
-  local rc=$?
-  if [[ $rc -eq 0 && ! -s $WORK/stderr ]]; then
-    ok "$desc"
-    return 0
-  fi
-  fail "$desc" "exit $rc" "command: $*" "stderr:" "$(cat "$WORK/stderr")" "stdout:" "$(tail -5 "$WORK/stdout")"
-  return 1
-}
-
 make_set() {  # make_set SEED COUNT FILE
   "${TIMEOUT[@]}" "$IONHOP" make-training-structures --lattice $LAT --supercell 2 2 2 --defect vacancy \
     --element I --charge 1 --count "$2" --rattle-angstrom 0.08 --strain 0.01 --seed "$1" --out "$3"
