@@ -19,6 +19,7 @@
 #include "ionhop/io/atomic_file.hpp"
 #include "ionhop/io/extxyz.hpp"
 #include "ionhop/io/potential_file.hpp"
+#include "start_frame.hpp"
 
 namespace ionhop::cli {
 
@@ -117,14 +118,8 @@ Action add_md_command(CLI::App& app) {
       throw InputError("", "",
                        "--friction-per-fs must be >= 0 (got " + shortest(a->friction_per_fs) + ")");
     if (a->every == 0) throw InputError("", "", "--every must be >= 1");
-    if (!std::filesystem::exists(a->structure)) throw InputError(a->structure, "", "no such file");
-    const auto frames = io::read_extxyz(a->structure);
-    if (frames.empty()) throw InputError(a->structure, "", "no frame");
-    const std::size_t k = a->frame < 0 ? frames.size() - 1 : static_cast<std::size_t>(a->frame);
-    if (k >= frames.size())
-      throw InputError(a->structure, "",
-                       "--frame " + std::to_string(k) + ": the file has " +
-                           std::to_string(frames.size()) + " frame(s) (counted from 0)");
+    const StartFrame start_frame = read_start_frame(a->structure, a->frame);
+    const std::size_t k = start_frame.index;
     const io::LoadedPotential potential = io::load_potential(a->potential);
 
     atomistic::LangevinSettings settings;
@@ -133,7 +128,7 @@ Action add_md_command(CLI::App& app) {
     settings.friction_per_fs = a->friction_per_fs;
     settings.seed = a->seed;
     atomistic::MdState initial;
-    initial.structure = frames[k].structure;
+    initial.structure = start_frame.structure;
     const std::string where = "frame " + std::to_string(k) + ": ";
     std::unique_ptr<atomistic::LangevinDynamics> md;
     try {

@@ -24,6 +24,7 @@
 #include "ionhop/io/potential_file.hpp"
 #include "ionhop/mlff/domain_check.hpp"
 #include "ionhop/mlff/linear_model.hpp"
+#include "start_frame.hpp"
 
 namespace ionhop::cli {
 
@@ -116,15 +117,9 @@ Action add_relax_command(CLI::App& app) {
       throw InputError("", "",
                        "--free-within-angstrom must be > 0 (got " +
                            shortest_number(a->free_within_angstrom) + ")");
-    if (!std::filesystem::exists(a->structure)) throw InputError(a->structure, "", "no such file");
-    const auto frames = io::read_extxyz(a->structure);
-    if (frames.empty()) throw InputError(a->structure, "", "no frame");
-    const std::size_t k = a->frame < 0 ? frames.size() - 1 : static_cast<std::size_t>(a->frame);
-    if (k >= frames.size())
-      throw InputError(a->structure, "",
-                       "--frame " + std::to_string(k) + ": the file has " +
-                           std::to_string(frames.size()) + " frame(s) (counted from 0)");
-    atomistic::Structure start = frames[k].structure;
+    const StartFrame start_frame = read_start_frame(a->structure, a->frame);
+    const std::size_t k = start_frame.index;
+    atomistic::Structure start = start_frame.structure;
     for (auto it = start.info.begin(); it != start.info.end();)
       it = is_reference_label_key(it->first) ? start.info.erase(it) : std::next(it);
     const std::string where = "frame " + std::to_string(k) + ": ";
