@@ -90,6 +90,26 @@ std::vector<double> uncertainties(const LinearModel& model, const std::vector<St
 
 }  // namespace
 
+void restart_endpoints_after_refinement(BandLearningCheckpoint& cp,
+                                        const atomistic::EndpointRefinement& refine,
+                                        const std::vector<Structure>& images,
+                                        const BandLearningSettings& settings) {
+  ++cp.refinements;
+  cp.band.clear();
+  if (refine.initial_from) {
+    cp.initial = images.at(*refine.initial_from);
+    cp.final_start_from_band = false;
+  } else if (refine.final_from) {
+    if (settings.endpoints == atomistic::EndpointMode::kMirror) {
+      cp.initial = settings.mirror->apply(images.at(*refine.final_from));
+      cp.final_start_from_band = false;
+    } else {
+      cp.final_structure = images.at(*refine.final_from);
+      cp.final_start_from_band = true;
+    }
+  }
+}
+
 BandLearningResult run_band_learning(const std::vector<TrainingFrame>& initial_training,
                                      std::vector<TrainingFrame> previously_labelled,
                                      const Structure& initial, const Structure& final_structure,
@@ -261,15 +281,7 @@ BandLearningResult run_band_learning(const std::vector<TrainingFrame>& initial_t
         const atomistic::EndpointRefinement refine =
             atomistic::endpoints_to_refine(nr, settings.refine_tolerance_ev);
         if (refine.needed() && nr.converged && cp.refinements < settings.max_endpoint_refinements) {
-          ++cp.refinements;
-          if (refine.initial_from) {
-            cp.initial = nr.images[*refine.initial_from];
-            cp.final_start_from_band = false;
-          } else {
-            cp.final_structure = nr.images[*refine.final_from];
-            cp.final_start_from_band = true;
-          }
-          cp.band.clear();
+          restart_endpoints_after_refinement(cp, refine, nr.images, settings);
           if (callbacks.checkpoint) callbacks.checkpoint(cp);
           if (callbacks.refined) callbacks.refined(refine, nr);
           continue;

@@ -213,3 +213,42 @@ TEST_CASE("NEB-band learning rejects bad settings", "[mlff][band-learning][bad-i
   CHECK_THROWS_AS(mlff::run_band_learning({}, {}, start, start, s, test::pair_labeller()),
                   InputError);
 }
+
+TEST_CASE("An endpoint refinement on the final side restarts the mirror's initial endpoint",
+          "[mlff][band-learning]") {
+  // A deeper state next to the final endpoint: with mirror endpoints the final endpoint is
+  // derived from the initial one, so the restart must move the initial start to the mirror
+  // image of that state (the bug this guards against repeated the same band 5 times).
+  const auto& ends = hop();
+  mlff::BandLearningSettings s = settings(1);
+  REQUIRE(s.mirror);
+  Structure near_final = ends.final;
+  near_final.positions_angstrom.col(static_cast<Eigen::Index>(ends.moving_atom)) -=
+      0.2 * ends.moving_displacement_angstrom;  // 20 % back towards the initial site
+  const std::vector<Structure> images = {ends.initial, near_final, ends.final};
+  atomistic::EndpointRefinement refine;
+  refine.final_from = 1;
+
+  mlff::BandLearningCheckpoint cp{0, 0, ends.initial, ends.final, images, 0, false};
+  mlff::restart_endpoints_after_refinement(cp, refine, images, s);
+  const Structure expected = s.mirror->apply(near_final);
+  CHECK(cp.refinements == 1);
+  CHECK(cp.band.empty());
+  CHECK_FALSE(cp.final_start_from_band);
+  CHECK((cp.initial.positions_angstrom - expected.positions_angstrom).norm() == 0.0);
+  // The mirror image of a state 20 % of the way back from the final site lies 20 % of the
+  // way from the initial site towards the final one.
+  const auto moving = static_cast<Eigen::Index>(ends.moving_atom);
+  const atomistic::Vec3 from_initial = cp.initial.minimum_image(
+      cp.initial.positions_angstrom.col(moving) - ends.initial.positions_angstrom.col(moving));
+  CHECK((from_initial - 0.2 * ends.moving_displacement_angstrom).norm() < 1e-9);
+
+  // Independent endpoints: the final start itself moves to the band image.
+  s.endpoints = atomistic::EndpointMode::kIndependent;
+  mlff::BandLearningCheckpoint independent{0, 0, ends.initial, ends.final, images, 0, false};
+  mlff::restart_endpoints_after_refinement(independent, refine, images, s);
+  CHECK(independent.final_start_from_band);
+  CHECK((independent.final_structure.positions_angstrom - near_final.positions_angstrom).norm() ==
+        0.0);
+  CHECK((independent.initial.positions_angstrom - ends.initial.positions_angstrom).norm() == 0.0);
+}

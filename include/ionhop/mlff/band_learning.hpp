@@ -116,6 +116,16 @@ struct BandLearningResult {
   bool trusted = false;
 };
 
+// After an endpoint refinement (atomistic::endpoints_to_refine on a converged band `images`):
+// where the next round's endpoint relaxations start. With kMirror the final endpoint is the
+// mirror image of the initial one, so a deeper state on the final side restarts the initial
+// endpoint from the mirror image of that band image (setting only the final start would
+// change nothing and repeat the same band). Clears the band; counts the refinement.
+void restart_endpoints_after_refinement(BandLearningCheckpoint& cp,
+                                        const atomistic::EndpointRefinement& refine,
+                                        const std::vector<atomistic::Structure>& images,
+                                        const BandLearningSettings& settings);
+
 // Runs the loop from the (unrelaxed) endpoints `initial` and `final_structure` (same atoms in
 // the same order; with settings.mirror only the initial is used), or from `resume`.
 // `initial_training` must be non-empty; `previously_labelled` are an interrupted run's labels.
