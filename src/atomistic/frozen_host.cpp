@@ -41,4 +41,15 @@ std::size_t fix_atoms_beyond(Structure& initial, Structure& final_structure,
   return count;
 }
 
+std::size_t fix_atoms_farther_than(Structure& structure, std::size_t centre,
+                                   double radius_angstrom) {
+  if (structure.fixed.empty()) structure.fixed.assign(structure.size(), false);
+  std::size_t fixed = 0;
+  for (std::size_t k = 0; k < structure.size(); ++k) {
+    if (structure.displacement(centre, k).norm() > radius_angstrom) structure.fixed[k] = true;
+    fixed += structure.fixed[k] ? 1 : 0;
+  }
+  return fixed;
+}
+
 }  // namespace ionhop::atomistic

@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "dft_labelling.hpp"
 #include "ionhop/atomistic/fire.hpp"
+#include "ionhop/atomistic/frozen_host.hpp"
 #include "ionhop/atomistic/minimum_check.hpp"
 #include "ionhop/core/build_info.hpp"
 #include "ionhop/core/error.hpp"
@@ -39,18 +40,6 @@ struct RelaxArgs {
   std::size_t max_steps = 2000, print_every = 50;
   bool confirm_minimum = false, no_domain_stop = false;
 };
-
-// Fixes every atom farther than radius_angstrom (minimum image) from atom `centre`, keeping
-// atoms the input already fixed. Returns the number of fixed atoms.
-std::size_t freeze_host(atomistic::Structure& s, std::size_t centre, double radius_angstrom) {
-  if (s.fixed.empty()) s.fixed.assign(s.size(), false);
-  std::size_t fixed = 0;
-  for (std::size_t k = 0; k < s.size(); ++k) {
-    if (s.displacement(centre, k).norm() > radius_angstrom) s.fixed[k] = true;
-    fixed += s.fixed[k] ? 1 : 0;
-  }
-  return fixed;
-}
 }  // namespace
 
 Action add_relax_command(CLI::App& app) {
@@ -123,15 +112,14 @@ Action add_relax_command(CLI::App& app) {
     for (auto it = start.info.begin(); it != start.info.end();)
       it = is_reference_label_key(it->first) ? start.info.erase(it) : std::next(it);
     const std::string where = "frame " + std::to_string(k) + ": ";
-    std::size_t fixed_atoms = start.free_atom_indices().size();
-    fixed_atoms = start.size() - fixed_atoms;
+    std::size_t fixed_atoms = start.size() - start.free_atom_indices().size();
     if (frozen_host) {
       const auto centre = static_cast<std::size_t>(a->centre_atom);
       if (centre >= start.size())
         throw InputError(a->structure, "",
                          where + "--centre-atom " + std::to_string(centre) + ": the frame has " +
                              std::to_string(start.size()) + " atoms (counted from 0)");
-      fixed_atoms = freeze_host(start, centre, a->free_within_angstrom);
+      fixed_atoms = atomistic::fix_atoms_farther_than(start, centre, a->free_within_angstrom);
     }
     if (fixed_atoms == start.size())
       throw InputError(a->structure, "", where + "every atom is fixed: nothing to relax");

@@ -17,4 +17,10 @@ namespace ionhop::atomistic {
 std::size_t fix_atoms_beyond(Structure& initial, Structure& final_structure,
                              double radius_angstrom);
 
+// The same for one structure around one of its atoms (`ionhop relax`): marks as fixed every
+// atom farther than radius_angstrom (minimum image) from atom `centre`, keeping atoms already
+// fixed. Returns the number of fixed atoms. The caller checks the centre index and radius.
+std::size_t fix_atoms_farther_than(Structure& structure, std::size_t centre,
+                                   double radius_angstrom);
+
 }  // namespace ionhop::atomistic
