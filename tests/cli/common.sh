@@ -131,6 +131,14 @@ run_ok() {
   return 1
 }
 
+# make_set SEED COUNT FILE: COUNT rattled (0.08 A) and strained (1 %) 2x2x2 CsPbI3 cells with
+# an iodide vacancy, cell charge +1 (make-training-structures), for the MLFF and relax tests.
+make_set() {
+  "${TIMEOUT[@]}" "$IONHOP" make-training-structures --lattice lattices/cspbi3_cubic.json \
+    --supercell 2 2 2 --defect vacancy --element I --charge 1 --count "$2" --rattle-angstrom 0.08 \
+    --strain 0.01 --seed "$1" --out "$3"
+}
+
 # finish: prints "N passed, M failed" (", S skipped" when something was skipped); returns
 # 1 if a check failed, else 77 if one was skipped, else 0. Make it the script's last command.
 finish() {

@@ -16,11 +16,6 @@ setup mlff 240 "$@"   # IONHOP, SRC, WORK, RUN (must stay empty on errors), OUT,
 POT=examples/potentials/cspbi3_buckingham_coulomb.json
 LAT=lattices/cspbi3_cubic.json
 
-make_set() {  # make_set SEED COUNT FILE
-  "${TIMEOUT[@]}" "$IONHOP" make-training-structures --lattice $LAT --supercell 2 2 2 --defect vacancy \
-    --element I --charge 1 --count "$2" --rattle-angstrom 0.08 --strain 0.01 --seed "$1" --out "$3"
-}
-
 # ---- make-training-structures --------------------------------------------------------------
 run_ok "make-training-structures: 12 training frames" make_set 1 12 "$WORK/train.extxyz"
 run_ok "make-training-structures: 4 test frames (other seed)" make_set 2 4 "$WORK/test.extxyz"

@@ -15,12 +15,7 @@ source "$(dirname "$0")/common.sh"
 
 setup relax 240 "$@"   # IONHOP, SRC, WORK, RUN (must stay empty on errors), OUT, TIMEOUT
 POT=examples/potentials/cspbi3_buckingham_coulomb.json
-LAT=lattices/cspbi3_cubic.json
 
-make_set() {  # make_set SEED COUNT FILE
-  "${TIMEOUT[@]}" "$IONHOP" make-training-structures --lattice $LAT --supercell 2 2 2 --defect vacancy \
-    --element I --charge 1 --count "$2" --rattle-angstrom 0.08 --strain 0.01 --seed "$1" --out "$3"
-}
 # info VALUE of KEY on the comment line of a one-frame extxyz.
 info() { sed -n 2p "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 # Largest |F| over the atoms whose fixed flag (column 8, if present) is not T.
