@@ -7,6 +7,7 @@
 // file is always a complete extxyz, never half a frame. The cost is O(frames²) bytes
 // written, negligible next to minutes of DFT per frame. Failures go to
 // LABELLED.failed.json the same way.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -42,7 +43,34 @@ struct DftLabelArgs {
   double cutoff_ry = 0, rel_cutoff_ry = 0;
   double smearing_k = 0;  // Fermi-Dirac smearing from the first attempt (0: only in the retry)
   bool charge_from_info = false, retry_failed = false;
+  std::string frames;  // "FIRST:LAST" (0-based, LAST excluded, like dft_source_frame); "": all
 };
+
+// The source frames to label, [first, last), from --frames "FIRST:LAST" (either side may be
+// empty: "0:6" is the first six, "6:" the rest). E.g. half of a mirror-symmetric band.
+std::pair<std::size_t, std::size_t> frame_range(const std::string& text, std::size_t count,
+                                                const std::string& input) {
+  if (text.empty()) return {0, count};
+  const auto colon = text.find(':');
+  const auto bad = [&](const std::string& why) {
+    return InputError("command line", "--frames", "'" + text + "': " + why);
+  };
+  if (colon == std::string::npos || text.find(':', colon + 1) != std::string::npos)
+    throw bad("expected FIRST:LAST (0-based, LAST excluded, e.g. 0:6)");
+  const auto parse = [&](const std::string& part, std::size_t fallback) -> std::size_t {
+    if (part.empty()) return fallback;
+    if (part.find_first_not_of("0123456789") != std::string::npos)
+      throw bad("'" + part + "' is not a frame index (0-based)");
+    return std::stoul(part);
+  };
+  const std::size_t first = parse(text.substr(0, colon), 0);
+  const std::size_t last = parse(text.substr(colon + 1), count);
+  if (first >= last) throw bad("selects no frame (FIRST must be below LAST)");
+  if (last > count)
+    throw bad(input + " has " + std::to_string(count) + " frame(s), so LAST is at most " +
+              std::to_string(count));
+  return {first, last};
+}
 
 // LABELLED.extxyz → LABELLED.failed.json.
 std::string failed_path(const std::string& out) {
@@ -103,6 +131,10 @@ Action add_dft_label_command(CLI::App& app) {
                 "frame with no charge= key is taken as neutral");
   sub->add_flag("--retry-failed", a->retry_failed,
                 "run again the frames recorded in OUT's .failed.json");
+  sub->add_option("--frames", a->frames,
+                  "label only source frames FIRST <= k < LAST (0-based, the dft_source_frame "
+                  "numbering; either side may be empty), e.g. 0:6 for the first half of an "
+                  "11-image mirror band");
   sub->footer(
       "The cell charge of each frame is Structure::charge_e (extxyz charge=). Each converged\n"
       "frame is added to OUT at once (the file is rewritten atomically), with energy, forces,\n"
@@ -110,13 +142,15 @@ Action add_dft_label_command(CLI::App& app) {
       "cp2k_settings_sha256=, cp2k_attempts=, cp2k_wall_s=, dft_source_frame=k. On restart\n"
       "frames already in OUT are skipped. Failed frames go to OUT with .failed.json instead of\n"
       ".extxyz and are not retried without --retry-failed.\n"
-      "Exit status 0: every frame labelled; 3: some frames failed; 2: bad input.\n"
-      "Example:\n  ionhop dft-label train.extxyz --out train_dft.extxyz --ranks 2");
+      "Exit status 0: every frame (of --frames) labelled; 3: some failed; 2: bad input.\n"
+      "Examples:\n  ionhop dft-label train.extxyz --out train_dft.extxyz --ranks 2\n"
+      "  ionhop dft-label band_path.extxyz --frames 0:6 --out band_path_dft.extxyz");
   return [a]() {
     if (!fs::exists(a->input)) throw InputError(a->input, "", "no such file");
     const std::string text = io::read_text_file(a->input);
     const std::vector<io::ExtxyzFrame> frames = io::parse_extxyz(text, a->input);
     if (frames.empty()) throw InputError(a->input, "", "no frame");
+    const auto [first_frame, last_frame] = frame_range(a->frames, frames.size(), a->input);
 
     reference::Cp2kSettings dft = reference::resolve_cp2k_data_files(reference::Cp2kSettings{});
     if (a->cutoff_ry > 0) dft.cutoff_ry = a->cutoff_ry;
@@ -175,7 +209,7 @@ Action add_dft_label_command(CLI::App& app) {
     const std::string work = a->work.empty() ? a->out + ".work" : a->work;
 
     std::size_t labelled = 0, failed = 0, skipped = 0;
-    for (std::size_t k = 0; k < frames.size(); ++k) {
+    for (std::size_t k = first_frame; k < last_frame; ++k) {
       if (done.count(k) || (failures.count(k) && !a->retry_failed)) {
         ++skipped;
         continue;
@@ -214,19 +248,33 @@ Action add_dft_label_command(CLI::App& app) {
       io::write_file_atomically(a->out, labelled_text);
       if (failures.erase(k)) write_failures();
       ++labelled;
+      // With a frozen host the fixed atoms carry the host's residual forces; the free atoms'
+      // maximum is the one that says how far a relaxed frame is from a DFT minimum.
+      const Eigen::RowVectorXd force_norms = r.forces_ev_per_angstrom.colwise().norm();
+      std::string free_max;
+      if (!frame.structure.fixed.empty()) {
+        double m = 0;
+        for (std::size_t j = 0; j < frame.structure.size(); ++j)
+          if (!frame.structure.is_fixed(j)) m = std::max(m, force_norms(Eigen::Index(j)));
+        char buffer[64];
+        std::snprintf(buffer, sizeof buffer, " (free atoms %.4f)", m);
+        free_max = buffer;
+      }
       std::printf(
-          "frame %zu/%zu: E = %.6f eV (%.6f eV/atom), max |F| = %.4f eV/A, %zu attempt(s), %.1f "
-          "s\n",
+          "frame %zu/%zu: E = %.6f eV (%.6f eV/atom), max |F| = %.4f eV/A%s, %zu attempt(s), "
+          "%.1f s\n",
           k + 1, frames.size(), r.energy_ev,
-          r.energy_ev / static_cast<double>(frame.structure.size()),
-          r.forces_ev_per_angstrom.colwise().norm().maxCoeff(), r.attempts.size(), wall);
+          r.energy_ev / static_cast<double>(frame.structure.size()), force_norms.maxCoeff(),
+          free_max.c_str(), r.attempts.size(), wall);
       std::fflush(stdout);
     }
     std::printf(
         "dft-label: %zu labelled, %zu failed, %zu skipped (already done or failed before); "
         "output %s\n",
         labelled, failed, skipped, a->out.c_str());
-    return failures.empty() ? 0 : 3;
+    // Exit 3 when a frame of the selected range has a recorded failure.
+    const bool range_failed = failures.lower_bound(first_frame) != failures.lower_bound(last_frame);
+    return range_failed ? 3 : 0;
   };
 }
 

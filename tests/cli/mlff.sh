@@ -107,6 +107,24 @@ else
   fail "dft-label resume: labelled and failed frames skipped" "exit $rc" "$(cat "$WORK/stdout" "$WORK/stderr")"
 fi
 
+# --frames: only the selected source frames count; a failure outside the range does not.
+"${TIMEOUT[@]}" "$IONHOP" dft-label "$WORK/r.extxyz" --out "$WORK/r_dft.extxyz" --work "$WORK/r_work" \
+  --frames 0:2 >"$WORK/stdout" 2>"$WORK/stderr"
+rc=$?
+if [[ $rc -eq 0 ]] && grep -q '0 labelled, 0 failed, 2 skipped' "$WORK/stdout" && [[ ! -e $WORK/r_work ]]; then
+  ok "dft-label --frames 0:2: both labelled frames skipped, the failure outside the range ignored, exit 0"
+else
+  fail "dft-label --frames 0:2" "exit $rc" "$(cat "$WORK/stdout" "$WORK/stderr")"
+fi
+"${TIMEOUT[@]}" "$IONHOP" dft-label "$WORK/r.extxyz" --out "$WORK/r_dft.extxyz" --work "$WORK/r_work" \
+  --frames 1:3 >"$WORK/stdout" 2>"$WORK/stderr"
+rc=$?
+if [[ $rc -eq 3 ]] && grep -q '0 labelled, 0 failed, 2 skipped' "$WORK/stdout" && [[ ! -e $WORK/r_work ]]; then
+  ok "dft-label --frames 1:3: the recorded failure inside the range gives exit 3"
+else
+  fail "dft-label --frames 1:3" "exit $rc" "$(cat "$WORK/stdout" "$WORK/stderr")"
+fi
+
 # ---- select-uncertain: strongly rattled copies leave the domain, the training frames do not ----
 "${TIMEOUT[@]}" "$IONHOP" make-training-structures --lattice $LAT --supercell 2 2 2 --defect vacancy \
   --element I --charge 1 --count 3 --rattle-angstrom 0.6 --seed 9 --out "$WORK/wild.extxyz" >/dev/null 2>&1
@@ -195,6 +213,14 @@ expect_error "dft-label --charge-from-info: frame without charge=" "$WORK/na.ext
   -- "$IONHOP" dft-label "$WORK/na.extxyz" --out "$OUT.extxyz" --charge-from-info
 expect_error "dft-label --cutoff-ry 0" "--cutoff-ry" \
   -- "$IONHOP" dft-label "$WORK/na.extxyz" --out "$OUT.extxyz" --cutoff-ry 0
+expect_error "dft-label --frames past the end" "--frames" "r.extxyz has 3 frame(s)" \
+  -- "$IONHOP" dft-label "$WORK/r.extxyz" --out "$OUT.extxyz" --frames 3:9
+expect_error "dft-label --frames empty range" "--frames" "selects no frame" \
+  -- "$IONHOP" dft-label "$WORK/r.extxyz" --out "$OUT.extxyz" --frames 2:2
+expect_error "dft-label --frames not a number" "--frames" "not a frame index" \
+  -- "$IONHOP" dft-label "$WORK/r.extxyz" --out "$OUT.extxyz" --frames a:3
+expect_error "dft-label --frames without a colon" "--frames" "FIRST:LAST" \
+  -- "$IONHOP" dft-label "$WORK/r.extxyz" --out "$OUT.extxyz" --frames 3
 : >"$WORK/empty.extxyz"
 expect_error "fit-mlff: empty training file" "$WORK/empty.extxyz" "no frame" \
   -- "$IONHOP" fit-mlff "$WORK/empty.extxyz" --out "$OUT.json"
