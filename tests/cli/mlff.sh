@@ -98,32 +98,28 @@ head -n $((2 * 41)) "$WORK/r.extxyz" | sed 's/training_frame=\([0-9]*\)/training
   >"$WORK/r_dft.extxyz"
 printf '{"schema": "ionhop.dft_label_failures/1", "failures": [{"frame": 2, "failure": "test"}]}\n' \
   >"$WORK/r_dft.failed.json"
-"${TIMEOUT[@]}" "$IONHOP" dft-label "$WORK/r.extxyz" --out "$WORK/r_dft.extxyz" --work "$WORK/r_work" \
-  >"$WORK/stdout" 2>"$WORK/stderr"
-rc=$?
-if [[ $rc -eq 3 ]] && grep -q '0 labelled, 0 failed, 3 skipped' "$WORK/stdout" && [[ ! -e $WORK/r_work ]]; then
-  ok "dft-label resume: labelled and failed frames skipped, no CP2K run, exit 3 (a failure recorded)"
-else
-  fail "dft-label resume: labelled and failed frames skipped" "exit $rc" "$(cat "$WORK/stdout" "$WORK/stderr")"
-fi
-
+# dft_label_without_cp2k DESC EXPECTED_RC SUMMARY [OPTIONS...]: dft-label on r.extxyz, whose
+# selected frames are all labelled or failed already: no CP2K run (no work directory), the
+# expected exit code and summary line.
+dft_label_without_cp2k() {
+  local desc=$1 want_rc=$2 summary=$3
+  shift 3
+  "${TIMEOUT[@]}" "$IONHOP" dft-label "$WORK/r.extxyz" --out "$WORK/r_dft.extxyz" \
+    --work "$WORK/r_work" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+  local rc=$?
+  if [[ $rc -eq $want_rc ]] && grep -q "$summary" "$WORK/stdout" && [[ ! -e $WORK/r_work ]]; then
+    ok "$desc"
+  else
+    fail "$desc" "exit $rc" "$(cat "$WORK/stdout" "$WORK/stderr")"
+  fi
+}
+dft_label_without_cp2k "dft-label resume: labelled and failed frames skipped, no CP2K run, exit 3 (a failure recorded)" \
+  3 '0 labelled, 0 failed, 3 skipped'
 # --frames: only the selected source frames count; a failure outside the range does not.
-"${TIMEOUT[@]}" "$IONHOP" dft-label "$WORK/r.extxyz" --out "$WORK/r_dft.extxyz" --work "$WORK/r_work" \
-  --frames 0:2 >"$WORK/stdout" 2>"$WORK/stderr"
-rc=$?
-if [[ $rc -eq 0 ]] && grep -q '0 labelled, 0 failed, 2 skipped' "$WORK/stdout" && [[ ! -e $WORK/r_work ]]; then
-  ok "dft-label --frames 0:2: both labelled frames skipped, the failure outside the range ignored, exit 0"
-else
-  fail "dft-label --frames 0:2" "exit $rc" "$(cat "$WORK/stdout" "$WORK/stderr")"
-fi
-"${TIMEOUT[@]}" "$IONHOP" dft-label "$WORK/r.extxyz" --out "$WORK/r_dft.extxyz" --work "$WORK/r_work" \
-  --frames 1:3 >"$WORK/stdout" 2>"$WORK/stderr"
-rc=$?
-if [[ $rc -eq 3 ]] && grep -q '0 labelled, 0 failed, 2 skipped' "$WORK/stdout" && [[ ! -e $WORK/r_work ]]; then
-  ok "dft-label --frames 1:3: the recorded failure inside the range gives exit 3"
-else
-  fail "dft-label --frames 1:3" "exit $rc" "$(cat "$WORK/stdout" "$WORK/stderr")"
-fi
+dft_label_without_cp2k "dft-label --frames 0:2: both labelled frames skipped, the failure outside the range ignored, exit 0" \
+  0 '0 labelled, 0 failed, 2 skipped' --frames 0:2
+dft_label_without_cp2k "dft-label --frames 1:3: the recorded failure inside the range gives exit 3" \
+  3 '0 labelled, 0 failed, 2 skipped' --frames 1:3
 
 # ---- select-uncertain: strongly rattled copies leave the domain, the training frames do not ----
 "${TIMEOUT[@]}" "$IONHOP" make-training-structures --lattice $LAT --supercell 2 2 2 --defect vacancy \
