@@ -146,6 +146,7 @@ Action add_learn_neb_command(CLI::App& app) {
     const bool symmetrized =
         config.endpoints == atomistic::EndpointMode::kMirror && config.symmetrize_rattle;
     if (symmetrized) initial = settings.mirror->symmetrize_displacements(initial, ideal_initial);
+    apply_initial_start(config.neb, initial);
     std::set<std::string> elements(initial.elements.begin(), initial.elements.end());
     for (const auto& f : training)
       elements.insert(f.structure.elements.begin(), f.structure.elements.end());
@@ -261,6 +262,8 @@ Action add_learn_neb_command(CLI::App& app) {
       summary["settings"]["fix_beyond_angstrom"] = config.neb.fix_beyond_angstrom;
       summary["settings"]["endpoints"] = atomistic::endpoint_mode_name(config.endpoints);
       summary["settings"]["symmetrize_rattle"] = symmetrized;
+      if (!config.neb.initial_start_path.empty())
+        summary["settings"]["initial_start"] = config.neb.initial_start_path;
       summary["potential"] = {{"name", "mlff (learn-neb)"}, {"file", model_path}};
       summary["atoms"] = initial.size();
       summary["mlff_domain"] = {

@@ -79,6 +79,7 @@ Action add_neb_command(CLI::App& app) {
       atomistic::fix_atoms_beyond(initial, final_structure, config.fix_beyond_angstrom);
     atomistic::rattle_endpoints(initial, final_structure, config.rattle_angstrom,
                                 config.rattle_seed);
+    apply_initial_start(config, initial);
     atomistic::NebSettings settings = config.neb;
     if (!a->quiet)
       settings.progress = [](std::size_t step, double max_force, bool climbing) {
@@ -157,6 +158,8 @@ Action add_neb_command(CLI::App& app) {
     summary["settings"]["rattle_angstrom"] = config.rattle_angstrom;
     summary["settings"]["fix_beyond_angstrom"] = config.fix_beyond_angstrom;
     summary["settings"]["rattle_seed"] = config.rattle_seed;
+    if (!config.initial_start_path.empty())
+      summary["settings"]["initial_start"] = config.initial_start_path;
     summary["potential"] = {{"name", potential.potential->name()},
                             {"file", potential.path},
                             {"file_sha256", potential.sha256}};

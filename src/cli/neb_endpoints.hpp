@@ -13,4 +13,10 @@ namespace ionhop::cli {
 // file. Throws InputError naming the config key or file.
 std::pair<atomistic::Structure, atomistic::Structure> neb_endpoints(const io::NebConfig& config);
 
+// With "initial_start": the free atoms of `initial` (built, frozen host marked, rattled) take
+// the positions of the start file's last frame; the frozen host stays as built (it carries the
+// mirror symmetry of the hop). Throws InputError naming the file when its atoms differ in
+// number or order, or when it moved an atom of the frozen host. No-op without the key.
+void apply_initial_start(const io::NebConfig& config, atomistic::Structure& initial);
+
 }  // namespace ionhop::cli

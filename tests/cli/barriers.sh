@@ -65,6 +65,62 @@ expect_error "neb: unknown mechanism" "$B/neb_unknown_mechanism.json" "/hop/mech
 expect_error "neb: potential file with an unknown schema" "$B/potential_unknown_schema.json" "/schema" \
   "ionhop.something/1" -- neb $B/neb_potential_unknown_schema.json
 
+# ---- 1b. "initial_start": the initial endpoint's free atoms from a file --------------------------
+# Run A: the frozen-host hop. Run B: the same with "initial_start" = A's image 2 (not a minimum)
+# and relax_endpoints false, so B's first frame must be that image exactly (free atoms from
+# the start, the frozen host as built) with the same energy.
+frozen_neb_config() {  # frozen_neb_config OUT_JSON [EXTRA_TOP_LEVEL_JSON]
+  sed -e "s#\"\.\./\.\./\.\./\.\./#\"$SRC/#" -e 's#"charge_e": 1,#"charge_e": 1, "fix_beyond_angstrom": 4.5,'"${2:-}"'#' \
+    $G/neb_vacancy.json >"$1"
+}
+frame_of() {  # frame_of FILE K: frame K (0-based) of an extxyz
+  awk -v want="$2" 'BEGIN { f = -1 } /^[0-9]+$/ && left == 0 { f++; left = $1 + 2 }
+    left > 0 { if (f == want) print; left-- }' "$1"
+}
+frozen_neb_config "$WORK/frozen.json"
+if run_ok "neb in a frozen host (4.5 A)" "$IONHOP" neb "$WORK/frozen.json" --out "$WORK/frozen" --threads 1 --quiet; then
+  frame_of "$WORK/frozen/path.extxyz" 2 >"$WORK/start.extxyz"
+  frozen_neb_config "$WORK/started.json" ' "initial_start": "'"$WORK"'/start.extxyz",'
+  # One band step: exit 3 (not converged), the endpoints written as given.
+  sed -i 's#"max_steps": 200,#"max_steps": 1, "relax_endpoints": false,#' "$WORK/started.json"
+  if run_rc "neb with initial_start (image 2 of that band), endpoints not relaxed, 1 step" 3 "$IONHOP" \
+    neb "$WORK/started.json" --out "$WORK/started" --threads 1 --quiet; then
+    frame_of "$WORK/started/path.extxyz" 0 >"$WORK/started0.extxyz"
+    python3 - "$WORK/start.extxyz" "$WORK/started0.extxyz" "$WORK/started/neb.json" <<'PY' &&
+import json, re, sys
+def frame(path):
+    lines = open(path).read().split("\n")
+    energy = float(re.search(r"energy=(\S+)", lines[1]).group(1))
+    return energy, [l.split()[:4] + [l.split()[-1]] for l in lines[2:] if l.strip()]
+(e_start, start), (e_first, first) = frame(sys.argv[1]), frame(sys.argv[2])
+same = all(abs(float(a[c]) - float(b[c])) < 1e-6 for a, b in zip(start, first) for c in (1, 2, 3))
+fixed = sum(1 for a in first if a[-1] == "T")
+neb = json.load(open(sys.argv[3]))
+sys.exit(0 if same and fixed > 0 and abs(e_start - e_first) < 1e-6
+         and neb["settings"]["initial_start"].endswith("start.extxyz") else 1)
+PY
+      ok "the first frame is the start (positions and energy to 1e-6), frozen host kept, start recorded in neb.json" ||
+      fail "the first frame is the start" "$(head -3 "$WORK/start.extxyz" "$WORK/started0.extxyz")"
+  fi
+  # Bad starts: another atom count; a frozen-host atom moved; with endpoint files.
+  printf '1\nLattice="6 0 0 0 6 0 0 0 6" Properties=species:S:1:pos:R:3 pbc="T T T"\nI 0 0 0\n' >"$WORK/one_atom.extxyz"
+  frozen_neb_config "$WORK/bad_count.json" ' "initial_start": "'"$WORK"'/one_atom.extxyz",'
+  expect_error "neb: initial_start with another atom count" "one_atom.extxyz" "has 1 atoms, the hop 39" \
+    -- neb "$WORK/bad_count.json"
+  awk 'NR > 2 && $NF == "T" && !done { $2 = $2 + 0.3; done = 1 } { print }' "$WORK/start.extxyz" \
+    >"$WORK/moved_host.extxyz"
+  frozen_neb_config "$WORK/bad_host.json" ' "initial_start": "'"$WORK"'/moved_host.extxyz",'
+  expect_error "neb: initial_start that moved the frozen host" "moved_host.extxyz" "is in the frozen host" \
+    -- neb "$WORK/bad_host.json"
+fi
+cat >"$WORK/files_start.json" <<EOF
+{"schema": "ionhop.neb/1", "potential": "$SRC/examples/potentials/cspbi3_buckingham_coulomb.json",
+ "endpoints": {"initial": "$SRC/$B/two_atoms.extxyz", "final": "$SRC/$B/three_atoms.extxyz"},
+ "initial_start": "$SRC/$B/two_atoms.extxyz", "neb": {"images": 3}}
+EOF
+expect_error "neb: initial_start with endpoint files" "files_start.json" "/initial_start" "only for a hop built" \
+  -- neb "$WORK/files_start.json"
+
 # ---- 2. NEB endpoints from extxyz files ---------------------------------------------------------
 # Endpoint problems found by the NEB itself are reported against the NEB config.
 expect_error "neb: endpoints with different atom counts" "$B/neb_files_atom_count.json" "different atom counts" \

@@ -117,17 +117,25 @@ expect_error() {
 run_ok() {
   local desc=$1
   shift
+  run_rc "$desc" 0 "$@"
+}
+
+# run_rc DESC WANT CMD...: like run_ok, for a command that must exit with status WANT.
+run_rc() {
+  local desc=$1 want=$2
+  shift 2
   if declare -F "$1" >/dev/null; then
     "$@" >"$WORK/stdout" 2>"$WORK/stderr"
   else
     "${TIMEOUT[@]}" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
   fi
   local rc=$?
-  if [[ $rc -eq 0 && ! -s $WORK/stderr ]]; then
+  if [[ $rc -eq $want && ! -s $WORK/stderr ]]; then
     ok "$desc"
     return 0
   fi
-  fail "$desc" "exit $rc" "command: $*" "stderr:" "$(cat "$WORK/stderr")" "stdout:" "$(tail -5 "$WORK/stdout")"
+  fail "$desc" "exit $rc, expected $want" "command: $*" "stderr:" "$(cat "$WORK/stderr")" "stdout:" \
+    "$(tail -5 "$WORK/stdout")"
   return 1
 }
 

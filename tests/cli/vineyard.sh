@@ -15,21 +15,6 @@ source "$(dirname "$0")/common.sh"
 setup vineyard 120 "$@"   # IONHOP, SRC, WORK, RUN, OUT, TIMEOUT
 CONFIG=tests/data/good/barriers/neb_vacancy.json
 
-# run_rc DESCRIPTION RC COMMAND...: COMMAND exits RC with nothing on stderr (stdout in
-# $WORK/stdout).
-run_rc() {
-  local desc=$1 want=$2
-  shift 2
-  "${TIMEOUT[@]}" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
-  local rc=$?
-  if [[ $rc -eq $want && ! -s $WORK/stderr ]]; then
-    ok "$desc"
-    return 0
-  fi
-  fail "$desc" "exit $rc, expected $want" "command: $*" "stderr:" "$(cat "$WORK/stderr")"
-  return 1
-}
-
 # ---- converged NEB with --vineyard --------------------------------------------------------------
 for threads in 1 2; do
   if run_rc "neb --vineyard converges (--threads $threads)" 0 "$IONHOP" neb $CONFIG --out "$WORK/t$threads" \

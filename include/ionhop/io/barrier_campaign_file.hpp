@@ -103,6 +103,11 @@ struct NebConfig {
   // > 0: atoms farther than this from the hop are fixed at their positions (frozen host,
   // atomistic/frozen_host.hpp); 0: all atoms free.
   double fix_beyond_angstrom = 0;
+  // Optional (built hops only): an extxyz whose last frame replaces the rattled initial
+  // endpoint's free atoms before it is relaxed, e.g. the lowest state `ionhop relax` found,
+  // which a rattled start of the built hop may miss. Same atoms in the same order; the
+  // frozen host (fix_beyond_angstrom) must be at the built positions.
+  std::string initial_start_path;
   bool from_files() const { return !initial_path.empty(); }
 };
 
