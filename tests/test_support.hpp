@@ -87,6 +87,23 @@ inline std::string input_error_of(const std::function<void()>& f) {
   return "(no error)";
 }
 
+// Largest deviation of `forces` from central finite differences −(E(r+h) − E(r−h))/(2h) of
+// `energy`, over every atom and component of s (eV/Å).
+inline double worst_finite_difference_force_error(
+    const std::function<double(const atomistic::Structure&)>& energy, const atomistic::Structure& s,
+    const Eigen::Matrix3Xd& forces, double h) {
+  double worst = 0;
+  for (Eigen::Index k = 0; k < forces.cols(); ++k)
+    for (int a = 0; a < 3; ++a) {
+      atomistic::Structure p = s, m = s;
+      p.positions_angstrom(a, k) += h;
+      m.positions_angstrom(a, k) -= h;
+      const double fd = -(energy(p) - energy(m)) / (2 * h);
+      worst = std::max(worst, std::abs(fd - forces(a, k)));
+    }
+  return worst;
+}
+
 // |estimate − exact| within k standard errors (the tests' tolerance rule).
 inline bool within_standard_errors(const analysis::Estimate& e, double exact, double k = 4.0) {
   return std::abs(e.value - exact) <= k * e.error;

@@ -48,4 +48,10 @@ double atomic_mass_amu(const std::string& element) {
   throw InputError("", "", "no atomic mass for element '" + element + "'");
 }
 
+int atomic_number(const std::string& element) {
+  for (std::size_t z = 0; z < kMasses.size(); ++z)
+    if (kMasses[z].symbol == element) return static_cast<int>(z + 1);
+  throw InputError("", "", "no atomic number for element '" + element + "'");
+}
+
 }  // namespace ionhop::atomistic

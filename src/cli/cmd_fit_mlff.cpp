@@ -22,6 +22,7 @@ struct FitMlffArgs {
   double cutoff_angstrom = 5.5;
   int radial_order = 8, angular_radial_order = 4, angular_order = 3;
   double sigma_energy = 0.002, sigma_force = 0.05, ridge = 1e-3, high_force_scale = 0;
+  std::vector<double> core_repulsion;  // [inner, outer] (Å) or empty
 };
 
 void print_metrics(const char* what, const mlff::ValidationMetrics& m) {
@@ -59,6 +60,11 @@ Action add_fit_mlff_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--ridge", a->ridge, "ridge lambda on standardised features (default 1e-3)")
       ->check(CLI::PositiveNumber);
+  sub->add_option("--core-repulsion-angstrom", a->core_repulsion,
+                  "INNER OUTER: a fixed ZBL repulsion under the model, full below INNER, "
+                  "switched off smoothly at OUTER (keep OUTER below the training data's shortest "
+                  "distances; default: none)")
+      ->expected(2);
   sub->footer(
       "Elements: those of the training frames. Stresses are not fitted. All frames must have one\n"
       "cell charge (one model per defect charge state); the model refuses other charges.\n"
@@ -82,6 +88,12 @@ Action add_fit_mlff_command(CLI::App& app) {
     settings.stress_sigma_ev_per_angstrom3 = 0;
     settings.ridge_lambda = a->ridge;
     settings.high_force_scale_ev_per_angstrom = a->high_force_scale;
+    if (!a->core_repulsion.empty()) {
+      settings.core_repulsion = {a->core_repulsion[0], a->core_repulsion[1]};
+      if (!(settings.core_repulsion.inner_angstrom >= 0 &&
+            settings.core_repulsion.inner_angstrom < settings.core_repulsion.outer_angstrom))
+        throw InputError("command line", "--core-repulsion-angstrom", "needs 0 <= INNER < OUTER");
+    }
     const auto model = [&]() {
       try {
         return mlff::fit_linear_model(descriptor, train, settings);

@@ -25,13 +25,21 @@ mlff::FitSettings parse_learning_fit(const std::optional<JsonInput>& f) {
   s.stress_sigma_ev_per_angstrom3 = 0;
   if (!f) return s;
   f->require_object({"energy_sigma_ev_per_atom", "force_sigma_ev_per_angstrom", "ridge_lambda",
-                     "high_force_scale_ev_per_angstrom"});
+                     "high_force_scale_ev_per_angstrom", "core_repulsion_angstrom"});
   if (auto v = f->find("energy_sigma_ev_per_atom")) s.energy_sigma_ev_per_atom = v->non_negative();
   if (auto v = f->find("force_sigma_ev_per_angstrom"))
     s.force_sigma_ev_per_angstrom = v->non_negative();
   if (auto v = f->find("ridge_lambda")) s.ridge_lambda = v->positive();
   if (auto v = f->find("high_force_scale_ev_per_angstrom"))
     s.high_force_scale_ev_per_angstrom = v->non_negative();
+  if (auto v = f->find("core_repulsion_angstrom")) {  // [inner, outer] of the ZBL switch
+    const auto pair = v->array(2);
+    if (pair.size() != 2) v->fail("must be [inner, outer] (two numbers, Å)");
+    s.core_repulsion.inner_angstrom = pair[0].non_negative();
+    s.core_repulsion.outer_angstrom = pair[1].positive();
+    if (s.core_repulsion.inner_angstrom >= s.core_repulsion.outer_angstrom)
+      v->fail("inner must be below outer");
+  }
   return s;
 }
 

@@ -48,6 +48,10 @@ nlohmann::json mlff_model_to_json(const mlff::LinearModel& model) {
         {"features", std::vector<double>(w.data(), w.data() + w.size())}};
   }
   j["weights"] = weights;
+  if (model.core_repulsion().enabled())  // written only when used: older files stay valid
+    j["core_repulsion"] = {{"kind", "zbl"},
+                           {"inner_angstrom", model.core_repulsion().inner_angstrom},
+                           {"outer_angstrom", model.core_repulsion().outer_angstrom}};
   if (model.has_uncertainty()) {
     const Eigen::MatrixXd& r = model.precision_cholesky_upper();
     std::vector<double> packed;
@@ -83,8 +87,8 @@ nlohmann::json mlff_model_to_json(const mlff::LinearModel& model) {
 
 mlff::LinearModel mlff_model_from_json(const nlohmann::json& doc, const std::string& file) {
   const JsonInput root(doc, file, "");
-  root.require_object(
-      {"schema", "model", "description", "descriptor", "weights", "posterior", "training"});
+  root.require_object({"schema", "model", "description", "descriptor", "weights", "core_repulsion",
+                       "posterior", "training"});
   const std::string schema = root.at("schema").string();
   if (schema != kSchema)
     root.at("schema").fail("unsupported schema \"" + schema + "\" (expected \"" + kSchema + "\")");
@@ -196,6 +200,14 @@ mlff::LinearModel mlff_model_from_json(const nlohmann::json& doc, const std::str
     t.settings.ridge_lambda = sj.at("ridge_lambda").non_negative();
     if (auto v = sj.find("high_force_scale_ev_per_angstrom"))
       t.settings.high_force_scale_ev_per_angstrom = v->non_negative();
+  }
+  if (auto cj = root.find("core_repulsion")) {
+    cj->require_object({"kind", "inner_angstrom", "outer_angstrom"});
+    if (cj->at("kind").string() != "zbl") cj->at("kind").fail("unknown kind (expected \"zbl\")");
+    t.settings.core_repulsion.inner_angstrom = cj->at("inner_angstrom").non_negative();
+    t.settings.core_repulsion.outer_angstrom = cj->at("outer_angstrom").positive();
+    if (t.settings.core_repulsion.inner_angstrom >= t.settings.core_repulsion.outer_angstrom)
+      cj->at("inner_angstrom").fail("must be below outer_angstrom");
   }
   try {
     return mlff::LinearModel(descriptor->settings(), std::move(weights), std::move(precision),

@@ -75,11 +75,19 @@ DesignMatrix build_design_matrix(const Descriptor& descriptor,
     const std::string who = "training frame " + std::to_string(f) + ": mlff";
     std::vector<int> species;
     atomistic::NeighbourList list;
+    // The fixed core repulsion is not fitted: the targets are the reference minus it.
+    atomistic::EnergyForces core;
     try {
       species = descriptor.species_of(fr.structure, who);
       list = descriptor.neighbours(fr.structure, who);
     } catch (const InputError& e) {
       errors[f] = e.problem();
+      return;
+    }
+    try {
+      core = core_repulsion(settings.core_repulsion, fr.structure);
+    } catch (const InputError& e) {
+      errors[f] = "training frame " + std::to_string(f) + ": " + e.problem();
       return;
     }
     const std::size_t n = fr.structure.size();
@@ -134,14 +142,15 @@ DesignMatrix build_design_matrix(const Descriptor& descriptor,
     for (std::size_t k = 0; k < n; ++k) frame_factor = std::max(frame_factor, force_factor(k));
     if (energy_row >= 0) {
       d.matrix.row(energy_row) = energy_sum;
-      d.targets[energy_row] = *fr.energy_ev;
+      d.targets[energy_row] = *fr.energy_ev - core.energy_ev;
       const double sigma_e = settings.energy_sigma_ev_per_atom * frame_factor;
       d.row_weights[energy_row] = 1.0 / (sigma_e * sigma_e * static_cast<double>(n));
       d.kinds[static_cast<std::size_t>(energy_row)] = DesignMatrix::Kind::energy;
     }
     if (force_row >= 0)
       for (Eigen::Index k = 0; k < 3 * static_cast<Eigen::Index>(n); ++k) {
-        d.targets[force_row + k] = (*fr.forces_ev_per_angstrom)(k % 3, k / 3);
+        d.targets[force_row + k] =
+            (*fr.forces_ev_per_angstrom)(k % 3, k / 3) - core.forces_ev_per_angstrom(k % 3, k / 3);
         const double sigma_f =
             settings.force_sigma_ev_per_angstrom * force_factor(static_cast<std::size_t>(k / 3));
         d.row_weights[force_row + k] = 1.0 / (sigma_f * sigma_f);
@@ -149,7 +158,8 @@ DesignMatrix build_design_matrix(const Descriptor& descriptor,
       }
     if (stress_row >= 0)
       for (int v = 0; v < 6; ++v) {
-        d.targets[stress_row + v] = (*fr.stress_ev_per_angstrom3)(kVoigt[v][0], kVoigt[v][1]);
+        d.targets[stress_row + v] = (*fr.stress_ev_per_angstrom3)(kVoigt[v][0], kVoigt[v][1]) -
+                                    core.stress_ev_per_angstrom3(kVoigt[v][0], kVoigt[v][1]);
         d.row_weights[stress_row + v] =
             1.0 / (settings.stress_sigma_ev_per_angstrom3 * settings.stress_sigma_ev_per_angstrom3);
         d.kinds[static_cast<std::size_t>(stress_row + v)] = DesignMatrix::Kind::stress;
@@ -177,6 +187,11 @@ LinearModel fit_linear_model(const DescriptorSettings& descriptor_settings,
   if (!(std::isfinite(settings.high_force_scale_ev_per_angstrom) &&
         settings.high_force_scale_ev_per_angstrom >= 0))
     fail("mlff fit: high_force_scale_ev_per_angstrom must be finite and >= 0");
+  try {
+    check_core_repulsion(settings.core_repulsion);
+  } catch (const InputError& e) {
+    fail("mlff fit: " + e.problem());
+  }
 
   const DesignMatrix d = build_design_matrix(descriptor, frames, settings);
   const Eigen::Index rows = d.matrix.rows(), n = d.matrix.cols();

@@ -69,6 +69,11 @@ LinearModel::LinearModel(const DescriptorSettings& descriptor, Eigen::VectorXd w
     // Only the upper triangle is meaningful: make the rest exactly zero.
     precision_cholesky_upper_.triangularView<Eigen::StrictlyLower>().setZero();
   }
+  try {
+    check_core_repulsion(training_.settings.core_repulsion);
+  } catch (const InputError& e) {
+    fail("mlff model: " + e.problem());
+  }
 }
 
 std::string LinearModel::parameters_json() const {
@@ -77,6 +82,10 @@ std::string LinearModel::parameters_json() const {
   j["model"] = "linear";
   j["descriptor"] = descriptor_settings_json(descriptor_.settings());
   j["parameter_count"] = static_cast<std::int64_t>(weights_.size());
+  if (core_repulsion().enabled())  // only when used: the hash of older models is unchanged
+    j["core_repulsion"] = {{"kind", "ZBL, quintic switch"},
+                           {"inner_angstrom", core_repulsion().inner_angstrom},
+                           {"outer_angstrom", core_repulsion().outer_angstrom}};
   std::vector<double> w(weights_.data(), weights_.data() + weights_.size());
   // nlohmann writes doubles in shortest round-trip form: equal text ⇔ bit-identical weights.
   j["weights_sha256"] = core::sha256_hex(nlohmann::json(w).dump());
@@ -125,6 +134,12 @@ atomistic::EnergyForces LinearModel::compute(const atomistic::Structure& structu
   }
   out.stress_ev_per_angstrom3 = virial / structure.volume_angstrom3();
   out.has_stress = true;
+  if (core_repulsion().enabled()) {
+    const atomistic::EnergyForces core = mlff::core_repulsion(core_repulsion(), structure);
+    out.energy_ev += core.energy_ev;
+    out.forces_ev_per_angstrom += core.forces_ev_per_angstrom;
+    out.stress_ev_per_angstrom3 += core.stress_ev_per_angstrom3;
+  }
   return out;
 }
 
@@ -140,6 +155,8 @@ Eigen::VectorXd LinearModel::atomic_energies_ev(const atomistic::Structure& stru
         block_offset(static_cast<std::size_t>(species[static_cast<std::size_t>(i)]));
     out[i] = weights_[off] + weights_.segment(off + 1, features).dot(phi.col(i));
   }
+  if (core_repulsion().enabled())
+    out += core_repulsion_atomic_energies(core_repulsion(), structure);
   return out;
 }
 

@@ -116,5 +116,12 @@ config "$WORK/bad_mode.json" '"endpoints": "symmetric",'
 expect_error "unknown endpoint mode" "/endpoints" "unknown endpoint mode" -- "$IONHOP" learn-neb "$WORK/bad_mode.json" --out "$OUT"
 config "$WORK/bad_neb.json" "" missing.json
 expect_error "missing NEB config" "/neb" "no such file" -- "$IONHOP" learn-neb "$WORK/bad_neb.json" --out "$OUT"
+for core in '[2.4, 1.8]' '[2.4]'; do
+  config "$WORK/bad_core.json"
+  sed -i "s#\"fit\": {\"ridge_lambda\": 1e-3}#\"fit\": {\"ridge_lambda\": 1e-3, \"core_repulsion_angstrom\": $core}#" \
+    "$WORK/bad_core.json"
+  expect_error "core_repulsion_angstrom $core" "/fit/core_repulsion_angstrom" -- \
+    "$IONHOP" learn-neb "$WORK/bad_core.json" --out "$OUT"
+done
 
 finish

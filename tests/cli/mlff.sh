@@ -70,6 +70,22 @@ if run_ok "fit-mlff with --test" "$IONHOP" fit-mlff "$WORK/train_l.extxyz" --tes
     fail "fit-mlff prints train and test errors" "$(cat "$WORK/stdout")"
   sed 's/^/       | /' "$WORK/stdout"
 fi
+# With a core repulsion switched off below the data's shortest distances (> 2.4 Å here), the
+# training rows are unchanged: the same train errors, and the model file records it.
+if run_ok "fit-mlff --core-repulsion-angstrom 1.8 2.4" "$IONHOP" fit-mlff "$WORK/train_l.extxyz" \
+  --out "$WORK/model_core.json" --cutoff 5.5 --radial-order 6 --angular-order 2 \
+  --core-repulsion-angstrom 1.8 2.4; then
+  python3 - "$WORK/model.json" "$WORK/model_core.json" <<'PY' &&
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+ta, tb = a["training"], b["training"]
+same = all(abs(ta[k] - tb[k]) <= 1e-9 * max(1.0, abs(ta[k])) for k in
+           ("force_rmse_ev_per_angstrom", "energy_rmse_ev_per_atom"))
+sys.exit(0 if same and b["core_repulsion"]["outer_angstrom"] == 2.4 and "core_repulsion" not in a else 1)
+PY
+  ok "the same training errors; core_repulsion recorded in the model file" ||
+  fail "core repulsion: same training errors, recorded" "$(grep -o '"core_repulsion[^}]*}' "$WORK/model_core.json")"
+fi
 if run_ok "validate --json on the held-out set" "$IONHOP" validate "$WORK/model.json" "$WORK/test_l.extxyz" \
   --near-defect-angstrom 5 --json; then
   cp "$WORK/stdout" "$WORK/validate.json"
@@ -224,6 +240,8 @@ expect_error "fit-mlff: frames without forces" "$WORK/train.extxyz" "frame 1" "n
   -- "$IONHOP" fit-mlff "$WORK/train.extxyz" --out "$OUT.json"
 expect_error "fit-mlff: missing file" "$RUN/none.extxyz" "no such file" \
   -- "$IONHOP" fit-mlff "$RUN/none.extxyz" --out "$OUT.json"
+expect_error "fit-mlff: core repulsion inner above outer" "--core-repulsion-angstrom" "INNER < OUTER" \
+  -- "$IONHOP" fit-mlff "$WORK/train_l.extxyz" --out "$OUT.json" --core-repulsion-angstrom 2.4 1.8
 "$IONHOP" make-training-structures --lattice lattices/cspbbr3_cubic.json --count 1 --seed 1 \
   --out "$WORK/br.extxyz" >/dev/null 2>&1
 # (the element check comes before the label check: unlabelled CsPbBr3 frames suffice)

@@ -226,15 +226,9 @@ TEST_CASE("MLFF forces and stress match finite differences (perturbed triclinic 
   CHECK(r.forces_ev_per_angstrom.rowwise().sum().norm() < 1e-12 * fscale * s.size());
 
   const double h = 1e-5;
-  double worst = 0;
-  for (Eigen::Index k = 0; k < r.forces_ev_per_angstrom.cols(); ++k)
-    for (int a = 0; a < 3; ++a) {
-      Structure p = s, m = s;
-      p.positions_angstrom(a, k) += h;
-      m.positions_angstrom(a, k) -= h;
-      const double fd = -(model.compute(p).energy_ev - model.compute(m).energy_ev) / (2 * h);
-      worst = std::max(worst, std::abs(fd - r.forces_ev_per_angstrom(a, k)));
-    }
+  const double worst = test::worst_finite_difference_force_error(
+      [&](const Structure& x) { return model.compute(x).energy_ev; }, s, r.forces_ev_per_angstrom,
+      h);
   INFO("max |F| = " << fscale << " eV/Å, worst FD deviation " << worst);
   CHECK(worst < 1e-6 * fscale);
 

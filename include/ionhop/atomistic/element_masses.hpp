@@ -13,4 +13,8 @@ namespace ionhop::atomistic {
 // 'Xx'" for any other symbol (elements beyond Bi, pseudo-species such as "A" or "X").
 double atomic_mass_amu(const std::string& element);
 
+// Atomic number Z of an element H–Bi by its symbol (the same table). Throws InputError (no
+// file) "no atomic number for element 'Xx'" for any other symbol.
+int atomic_number(const std::string& element);
+
 }  // namespace ionhop::atomistic

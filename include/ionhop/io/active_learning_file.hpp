@@ -20,8 +20,10 @@ namespace ionhop::io {
 //   "descriptor": {"cutoff_angstrom": 5.5, "radial_order": 8, "angular_radial_order": 4,
 //                  "angular_order": 3},                                (optional, defaults)
 //   "fit": {"energy_sigma_ev_per_atom": 0.002, "force_sigma_ev_per_angstrom": 0.05,
-//           "ridge_lambda": 1e-8, "high_force_scale_ev_per_angstrom": 0},  (optional; F0:
+//           "ridge_lambda": 1e-8, "high_force_scale_ev_per_angstrom": 0,   (optional; F0:
 //                                          mlff::FitSettings, 0 = off)
+//           "core_repulsion_angstrom": [1.8, 2.4]},  (optional: ZBL under the model, full
+//                                          below 1.8 Å, switched off at 2.4 Å; default none)
 //   "md": {"temperatures_k": [600, 650, 700, 750], "steps_per_temperature": 2000,   (0 K: a
 //                                                          FIRE relaxation segment)
 //          "timestep_fs": 2, "friction_per_fs": 0.01, "seed": 1},

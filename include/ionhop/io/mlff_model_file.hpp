@@ -20,6 +20,8 @@ namespace ionhop::io {
 //                  "radial_basis": "...", "cutoff_function": "...", "angular": "..."},
 //                  (the three basis strings must be exactly what this build writes)
 //   "weights": {"Cs": {"bias_ev": -1.2, "features": [F numbers]}, ...}   (every element)
+//   "core_repulsion": {"kind": "zbl", "inner_angstrom": 1.8, "outer_angstrom": 2.4}
+//                     (optional: the fixed ZBL repulsion under the model, mlff/core_repulsion.hpp)
 //   "posterior": {"parameter_count": n,                                  (optional)
 //                 "precision_cholesky_upper": [n(n+1)/2 numbers: row 0 columns 0..n−1,
 //                                              row 1 columns 1..n−1, …]},

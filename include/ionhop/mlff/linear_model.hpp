@@ -1,5 +1,6 @@
-// The linear machine-learned force field E = Σ_i [b_{s(i)} + w_{s(i)}·φ(i)] behind the
-// Potential interface: exact analytic forces and stress, Bayesian uncertainties.
+// The linear machine-learned force field E = Σ_i [b_{s(i)} + w_{s(i)}·φ(i)] (+ an optional
+// fixed ZBL core repulsion, FitSettings::core_repulsion) behind the Potential interface:
+// exact analytic forces and stress, Bayesian uncertainties.
 #pragma once
 
 #include <Eigen/Core>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "ionhop/atomistic/potential.hpp"
+#include "ionhop/mlff/core_repulsion.hpp"
 #include "ionhop/mlff/descriptors.hpp"
 
 namespace ionhop::mlff {
@@ -37,6 +39,9 @@ struct FitSettings {
   // columns: fit.hpp), so one λ suits features of
   // very different magnitude. Must be > 0 (it keeps the posterior covariance finite).
   double ridge_lambda = 1e-8;
+  // Optional fixed ZBL repulsion under the model (core_repulsion.hpp): the fit targets are
+  // the reference minus it, and the model adds it back. Off (outer 0) by default.
+  CoreRepulsionSettings core_repulsion;
 };
 
 // What the fit saw and how well it reproduces it (on the training data).
@@ -103,7 +108,8 @@ class LinearModel : public atomistic::Potential {
   const Eigen::VectorXd& weights() const { return weights_; }
   double bias_ev(std::size_t species) const { return weights_[block_offset(species)]; }
 
-  // Per-atom energies b + w·φ(i) (they sum to compute().energy_ev).
+  // Per-atom energies b + w·φ(i) (+ half of each core-repulsion pair; they sum to
+  // compute().energy_ev).
   Eigen::VectorXd atomic_energies_ev(const atomistic::Structure& structure) const;
 
   bool has_uncertainty() const { return precision_cholesky_upper_.size() > 0; }
@@ -118,6 +124,7 @@ class LinearModel : public atomistic::Potential {
   Uncertainty uncertainty(const atomistic::Structure& structure) const;
 
   const TrainingMetadata& training() const { return training_; }
+  const CoreRepulsionSettings& core_repulsion() const { return training_.settings.core_repulsion; }
 
  private:
   Eigen::Index block_offset(std::size_t species) const {
