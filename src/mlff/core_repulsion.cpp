@@ -67,28 +67,59 @@ PairEnergy core_repulsion_pair(const CoreRepulsionSettings& s, int z1, int z2, d
   return out;
 }
 
+namespace {
+atomistic::NeighbourList own_list(const CoreRepulsionSettings& s,
+                                  const atomistic::Structure& structure) {
+  return atomistic::build_neighbour_list(structure, s.outer_angstrom,
+                                         atomistic::NeighbourListKind::half);
+}
+
+// Calls f(i, neighbour entry, pair energy, weight) for every list entry closer than r_outer;
+// weight 1 for a half list, 1/2 for a full one (each pair seen from both atoms), so the sum
+// of weight × pair term is the same either way.
+template <class F>
+void for_each_pair(const CoreRepulsionSettings& s, const atomistic::Structure& structure,
+                   const atomistic::NeighbourList& list, F&& f) {
+  const auto z = atomic_numbers(structure);
+  const double weight = list.kind() == atomistic::NeighbourListKind::full ? 0.5 : 1.0;
+  for (std::size_t i = 0; i < structure.size(); ++i)
+    for (const auto& nb : list.of(i))
+      if (nb.distance_angstrom < s.outer_angstrom)
+        f(i, nb, core_repulsion_pair(s, z[i], z[nb.atom], nb.distance_angstrom), weight);
+}
+}  // namespace
+
 atomistic::EnergyForces core_repulsion(const CoreRepulsionSettings& s,
                                        const atomistic::Structure& structure) {
+  if (!s.enabled()) return core_repulsion(s, structure, atomistic::NeighbourList{});
+  return core_repulsion(s, structure, own_list(s, structure));
+}
+
+atomistic::EnergyForces core_repulsion(const CoreRepulsionSettings& s,
+                                       const atomistic::Structure& structure,
+                                       const atomistic::NeighbourList& given) {
   atomistic::EnergyForces out;
   out.forces_ev_per_angstrom =
       Eigen::Matrix3Xd::Zero(3, static_cast<Eigen::Index>(structure.size()));
   out.has_stress = true;
   if (!s.enabled()) return out;
-  const auto z = atomic_numbers(structure);
-  const auto list = atomistic::build_neighbour_list(structure, s.outer_angstrom,
-                                                    atomistic::NeighbourListKind::half);
+  // A list that does not reach r_outer (a descriptor cutoff below it) would miss pairs.
+  const bool reaches =
+      given.atom_count() == structure.size() && given.cutoff_angstrom() >= s.outer_angstrom;
+  const atomistic::NeighbourList own =
+      reaches ? atomistic::NeighbourList{} : own_list(s, structure);
   Eigen::Matrix3d virial = Eigen::Matrix3d::Zero();
-  for (std::size_t i = 0; i < structure.size(); ++i)
-    for (const auto& nb : list.of(i)) {
-      const PairEnergy p = core_repulsion_pair(s, z[i], z[nb.atom], nb.distance_angstrom);
-      out.energy_ev += p.energy_ev;
-      // ∂E/∂r_ij = V' r̂_ij with r_ij = r_j − r_i: F_j = −V' r̂, F_i = +V' r̂.
-      const atomistic::Vec3 g =
-          p.derivative_ev_per_angstrom / nb.distance_angstrom * nb.vector_angstrom;
-      out.forces_ev_per_angstrom.col(static_cast<Eigen::Index>(nb.atom)) -= g;
-      out.forces_ev_per_angstrom.col(static_cast<Eigen::Index>(i)) += g;
-      virial += g * nb.vector_angstrom.transpose();
-    }
+  for_each_pair(s, structure, reaches ? given : own,
+                [&](std::size_t i, const atomistic::Neighbour& nb, const PairEnergy& p, double w) {
+                  out.energy_ev += w * p.energy_ev;
+                  // ∂E/∂r_ij = V' r̂_ij with r_ij = r_j − r_i: F_j = −V' r̂, F_i = +V' r̂.
+                  const atomistic::Vec3 g =
+                      (w * p.derivative_ev_per_angstrom / nb.distance_angstrom) *
+                      nb.vector_angstrom;
+                  out.forces_ev_per_angstrom.col(static_cast<Eigen::Index>(nb.atom)) -= g;
+                  out.forces_ev_per_angstrom.col(static_cast<Eigen::Index>(i)) += g;
+                  virial += g * nb.vector_angstrom.transpose();
+                });
   out.stress_ev_per_angstrom3 = virial / structure.volume_angstrom3();
   return out;
 }
@@ -97,16 +128,12 @@ Eigen::VectorXd core_repulsion_atomic_energies(const CoreRepulsionSettings& s,
                                                const atomistic::Structure& structure) {
   Eigen::VectorXd out = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(structure.size()));
   if (!s.enabled()) return out;
-  const auto z = atomic_numbers(structure);
-  const auto list = atomistic::build_neighbour_list(structure, s.outer_angstrom,
-                                                    atomistic::NeighbourListKind::half);
-  for (std::size_t i = 0; i < structure.size(); ++i)
-    for (const auto& nb : list.of(i)) {
-      const double half =
-          0.5 * core_repulsion_pair(s, z[i], z[nb.atom], nb.distance_angstrom).energy_ev;
-      out[static_cast<Eigen::Index>(i)] += half;
-      out[static_cast<Eigen::Index>(nb.atom)] += half;
-    }
+  for_each_pair(s, structure, own_list(s, structure),
+                [&](std::size_t i, const atomistic::Neighbour& nb, const PairEnergy& p, double w) {
+                  const double half = 0.5 * w * p.energy_ev;
+                  out[static_cast<Eigen::Index>(i)] += half;
+                  out[static_cast<Eigen::Index>(nb.atom)] += half;
+                });
   return out;
 }
 

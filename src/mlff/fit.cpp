@@ -85,7 +85,7 @@ DesignMatrix build_design_matrix(const Descriptor& descriptor,
       return;
     }
     try {
-      core = core_repulsion(settings.core_repulsion, fr.structure);
+      core = core_repulsion(settings.core_repulsion, fr.structure, list);
     } catch (const InputError& e) {
       errors[f] = "training frame " + std::to_string(f) + ": " + e.problem();
       return;

@@ -135,7 +135,8 @@ atomistic::EnergyForces LinearModel::compute(const atomistic::Structure& structu
   out.stress_ev_per_angstrom3 = virial / structure.volume_angstrom3();
   out.has_stress = true;
   if (core_repulsion().enabled()) {
-    const atomistic::EnergyForces core = mlff::core_repulsion(core_repulsion(), structure);
+    // The descriptor's list (r_c ≥ r_outer in practice) serves the repulsion too.
+    const atomistic::EnergyForces core = mlff::core_repulsion(core_repulsion(), structure, list);
     out.energy_ev += core.energy_ev;
     out.forces_ev_per_angstrom += core.forces_ev_per_angstrom;
     out.stress_ev_per_angstrom3 += core.stress_ev_per_angstrom3;

@@ -20,6 +20,7 @@
 
 #include <Eigen/Core>
 
+#include "ionhop/atomistic/neighbour_list.hpp"
 #include "ionhop/atomistic/potential.hpp"
 #include "ionhop/atomistic/structure.hpp"
 
@@ -46,6 +47,11 @@ PairEnergy core_repulsion_pair(const CoreRepulsionSettings& settings, int z1, in
 // r_outer exceeds half the smallest cell width.
 atomistic::EnergyForces core_repulsion(const CoreRepulsionSettings& settings,
                                        const atomistic::Structure& structure);
+// The same from a neighbour list the caller already has (full or half, e.g. the MLFF
+// descriptor's): used when its cutoff reaches r_outer, so a force call builds no second list.
+atomistic::EnergyForces core_repulsion(const CoreRepulsionSettings& settings,
+                                       const atomistic::Structure& structure,
+                                       const atomistic::NeighbourList& list);
 
 // Per-atom split: half of each pair's energy to each atom (they sum to the energy above).
 Eigen::VectorXd core_repulsion_atomic_energies(const CoreRepulsionSettings& settings,
