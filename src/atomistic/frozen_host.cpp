@@ -1,6 +1,7 @@
 // Frozen host beyond a radius from the hop (see the header).
 #include "ionhop/atomistic/frozen_host.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "ionhop/core/error.hpp"
@@ -37,6 +38,36 @@ std::size_t fix_atoms_beyond(Structure& initial, Structure& final_structure,
       initial.fixed[i] = final_structure.fixed[i] = true;
       ++count;
     }
+  }
+  return count;
+}
+
+std::size_t fix_elements(Structure& initial, Structure& final_structure,
+                         const std::vector<std::string>& elements) {
+  if (initial.size() != final_structure.size())
+    throw InputError("", "", "the endpoints have different atom counts");
+  if (initial.fixed.empty()) initial.fixed.assign(initial.size(), false);
+  if (final_structure.fixed.empty()) final_structure.fixed.assign(final_structure.size(), false);
+  std::size_t count = 0;
+  for (const std::string& element : elements) {
+    bool present = false;
+    for (std::size_t k = 0; k < initial.size(); ++k) {
+      if (initial.elements[k] != element) continue;
+      present = true;
+      const auto col = static_cast<Eigen::Index>(k);
+      const double moved = initial
+                               .minimum_image(final_structure.positions_angstrom.col(col) -
+                                              initial.positions_angstrom.col(col))
+                               .norm();
+      if (moved > 1e-6)
+        throw InputError("", "",
+                         "element '" + element + "' takes part in the hop (atom " +
+                             std::to_string(k) + " moves " + std::to_string(moved) +
+                             " A between the endpoints) and cannot be fixed");
+      if (!initial.fixed[k]) ++count;
+      initial.fixed[k] = final_structure.fixed[k] = true;
+    }
+    if (!present) throw InputError("", "", "no atom of element '" + element + "' in the hop");
   }
   return count;
 }

@@ -21,7 +21,6 @@
 
 #include "commands.hpp"
 #include "dft_labelling.hpp"
-#include "ionhop/atomistic/frozen_host.hpp"
 #include "ionhop/atomistic/hop_mirror.hpp"
 #include "ionhop/atomistic/rattle.hpp"
 #include "ionhop/core/build_info.hpp"
@@ -138,8 +137,7 @@ Action add_learn_neb_command(CLI::App& app) {
         throw InputError(config.path, "/endpoints", e.problem());
       }
     }
-    if (config.neb.fix_beyond_angstrom > 0)
-      atomistic::fix_atoms_beyond(initial, final_structure, config.neb.fix_beyond_angstrom);
+    apply_frozen_host(config.neb, initial, final_structure);
     const atomistic::Structure ideal_initial = initial;
     atomistic::rattle_endpoints(initial, final_structure, config.neb.rattle_angstrom,
                                 config.neb.rattle_seed);
@@ -260,6 +258,7 @@ Action add_learn_neb_command(CLI::App& app) {
       summary["settings"]["rattle_angstrom"] = config.neb.rattle_angstrom;
       summary["settings"]["rattle_seed"] = config.neb.rattle_seed;
       summary["settings"]["fix_beyond_angstrom"] = config.neb.fix_beyond_angstrom;
+      summary["settings"]["fix_elements"] = config.neb.fix_elements;
       summary["settings"]["endpoints"] = atomistic::endpoint_mode_name(config.endpoints);
       summary["settings"]["symmetrize_rattle"] = symmetrized;
       if (!config.neb.initial_start_path.empty())

@@ -13,7 +13,6 @@
 #include <optional>
 
 #include "commands.hpp"
-#include "ionhop/atomistic/frozen_host.hpp"
 #include "ionhop/atomistic/harmonic_tst.hpp"
 #include "ionhop/atomistic/rattle.hpp"
 #include "ionhop/atomistic/supercell_builder.hpp"
@@ -75,8 +74,7 @@ Action add_neb_command(CLI::App& app) {
     const io::LoadedPotential potential = io::load_potential(config.potential_path);
     auto [initial, final_structure] = neb_endpoints(config);
     initial.charge_e = final_structure.charge_e = config.charge_e;
-    if (config.fix_beyond_angstrom > 0)
-      atomistic::fix_atoms_beyond(initial, final_structure, config.fix_beyond_angstrom);
+    apply_frozen_host(config, initial, final_structure);
     atomistic::rattle_endpoints(initial, final_structure, config.rattle_angstrom,
                                 config.rattle_seed);
     apply_initial_start(config, initial);
@@ -157,6 +155,7 @@ Action add_neb_command(CLI::App& app) {
     summary["settings"] = io::neb_settings_to_json(config.neb);
     summary["settings"]["rattle_angstrom"] = config.rattle_angstrom;
     summary["settings"]["fix_beyond_angstrom"] = config.fix_beyond_angstrom;
+    summary["settings"]["fix_elements"] = config.fix_elements;
     summary["settings"]["rattle_seed"] = config.rattle_seed;
     if (!config.initial_start_path.empty())
       summary["settings"]["initial_start"] = config.initial_start_path;

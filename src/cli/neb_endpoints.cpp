@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ionhop/atomistic/frozen_host.hpp"
 #include "ionhop/atomistic/supercell_builder.hpp"
 #include "ionhop/core/error.hpp"
 #include "ionhop/io/extxyz.hpp"
@@ -61,6 +62,18 @@ std::pair<atomistic::Structure, atomistic::Structure> neb_endpoints(const io::Ne
     return {ends.initial, ends.final};
   } catch (const InputError& e) {
     throw InputError(c.path, "/hop", e.problem());
+  }
+}
+
+void apply_frozen_host(const io::NebConfig& c, atomistic::Structure& initial,
+                       atomistic::Structure& final_structure) {
+  if (c.fix_beyond_angstrom > 0)
+    atomistic::fix_atoms_beyond(initial, final_structure, c.fix_beyond_angstrom);
+  if (c.fix_elements.empty()) return;
+  try {
+    atomistic::fix_elements(initial, final_structure, c.fix_elements);
+  } catch (const InputError& e) {
+    throw InputError(c.path, "/fix_elements", e.problem());
   }
 }
 

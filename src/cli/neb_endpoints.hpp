@@ -13,6 +13,12 @@ namespace ionhop::cli {
 // file. Throws InputError naming the config key or file.
 std::pair<atomistic::Structure, atomistic::Structure> neb_endpoints(const io::NebConfig& config);
 
+// The frozen host of the config: atoms farther than "fix_beyond_angstrom" from the hop and
+// atoms of the "fix_elements" elements are marked fixed in both endpoints (at their built
+// positions). Throws InputError naming the config key. No-op without either key.
+void apply_frozen_host(const io::NebConfig& config, atomistic::Structure& initial,
+                       atomistic::Structure& final_structure);
+
 // With "initial_start": the free atoms of `initial` (built, frozen host marked, rattled) take
 // the positions of the start file's last frame; the frozen host stays as built (it carries the
 // mirror symmetry of the hop). Throws InputError naming the file when its atoms differ in

@@ -291,7 +291,7 @@ NebConfig load_neb_config(const std::string& path) {
   const JsonInput root = JsonInput::parse_file(path, doc);
   root.require_object({"schema", "description", "potential", "endpoints", "lattice", "supercell",
                        "hop", "charge_e", "neb", "rattle_angstrom", "rattle_seed",
-                       "fix_beyond_angstrom", "initial_start"});
+                       "fix_beyond_angstrom", "fix_elements", "initial_start"});
   if (root.at("schema").string() != "ionhop.neb/1")
     root.at("schema").fail("unsupported schema (expected \"ionhop.neb/1\")");
   NebConfig c;
@@ -348,6 +348,7 @@ NebConfig load_neb_config(const std::string& path) {
   if (auto r = root.find("rattle_angstrom")) c.rattle_angstrom = r->non_negative();
   if (auto r = root.find("rattle_seed")) c.rattle_seed = r->seed();
   if (auto r = root.find("fix_beyond_angstrom")) c.fix_beyond_angstrom = r->positive();
+  if (auto r = root.find("fix_elements")) c.fix_elements = strings(*r);
   if (auto r = root.find("initial_start")) {
     if (files)
       r->fail(

@@ -63,3 +63,37 @@ TEST_CASE("Atoms beyond the radius from the hop are fixed in both endpoints",
 
   CHECK_THROWS_AS(atomistic::fix_atoms_beyond(ends.initial, ends.final, 0.0), InputError);
 }
+
+TEST_CASE("fix_elements fixes every atom of the named elements, and only those",
+          "[atomistic][frozen-host]") {
+  const lattice::Crystal crystal =
+      io::load_crystal(test::source_path("lattices/cspbi3_cubic.json"));
+  const lattice::SiteGraph graph(crystal, {2, 2, 2});
+  const atomistic::SupercellBuilder builder(graph);
+  const auto from = graph.sites_of_sublattice("X").front();
+  auto ends = builder.vacancy_hop(from, graph.hop_targets(from).front(), "X-X");
+  // Atoms fixed before (a frozen host) stay fixed and are not counted again.
+  const std::size_t beyond = atomistic::fix_atoms_beyond(ends.initial, ends.final, 4.5);
+  std::size_t cations = 0, cations_already = 0;
+  for (std::size_t k = 0; k < ends.initial.size(); ++k)
+    if (ends.initial.elements[k] != "I") {
+      ++cations;
+      cations_already += ends.initial.is_fixed(k);
+    }
+  const std::size_t fixed = atomistic::fix_elements(ends.initial, ends.final, {"Pb", "Cs"});
+  CHECK(fixed == cations - cations_already);
+  for (std::size_t k = 0; k < ends.initial.size(); ++k) {
+    CHECK(ends.initial.is_fixed(k) == ends.final.is_fixed(k));
+    if (ends.initial.elements[k] != "I") CHECK(ends.initial.is_fixed(k));
+  }
+  CHECK_FALSE(ends.initial.is_fixed(ends.moving_atom));
+  std::size_t total = 0;
+  for (std::size_t k = 0; k < ends.initial.size(); ++k) total += ends.initial.is_fixed(k);
+  CHECK(total == beyond + fixed);
+
+  // An element that is absent, or the hopping one, cannot be fixed.
+  CHECK_THROWS_WITH(atomistic::fix_elements(ends.initial, ends.final, {"Br"}),
+                    Catch::Contains("no atom of element 'Br'"));
+  CHECK_THROWS_WITH(atomistic::fix_elements(ends.initial, ends.final, {"I"}),
+                    Catch::Contains("'I' takes part in the hop"));
+}

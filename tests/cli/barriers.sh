@@ -12,6 +12,8 @@
 #     prefactor, fit-barriers with "attempt_frequency_hz": "vineyard" writes their geometric
 #     mean and its statistics; "vineyard" without any prefactor (the samples above) and
 #     resuming the non-vineyard directory with vineyard on exit 2 with one line;
+#   - NEB configs: "initial_start" seeds the initial endpoint's free atoms; "fix_elements" fixes
+#     every atom of the named elements (an absent, a hopping or a repeated element: one line);
 #   - a split-interstitial (I_i^-) campaign on the same cell: sampled, fitted into an
 #     interstitial species (element I, direct hops, no environment model) that a sweep runs;
 #     interstitial keys on a vacancy, a missing interstitial element, an unknown mechanism and
@@ -120,6 +122,39 @@ cat >"$WORK/files_start.json" <<EOF
 EOF
 expect_error "neb: initial_start with endpoint files" "files_start.json" "/initial_start" "only for a hop built" \
   -- neb "$WORK/files_start.json"
+
+# ---- 1c. "fix_elements": every atom of these elements fixed --------------------------------------
+# The frozen-host hop with the cations fixed too: every Pb and Cs must sit at the same place in
+# every frame of the band (the built positions: the unrelaxed, unrattled first frame of the
+# plain frozen run is not at hand, so equal across frames and flagged fixed), the iodides move.
+frozen_neb_config "$WORK/cations.json" ' "fix_elements": ["Pb", "Cs"],'
+if run_ok "neb in a frozen host with fix_elements [Pb, Cs]" "$IONHOP" neb "$WORK/cations.json" \
+  --out "$WORK/cations" --threads 1 --quiet; then
+  python3 - "$WORK/cations/path.extxyz" "$WORK/cations/neb.json" <<'PY' &&
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")
+frames, i = [], 0
+while i < len(lines) and lines[i].strip():
+    n = int(lines[i]); frames.append([l.split() for l in lines[i + 2:i + 2 + n]]); i += n + 2
+cations_still = all(a[1:4] == f[k][1:4] and f[k][-1] == "T"
+                    for f in frames for k, a in enumerate(frames[0]) if a[0] in ("Pb", "Cs"))
+iodides_move = any(a[1:4] != f[k][1:4] for f in frames for k, a in enumerate(frames[0]) if a[0] == "I")
+neb = json.load(open(sys.argv[2]))
+sys.exit(0 if len(frames) == 5 and cations_still and iodides_move
+         and neb["settings"]["fix_elements"] == ["Pb", "Cs"] else 1)
+PY
+    ok "Pb and Cs fixed and identical in every frame, iodides move, fix_elements in neb.json" ||
+    fail "Pb and Cs fixed in every frame" "$(head -5 "$WORK/cations/path.extxyz")"
+fi
+frozen_neb_config "$WORK/fix_br.json" ' "fix_elements": ["Br"],'
+expect_error "neb: fix_elements names an element the hop lacks" "fix_br.json" "/fix_elements" \
+  "no atom of element 'Br'" -- neb "$WORK/fix_br.json"
+frozen_neb_config "$WORK/fix_i.json" ' "fix_elements": ["Cs", "I"],'
+expect_error "neb: fix_elements names the hopping element" "fix_i.json" "/fix_elements" \
+  "'I' takes part in the hop" -- neb "$WORK/fix_i.json"
+frozen_neb_config "$WORK/fix_dup.json" ' "fix_elements": ["Pb", "Pb"],'
+expect_error "neb: fix_elements with a duplicate" "fix_dup.json" "/fix_elements" "duplicate 'Pb'" \
+  -- neb "$WORK/fix_dup.json"
 
 # ---- 2. NEB endpoints from extxyz files ---------------------------------------------------------
 # Endpoint problems found by the NEB itself are reported against the NEB config.

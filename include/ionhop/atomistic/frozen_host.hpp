@@ -6,6 +6,9 @@
 // phase, relaxes the hop's neighbourhood, and makes the barrier a well-defined number.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "ionhop/atomistic/structure.hpp"
 
 namespace ionhop::atomistic {
@@ -16,6 +19,15 @@ namespace ionhop::atomistic {
 // non-positive radius or endpoints with different atom counts.
 std::size_t fix_atoms_beyond(Structure& initial, Structure& final_structure,
                              double radius_angstrom);
+
+// Marks as fixed, in both endpoints, every atom whose element is in `elements` (e.g. the
+// cations, so that a band in a wide free region moves the halides and cannot rearrange the
+// Pb–Cs framework; docs/mlff.md). Fixed atoms stay where they are (the built positions).
+// Returns the number of atoms newly fixed. Throws InputError (no file, the caller adds it)
+// naming the element when no atom has it, or when an atom of it differs between the
+// endpoints by more than 1e-6 Å (it takes part in the hop and cannot be fixed).
+std::size_t fix_elements(Structure& initial, Structure& final_structure,
+                         const std::vector<std::string>& elements);
 
 // The same for one structure around one of its atoms (`ionhop relax`): marks as fixed every
 // atom farther than radius_angstrom (minimum image) from atom `centre`, keeping atoms already

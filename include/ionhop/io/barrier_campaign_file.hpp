@@ -103,6 +103,9 @@ struct NebConfig {
   // > 0: atoms farther than this from the hop are fixed at their positions (frozen host,
   // atomistic/frozen_host.hpp); 0: all atoms free.
   double fix_beyond_angstrom = 0;
+  // Elements whose atoms are all fixed at their positions (e.g. {"Pb", "Cs"}: only the
+  // halides relax, so a band cannot rearrange the cation framework); empty: none.
+  std::vector<std::string> fix_elements;
   // Optional (built hops only): an extxyz whose last frame replaces the rattled initial
   // endpoint's free atoms before it is relaxed, e.g. the lowest state `ionhop relax` found,
   // which a rattled start of the built hop may miss. Same atoms in the same order; the
