@@ -73,6 +73,18 @@ CampaignPlan plan_campaign(const lattice::SiteGraph& graph, const CampaignSettin
                        "element '" +
                            settings.interstitial.element + "'");
   }
+  for (const auto& element : settings.fix_elements) {
+    const bool framework =
+        std::any_of(crystal.basis.begin(), crystal.basis.end(), [&](const auto& b) {
+          return b.sublattice != settings.sublattice && b.occupant == element;
+        });
+    if (!framework)
+      throw InputError("", "/sampling/fix_elements",
+                       "'" + element +
+                           "' is not the occupant of a sublattice other "
+                           "than the hop's '" +
+                           settings.sublattice + "' (only the framework can be fixed)");
+  }
   std::vector<std::size_t> moving;
   for (const auto& m : settings.moving_species)
     moving.push_back(species_index(settings, m, "moving species"));
@@ -138,6 +150,8 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
   }
   if (settings.fix_beyond_angstrom > 0)
     atomistic::fix_atoms_beyond(ends.initial, ends.final, settings.fix_beyond_angstrom);
+  if (!settings.fix_elements.empty())
+    atomistic::fix_elements(ends.initial, ends.final, settings.fix_elements);
   const atomistic::Structure ideal_initial = ends.initial;
   atomistic::rattle_endpoints(ends.initial, ends.final, settings.rattle_angstrom,
                               settings.seed + occupation.repeat);

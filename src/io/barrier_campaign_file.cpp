@@ -157,7 +157,7 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
   const JsonInput sampling = root.at("sampling");
   sampling.require_object({"mode", "budget_per_moving_species", "max_exhaustive", "seed",
                            "rattle_angstrom", "repeats", "endpoints", "endpoint_refinements",
-                           "fix_beyond_angstrom", "confirm_minima"});
+                           "fix_beyond_angstrom", "fix_elements", "confirm_minima"});
   const std::string mode = sampling.at("mode").string();
   if (mode == "exhaustive")
     s.mode = barriers::SamplingMode::exhaustive;
@@ -173,6 +173,7 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
   if (auto neb = root.find("neb")) s.neb = parse_neb_settings(*neb);
   if (auto r = sampling.find("rattle_angstrom")) s.rattle_angstrom = r->non_negative();
   if (auto r = sampling.find("fix_beyond_angstrom")) s.fix_beyond_angstrom = r->positive();
+  if (auto r = sampling.find("fix_elements")) s.fix_elements = strings(*r);
   if (auto r = sampling.find("repeats")) s.repeats = r->integer_at_least(1);
   if (auto r = sampling.find("confirm_minima")) s.confirm_minima = r->boolean();
   if (auto r = sampling.find("endpoint_refinements"))

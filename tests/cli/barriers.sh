@@ -506,6 +506,9 @@ bad("bad_no_element.json", lambda b: b["defect"].pop("interstitial_element"))
 bad("bad_mechanism.json", lambda b: b["defect"].update(mechanism="kickout"))
 bad("bad_vacancy_keys.json", lambda b: b["defect"].update(mechanism="vacancy"))
 bad("bad_two_species.json", lambda b: b["environment"].update(species=["I", "Br"]))
+bad("bad_fix_iodide.json", lambda b: b["sampling"].update(fix_elements=["Cs", "I"]))
+bad("campaign_fixed_cations.json", lambda b: b["sampling"].update(fix_elements=["Pb", "Cs"],
+                                                                  fix_beyond_angstrom=4.5))
 PY
 I="$WORK/campaign_interstitial.json"
 expect_error "campaign: interstitial without its element" "$WORK/bad_no_element.json" \
@@ -516,6 +519,24 @@ expect_error "campaign: interstitial keys on a vacancy" "$WORK/bad_vacancy_keys.
   "/defect/interstitial_element" "only for" -- sample "$WORK/bad_vacancy_keys.json"
 expect_error "campaign: interstitial in a mixed host" "$WORK/bad_two_species.json" "pure host" \
   -- sample "$WORK/bad_two_species.json"
+expect_error "campaign: fix_elements names the hop's element" "$WORK/bad_fix_iodide.json" \
+  "/sampling/fix_elements" "'I' is not the occupant of a sublattice other" \
+  -- sample "$WORK/bad_fix_iodide.json"
+# One sample with the cation framework fixed: every Pb and Cs at the same place in every frame.
+if run_ok "sample-barriers: interstitial campaign with fix_elements [Pb, Cs], one sample" "$IONHOP" \
+  sample-barriers "$WORK/campaign_fixed_cations.json" --out "$WORK/fixed_cations" --limit 1 --threads 1; then
+  python3 - "$WORK"/fixed_cations/paths/*.extxyz <<'PY' &&
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+frames, i = [], 0
+while i < len(lines) and lines[i].strip():
+    n = int(lines[i]); frames.append([l.split() for l in lines[i + 2:i + 2 + n]]); i += n + 2
+sys.exit(0 if len(frames) >= 3 and all(a[1:4] == f[k][1:4] for f in frames
+         for k, a in enumerate(frames[0]) if a[0] in ("Pb", "Cs")) else 1)
+PY
+    ok "the sample's band keeps every Pb and Cs where it was built" ||
+    fail "the sample's band keeps every Pb and Cs" "$(ls "$WORK/fixed_cations/paths")"
+fi
 CI_DIR="$WORK/ci"
 start=$SECONDS
 if run_ok "sample-barriers: interstitial campaign" "$IONHOP" sample-barriers "$I" --out "$CI_DIR" --threads 2; then

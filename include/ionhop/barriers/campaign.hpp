@@ -63,6 +63,10 @@ struct CampaignSettings {
   // > 0: atoms farther than this from the hop are fixed at their ideal positions (frozen
   // host, atomistic/frozen_host.hpp); 0: all atoms free.
   double fix_beyond_angstrom = 0;
+  // Elements whose atoms are all fixed at their ideal positions (e.g. {"Pb", "Cs"}: only the
+  // halides relax; atomistic::fix_elements). Each must be the default occupant of a sublattice
+  // other than the hop's (plan_campaign checks): the varied and moving species never are.
+  std::vector<std::string> fix_elements;
   // How the endpoints are made (atomistic/hop_mirror.hpp): kIndependent (both relaxed from
   // the rattle), kMirror (final = mirror image of the relaxed initial; the rattle is
   // symmetrised) or kSharedHost (final = relaxed initial with the hopping ion reflected,
