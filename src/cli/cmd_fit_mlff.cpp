@@ -21,6 +21,7 @@ struct FitMlffArgs {
   std::string out;
   double cutoff_angstrom = 5.5;
   int radial_order = 8, angular_radial_order = 4, angular_order = 3;
+  double inner_radius_angstrom = 0;
   double sigma_energy = 0.002, sigma_force = 0.05, ridge = 1e-3, high_force_scale = 0;
   std::vector<double> core_repulsion;  // [inner, outer] (Å) or empty
 };
@@ -48,6 +49,9 @@ Action add_fit_mlff_command(CLI::App& app) {
       ->check(CLI::Range(1, 16));
   sub->add_option("--angular-order", a->angular_order, "Legendre channels 0..L (default 3)")
       ->check(CLI::Range(0, 8));
+  sub->add_option("--inner-radius-angstrom", a->inner_radius_angstrom,
+                  "radial basis flat below this distance (A, default 0: off; below --cutoff)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--sigma-energy-ev-per-atom", a->sigma_energy,
                   "energy noise per atom (default 0.002)")
       ->check(CLI::NonNegativeNumber);
@@ -82,6 +86,9 @@ Action add_fit_mlff_command(CLI::App& app) {
     descriptor.radial_order = a->radial_order;
     descriptor.angular_radial_order = a->angular_radial_order;
     descriptor.angular_order = a->angular_order;
+    descriptor.inner_radius_angstrom = a->inner_radius_angstrom;
+    if (descriptor.inner_radius_angstrom >= descriptor.cutoff_angstrom)
+      throw InputError("command line", "--inner-radius-angstrom", "must be below --cutoff");
     mlff::FitSettings settings;
     settings.energy_sigma_ev_per_atom = a->sigma_energy;
     settings.force_sigma_ev_per_angstrom = a->sigma_force;

@@ -9,12 +9,17 @@ namespace ionhop::io {
 
 mlff::DescriptorSettings parse_learning_descriptor(const JsonInput& d) {
   mlff::DescriptorSettings s;
-  d.require_object({"cutoff_angstrom", "radial_order", "angular_radial_order", "angular_order"});
+  d.require_object({"cutoff_angstrom", "radial_order", "angular_radial_order", "angular_order",
+                    "inner_radius_angstrom"});
   if (auto v = d.find("cutoff_angstrom")) s.cutoff_angstrom = v->positive();
   if (auto v = d.find("radial_order")) s.radial_order = static_cast<int>(v->integer_at_least(1));
   if (auto v = d.find("angular_radial_order"))
     s.angular_radial_order = static_cast<int>(v->integer_at_least(1));
   if (auto v = d.find("angular_order")) s.angular_order = static_cast<int>(v->integer_at_least(0));
+  if (auto v = d.find("inner_radius_angstrom")) {
+    s.inner_radius_angstrom = v->non_negative();
+    if (s.inner_radius_angstrom >= s.cutoff_angstrom) v->fail("must be below cutoff_angstrom");
+  }
   return s;
 }
 

@@ -100,13 +100,18 @@ mlff::LinearModel mlff_model_from_json(const nlohmann::json& doc, const std::str
   // Descriptor hyperparameters.
   const JsonInput dj = root.at("descriptor");
   dj.require_object({"elements", "cutoff_angstrom", "radial_order", "angular_radial_order",
-                     "angular_order", "radial_basis", "cutoff_function", "angular"});
+                     "angular_order", "inner_radius_angstrom", "radial_basis", "cutoff_function",
+                     "angular"});
   mlff::DescriptorSettings ds;
   for (const JsonInput& e : dj.at("elements").array(1)) ds.elements.push_back(e.string());
   ds.cutoff_angstrom = dj.at("cutoff_angstrom").positive();
   ds.radial_order = static_cast<int>(dj.at("radial_order").integer_at_least(1));
   ds.angular_radial_order = static_cast<int>(dj.at("angular_radial_order").integer_at_least(1));
   ds.angular_order = static_cast<int>(dj.at("angular_order").integer_at_least(0));
+  if (auto r = dj.find("inner_radius_angstrom")) {
+    ds.inner_radius_angstrom = r->positive();
+    if (ds.inner_radius_angstrom >= ds.cutoff_angstrom) r->fail("must be below cutoff_angstrom");
+  }
   const nlohmann::json expected = mlff::descriptor_settings_json(ds);
   for (const char* key : {"radial_basis", "cutoff_function", "angular"}) {
     const std::string got = dj.at(key).string();

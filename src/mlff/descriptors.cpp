@@ -38,6 +38,9 @@ Descriptor::Descriptor(DescriptorSettings settings) : settings_(std::move(settin
     fail("mlff descriptor: radial_order must be in [1, 64]");
   if (s.angular_radial_order < 1 || s.angular_radial_order > 64)
     fail("mlff descriptor: angular_radial_order must be in [1, 64]");
+  if (!(std::isfinite(s.inner_radius_angstrom) && s.inner_radius_angstrom >= 0 &&
+        s.inner_radius_angstrom < s.cutoff_angstrom))
+    fail("mlff descriptor: inner_radius_angstrom must be >= 0 and below cutoff_angstrom");
   // The monomial expansion of P_l has coefficients ~ 2^l / √l with alternating signs: beyond
   // l ≈ 8 the cancellation costs more digits than the 1e-10 invariance the tests ask for.
   if (s.angular_order < 0 || s.angular_order > 8)
@@ -123,10 +126,23 @@ atomistic::NeighbourList Descriptor::neighbours(const atomistic::Structure& stru
 // g_n(r) = T_n(x) f_c(r) and dg_n/dr for n < radial_count_, with the Chebyshev recursions
 // T_{n+1} = 2x T_n − T_{n−1},  T'_{n+1} = 2 T_n + 2x T'_n − T'_{n−1}.
 void Descriptor::radial(double r, double* g, double* dg) const {
-  const double rc = settings_.cutoff_angstrom;
-  const double x = 2.0 * r / rc - 1.0, dx_dr = 2.0 / rc;
-  const double fc = 0.5 * (std::cos(std::numbers::pi * r / rc) + 1.0);
-  const double dfc = -0.5 * std::numbers::pi / rc * std::sin(std::numbers::pi * r / rc);
+  const double rc = settings_.cutoff_angstrom, r_in = settings_.inner_radius_angstrom;
+  double x, dx_dr, fc, dfc;
+  if (r_in > 0) {
+    // The inner-radius form (header): u ∈ [0, 1], x = −cos(πu), f_c = ½[cos(πu) + 1].
+    const double width = rc - r_in, u = std::clamp((r - r_in) / width, 0.0, 1.0);
+    const double inside = r > r_in ? 1.0 : 0.0;  // flat (zero slope) for r ≤ r_in
+    const double s = std::sin(std::numbers::pi * u), c = std::cos(std::numbers::pi * u);
+    x = -c;
+    dx_dr = inside * std::numbers::pi * s / width;
+    fc = 0.5 * (c + 1.0);
+    dfc = -inside * 0.5 * std::numbers::pi * s / width;
+  } else {
+    x = 2.0 * r / rc - 1.0;
+    dx_dr = 2.0 / rc;
+    fc = 0.5 * (std::cos(std::numbers::pi * r / rc) + 1.0);
+    dfc = -0.5 * std::numbers::pi / rc * std::sin(std::numbers::pi * r / rc);
+  }
   double t_prev = 1, t = x, dt_prev = 0, dt = 1;
   for (int n = 0; n < radial_count_; ++n) {
     double tn, dtn;

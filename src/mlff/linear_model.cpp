@@ -38,9 +38,17 @@ nlohmann::json descriptor_settings_json(const DescriptorSettings& settings) {
   j["radial_order"] = settings.radial_order;
   j["angular_radial_order"] = settings.angular_radial_order;
   j["angular_order"] = settings.angular_order;
-  // Fixed in code; recorded so that a change of the basis changes the hash.
-  j["radial_basis"] = "chebyshev T_n(2r/r_c - 1)";
-  j["cutoff_function"] = "0.5 (cos(pi r / r_c) + 1)";
+  // Fixed in code; recorded so that a change of the basis changes the hash. The key
+  // inner_radius_angstrom is written only when set, so models without it keep their hash.
+  if (settings.inner_radius_angstrom > 0) {
+    j["inner_radius_angstrom"] = settings.inner_radius_angstrom;
+    j["radial_basis"] =
+        "chebyshev T_n(-cos(pi u)), u = clamp((r - r_in)/(r_c - r_in), 0, 1): flat for r <= r_in";
+    j["cutoff_function"] = "0.5 (cos(pi u) + 1)";
+  } else {
+    j["radial_basis"] = "chebyshev T_n(2r/r_c - 1)";
+    j["cutoff_function"] = "0.5 (cos(pi r / r_c) + 1)";
+  }
   j["angular"] = "legendre P_l(cos theta_jik), j != k";
   return j;
 }

@@ -123,5 +123,9 @@ for core in '[2.4, 1.8]' '[2.4]'; do
   expect_error "core_repulsion_angstrom $core" "/fit/core_repulsion_angstrom" -- \
     "$IONHOP" learn-neb "$WORK/bad_core.json" --out "$OUT"
 done
+config "$WORK/bad_inner.json"
+sed -i 's#"angular_order": 2}#"angular_order": 2, "inner_radius_angstrom": 9}#' "$WORK/bad_inner.json"
+expect_error "descriptor inner radius above the cutoff" "/descriptor/inner_radius_angstrom" \
+  "below cutoff_angstrom" -- "$IONHOP" learn-neb "$WORK/bad_inner.json" --out "$OUT"
 
 finish

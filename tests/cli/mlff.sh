@@ -86,6 +86,23 @@ PY
   ok "the same training errors; core_repulsion recorded in the model file" ||
   fail "core repulsion: same training errors, recorded" "$(grep -o '"core_repulsion[^}]*}' "$WORK/model_core.json")"
 fi
+# An inner radius below the data's shortest distances changes the basis shape, not its span
+# near the data: the fit still works (train force errors within 2x of the plain basis) and
+# the model file records r_in.
+if run_ok "fit-mlff --inner-radius-angstrom 2.0" "$IONHOP" fit-mlff "$WORK/train_l.extxyz" \
+  --out "$WORK/model_inner.json" --cutoff 5.5 --radial-order 6 --angular-order 2 \
+  --inner-radius-angstrom 2.0; then
+  python3 - "$WORK/model.json" "$WORK/model_inner.json" <<'PY' &&
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+ratio = b["training"]["force_rmse_ev_per_angstrom"] / a["training"]["force_rmse_ev_per_angstrom"]
+print("       train force RMSE, inner radius / plain: %.3f" % ratio)
+sys.exit(0 if 0.5 < ratio < 2 and b["descriptor"]["inner_radius_angstrom"] == 2.0
+         and "inner_radius_angstrom" not in a["descriptor"] else 1)
+PY
+  ok "inner radius: comparable training errors; inner_radius_angstrom recorded in the model file" ||
+  fail "inner radius: training errors, recorded" "$(grep -o '"descriptor[^}]*}' "$WORK/model_inner.json")"
+fi
 if run_ok "validate --json on the held-out set" "$IONHOP" validate "$WORK/model.json" "$WORK/test_l.extxyz" \
   --near-defect-angstrom 5 --json; then
   cp "$WORK/stdout" "$WORK/validate.json"
@@ -242,6 +259,8 @@ expect_error "fit-mlff: missing file" "$RUN/none.extxyz" "no such file" \
   -- "$IONHOP" fit-mlff "$RUN/none.extxyz" --out "$OUT.json"
 expect_error "fit-mlff: core repulsion inner above outer" "--core-repulsion-angstrom" "INNER < OUTER" \
   -- "$IONHOP" fit-mlff "$WORK/train_l.extxyz" --out "$OUT.json" --core-repulsion-angstrom 2.4 1.8
+expect_error "fit-mlff: inner radius at the cutoff" "--inner-radius-angstrom" "below --cutoff" \
+  -- "$IONHOP" fit-mlff "$WORK/train_l.extxyz" --out "$OUT.json" --cutoff 5 --inner-radius-angstrom 5
 "$IONHOP" make-training-structures --lattice lattices/cspbbr3_cubic.json --count 1 --seed 1 \
   --out "$WORK/br.extxyz" >/dev/null 2>&1
 # (the element check comes before the label check: unlabelled CsPbBr3 frames suffice)

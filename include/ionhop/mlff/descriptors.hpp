@@ -20,6 +20,10 @@ struct DescriptorSettings {
   int radial_order = 8;               // N_r ≥ 1: two-body radial functions n = 0..N_r−1
   int angular_radial_order = 4;       // N_a ≥ 1: radial functions of the three-body terms
   int angular_order = 3;              // L ≥ 0: Legendre channels l = 0..L
+  // r_in ≥ 0, < r_c: 0 is the plain basis below; > 0 makes every radial function flat
+  // (constant, zero slope) for r ≤ r_in, so the fitted energy cannot keep falling as two
+  // atoms approach closer than the training data go (the band collapses of docs/mlff.md).
+  double inner_radius_angstrom = 0;
 };
 
 // The features φ(i) of an atom i with neighbours j (vectors r_ij, r < r_c):
@@ -29,6 +33,12 @@ struct DescriptorSettings {
 //                 r_c, so energies and forces are continuous when atoms cross the cutoff),
 //                 T_n the Chebyshev polynomials (the radial basis of Artrith, Urban & Ceder,
 //                 PRB 96, 014112 (2017); bounded, well conditioned).
+//
+//   Inner radius  with r_in > 0 the same functions of u = (r − r_in)/(r_c − r_in) clamped to
+//                 [0, 1]: x = −cos(πu) (so T_n(x) = (−1)^n cos(nπu)) and f_c = ½[cos(πu) + 1].
+//                 dx/du = df_c/du = 0 at u = 0, so g_n and dg_n/dr are continuous at r_in
+//                 and g_n(r ≤ r_in) = g_n(r_in) = (−1)^n: no force from the model inside r_in
+//                 (a core repulsion, mlff/core_repulsion.hpp, supplies one).
 //
 //   Two-body      G2[s][n] = Σ_{j ∈ s} g_n(r_ij)            s = neighbour species
 //                 (a radial Behler–Parrinello G2 with polynomial instead of Gaussian shape).
@@ -55,7 +65,7 @@ struct DescriptorSettings {
 class Descriptor {
  public:
   // Validates (InputError, no file): at least one element, no empty or duplicate symbol,
-  // r_c > 0 and finite, N_r ≥ 1, N_a ≥ 1, 0 ≤ L ≤ 8. Elements are sorted.
+  // r_c > 0 and finite, N_r ≥ 1, N_a ≥ 1, 0 ≤ L ≤ 8, 0 ≤ r_in < r_c. Elements are sorted.
   explicit Descriptor(DescriptorSettings settings);
 
   const DescriptorSettings& settings() const { return settings_; }
