@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,25 @@ inline double worst_finite_difference_force_error(
       worst = std::max(worst, std::abs(fd - forces(a, k)));
     }
   return worst;
+}
+
+// A grid×grid×grid lattice of Pb and I (Pb with probability p_pb) at fractional positions
+// (i + ½)/grid in the cell whose rows are `cell_rows`, each atom displaced by a uniform
+// random vector in [−amplitude, amplitude]³: the MLFF tests' generic disordered cell.
+inline atomistic::Structure perturbed_pb_i_grid(const Eigen::Matrix3d& cell_rows, int grid,
+                                                double amplitude, double p_pb, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(-amplitude, amplitude), coin(0, 1);
+  atomistic::Structure s;
+  s.cell_angstrom = cell_rows;
+  for (int i = 0; i < grid; ++i)
+    for (int j = 0; j < grid; ++j)
+      for (int k = 0; k < grid; ++k) {
+        const atomistic::Vec3 f((i + 0.5) / grid, (j + 0.5) / grid, (k + 0.5) / grid);
+        s.append(coin(rng) < p_pb ? "Pb" : "I",
+                 s.cartesian(f) + atomistic::Vec3(u(rng), u(rng), u(rng)));
+      }
+  return s;
 }
 
 // |estimate − exact| within k standard errors (the tests' tolerance rule).

@@ -16,14 +16,21 @@ using namespace ionhop;
 using atomistic::Structure;
 using atomistic::Vec3;
 
-TEST_CASE("Atoms beyond the radius from the hop are fixed in both endpoints",
-          "[atomistic][frozen-host]") {
+namespace {
+// The first X-X vacancy hop of a 2×2×2 cubic CsPbI3 cell, unrelaxed.
+atomistic::HopEndpoints vacancy_hop_2x2x2() {
   const lattice::Crystal crystal =
       io::load_crystal(test::source_path("lattices/cspbi3_cubic.json"));
   const lattice::SiteGraph graph(crystal, {2, 2, 2});
   const atomistic::SupercellBuilder builder(graph);
   const auto from = graph.sites_of_sublattice("X").front();
-  auto ends = builder.vacancy_hop(from, graph.hop_targets(from).front(), "X-X");
+  return builder.vacancy_hop(from, graph.hop_targets(from).front(), "X-X");
+}
+}  // namespace
+
+TEST_CASE("Atoms beyond the radius from the hop are fixed in both endpoints",
+          "[atomistic][frozen-host]") {
+  auto ends = vacancy_hop_2x2x2();
   const double radius = 4.5;
   const std::size_t fixed = atomistic::fix_atoms_beyond(ends.initial, ends.final, radius);
   const Vec3 a = ends.initial.positions_angstrom.col(static_cast<Eigen::Index>(ends.moving_atom));
@@ -66,12 +73,7 @@ TEST_CASE("Atoms beyond the radius from the hop are fixed in both endpoints",
 
 TEST_CASE("fix_elements fixes every atom of the named elements, and only those",
           "[atomistic][frozen-host]") {
-  const lattice::Crystal crystal =
-      io::load_crystal(test::source_path("lattices/cspbi3_cubic.json"));
-  const lattice::SiteGraph graph(crystal, {2, 2, 2});
-  const atomistic::SupercellBuilder builder(graph);
-  const auto from = graph.sites_of_sublattice("X").front();
-  auto ends = builder.vacancy_hop(from, graph.hop_targets(from).front(), "X-X");
+  auto ends = vacancy_hop_2x2x2();
   // Atoms fixed before (a frozen host) stay fixed and are not counted again.
   const std::size_t beyond = atomistic::fix_atoms_beyond(ends.initial, ends.final, 4.5);
   std::size_t cations = 0, cations_already = 0;

@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
-#include <random>
 
 #include "../test_support.hpp"
 #include "ionhop/io/mlff_model_file.hpp"
@@ -46,17 +45,9 @@ Structure dimer(double r) {
 
 // A perturbed 3×3×3 grid in a triclinic cell with some pairs inside r_in = 2.6 Å.
 Structure crowded_cell(unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> u(-0.5, 0.5), coin(0, 1);
-  Structure s;
-  s.cell_angstrom << 8.4, 0, 0, 1.1, 8.2, 0, -0.7, 0.8, 8.6;
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j)
-      for (int k = 0; k < 3; ++k)
-        s.append(coin(rng) < 0.4 ? "Pb" : "I",
-                 s.cartesian(Vec3((i + 0.5) / 3, (j + 0.5) / 3, (k + 0.5) / 3)) +
-                     Vec3(u(rng), u(rng), u(rng)));
-  return s;
+  Eigen::Matrix3d cell;
+  cell << 8.4, 0, 0, 1.1, 8.2, 0, -0.7, 0.8, 8.6;
+  return test::perturbed_pb_i_grid(cell, 3, 0.5, 0.4, seed);
 }
 
 Eigen::VectorXd random_weights(const Descriptor& d, unsigned seed, double scale) {

@@ -43,18 +43,10 @@ DescriptorSettings small_settings() {
 // A perturbed 3×3×3 grid in a triclinic cell (≈ 10 neighbours within 4 Å), species drawn
 // with probability p_pb of Pb.
 Structure triclinic_cell(unsigned seed, double p_pb = 0.4, int grid = 3) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> u(-0.35, 0.35), coin(0, 1);
-  Structure s;
   const double g = grid / 3.0;
-  s.cell_angstrom << 9.0 * g, 0, 0, 1.2 * g, 8.6 * g, 0, -0.8 * g, 0.9 * g, 9.3 * g;
-  for (int i = 0; i < grid; ++i)
-    for (int j = 0; j < grid; ++j)
-      for (int k = 0; k < grid; ++k) {
-        const Vec3 f((i + 0.5) / grid, (j + 0.5) / grid, (k + 0.5) / grid);
-        s.append(coin(rng) < p_pb ? "Pb" : "I", s.cartesian(f) + Vec3(u(rng), u(rng), u(rng)));
-      }
-  return s;
+  Eigen::Matrix3d rows;
+  rows << 9.0 * g, 0, 0, 1.2 * g, 8.6 * g, 0, -0.8 * g, 0.9 * g, 9.3 * g;
+  return test::perturbed_pb_i_grid(rows, grid, 0.35, p_pb, seed);
 }
 
 Eigen::Matrix3d random_rotation(unsigned seed) {

@@ -17,17 +17,9 @@ using atomistic::Vec3;
 namespace {
 
 Structure cell(unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> u(-0.3, 0.3), coin(0, 1);
-  Structure s;
-  s.cell_angstrom << 8.0, 0, 0, 0.5, 8.2, 0, 0.3, -0.4, 8.1;
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j)
-      for (int k = 0; k < 3; ++k)
-        s.append(coin(rng) < 0.5 ? "Pb" : "I",
-                 s.cartesian(Vec3((i + 0.5) / 3, (j + 0.5) / 3, (k + 0.5) / 3)) +
-                     Vec3(u(rng), u(rng), u(rng)));
-  return s;
+  Eigen::Matrix3d rows;
+  rows << 8.0, 0, 0, 0.5, 8.2, 0, 0.3, -0.4, 8.1;
+  return test::perturbed_pb_i_grid(rows, 3, 0.3, 0.5, seed);
 }
 
 mlff::DescriptorSettings settings() {
