@@ -72,6 +72,39 @@ std::size_t fix_elements(Structure& initial, Structure& final_structure,
   return count;
 }
 
+void seed_free_atoms(Structure& initial, const Structure& start) {
+  if (start.size() != initial.size())
+    throw InputError("", "",
+                     "initial_start has " + std::to_string(start.size()) + " atoms, the hop " +
+                         std::to_string(initial.size()));
+  for (std::size_t k = 0; k < start.size(); ++k)
+    if (start.elements[k] != initial.elements[k])
+      throw InputError("", "",
+                       "initial_start atom " + std::to_string(k) + " is " + start.elements[k] +
+                           ", the hop's is " + initial.elements[k] + " (same order needed)");
+  // 1e-3 Å: the frozen host of a start relaxed with the same mask is bit-identical; anything
+  // larger is another host.
+  constexpr double kHostToleranceAngstrom = 1e-3;
+  for (std::size_t k = 0; k < start.size(); ++k) {
+    if (!initial.is_fixed(k)) continue;
+    const auto col = static_cast<Eigen::Index>(k);
+    const double moved =
+        initial
+            .minimum_image(start.positions_angstrom.col(col) - initial.positions_angstrom.col(col))
+            .norm();
+    if (moved > kHostToleranceAngstrom)
+      throw InputError("", "",
+                       "initial_start atom " + std::to_string(k) + " (" + start.elements[k] +
+                           ") is in the frozen host but " + std::to_string(moved) +
+                           " A from the hop's position (the start must keep the frozen host)");
+  }
+  for (std::size_t k = 0; k < start.size(); ++k)
+    if (!initial.is_fixed(k)) {
+      const auto col = static_cast<Eigen::Index>(k);
+      initial.positions_angstrom.col(col) = start.positions_angstrom.col(col);
+    }
+}
+
 std::size_t fix_atoms_farther_than(Structure& structure, std::size_t centre,
                                    double radius_angstrom) {
   if (structure.fixed.empty()) structure.fixed.assign(structure.size(), false);

@@ -32,6 +32,38 @@ std::map<std::string, int> to_int_counts(const std::map<std::string, std::size_t
 }
 }  // namespace
 
+namespace {
+// The unrelaxed endpoints of a sample's hop with the given site occupants, at the cell charge.
+atomistic::HopEndpoints built_hop(const lattice::SiteGraph& graph, const CampaignSettings& settings,
+                                  const HopEnvironment& environment,
+                                  const std::vector<std::string>& occupants) {
+  const atomistic::SupercellBuilder builder(graph, occupants);
+  atomistic::HopEndpoints ends =
+      settings.mechanism == rates::Mechanism::vacancy
+          ? builder.vacancy_hop(environment.from, environment.to, settings.hop_shell)
+          : builder.interstitial_hop(environment.from, environment.to, settings.hop_shell,
+                                     settings.interstitial);
+  ends.initial.charge_e = ends.final.charge_e = settings.cell_charge_e;
+  return ends;
+}
+
+// The frozen host (radius, fixed elements) and the seeded initial endpoint of a sample.
+void apply_frozen_host_and_start(const CampaignSettings& settings, atomistic::HopEndpoints& ends) {
+  if (settings.fix_beyond_angstrom > 0)
+    atomistic::fix_atoms_beyond(ends.initial, ends.final, settings.fix_beyond_angstrom);
+  if (!settings.fix_elements.empty())
+    atomistic::fix_elements(ends.initial, ends.final, settings.fix_elements);
+  if (settings.initial_start) {
+    try {
+      atomistic::seed_free_atoms(ends.initial, *settings.initial_start);
+    } catch (const InputError& e) {
+      throw InputError("", "/sampling/initial_start",
+                       settings.initial_start_path + ": " + e.problem());
+    }
+  }
+}
+}  // namespace
+
 CampaignPlan plan_campaign(const lattice::SiteGraph& graph, const CampaignSettings& settings) {
   const auto& crystal = graph.crystal();
   if (settings.species.empty()) throw InputError("", "", "no varied species given");
@@ -102,6 +134,17 @@ CampaignPlan plan_campaign(const lattice::SiteGraph& graph, const CampaignSettin
       }
     plan.occupations = std::move(repeated);
   }
+  if (settings.initial_start) {
+    // One host for every sample: the start must fit the first one's built hop and mask.
+    if (settings.species.size() != 1)
+      throw InputError("", "/sampling/initial_start",
+                       "needs a pure host (one varied species): each mixed occupation is "
+                       "another structure");
+    atomistic::HopEndpoints ends = built_hop(
+        graph, settings, plan.environment,
+        initial_site_occupants(graph, settings, plan.environment, plan.occupations.front()));
+    apply_frozen_host_and_start(settings, ends);
+  }
   return plan;
 }
 
@@ -133,13 +176,8 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
                          const EnvironmentOccupation& occupation) {
   std::vector<std::string> occupants =
       initial_site_occupants(graph, settings, environment, occupation);
-  const atomistic::SupercellBuilder builder(graph, occupants);
   const bool vacancy = settings.mechanism == rates::Mechanism::vacancy;
-  atomistic::HopEndpoints ends =
-      vacancy ? builder.vacancy_hop(environment.from, environment.to, settings.hop_shell)
-              : builder.interstitial_hop(environment.from, environment.to, settings.hop_shell,
-                                         settings.interstitial);
-  ends.initial.charge_e = ends.final.charge_e = settings.cell_charge_e;
+  atomistic::HopEndpoints ends = built_hop(graph, settings, environment, occupants);
   std::optional<atomistic::HopMirror> mirror;
   if (settings.endpoints != atomistic::EndpointMode::kIndependent) {
     try {
@@ -148,10 +186,7 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       // This occupation is not mirror-symmetric: independent endpoints (header).
     }
   }
-  if (settings.fix_beyond_angstrom > 0)
-    atomistic::fix_atoms_beyond(ends.initial, ends.final, settings.fix_beyond_angstrom);
-  if (!settings.fix_elements.empty())
-    atomistic::fix_elements(ends.initial, ends.final, settings.fix_elements);
+  apply_frozen_host_and_start(settings, ends);
   const atomistic::Structure ideal_initial = ends.initial;
   atomistic::rattle_endpoints(ends.initial, ends.final, settings.rattle_angstrom,
                               settings.seed + occupation.repeat);

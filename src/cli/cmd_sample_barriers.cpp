@@ -57,21 +57,26 @@ nlohmann::json vineyard_provenance(const barriers::CampaignSettings& s) {
 // potential would mix incompatible barriers in one fit.
 nlohmann::json campaign_provenance(const io::BarrierCampaignConfig& c, const io::LoadedPotential& p,
                                    const std::string& command_line) {
-  return {{"campaign_config", c.path},
-          {"campaign_config_sha256", c.sha256},
-          {"lattice", c.lattice_path},
-          {"lattice_sha256", c.lattice_sha256},
-          {"potential",
-           {{"name", p.potential->name()},
-            {"file", p.path},
-            {"file_sha256", p.sha256},
-            {"parameters_sha256", core::sha256_hex(p.potential->parameters_json())}}},
-          {"supercell", c.supercell},
-          {"defect", c.settings.defect_name},
-          {"neb", io::neb_settings_to_json(c.settings.neb)},
-          {"vineyard", vineyard_provenance(c.settings)},
-          {"ionhop", {{"version", core::version()}, {"commit", core::git_commit()}}},
-          {"command_line", command_line}};
+  nlohmann::json out = {{"campaign_config", c.path},
+                        {"campaign_config_sha256", c.sha256},
+                        {"lattice", c.lattice_path},
+                        {"lattice_sha256", c.lattice_sha256},
+                        {"potential",
+                         {{"name", p.potential->name()},
+                          {"file", p.path},
+                          {"file_sha256", p.sha256},
+                          {"parameters_sha256", core::sha256_hex(p.potential->parameters_json())}}},
+                        {"supercell", c.supercell},
+                        {"defect", c.settings.defect_name},
+                        {"neb", io::neb_settings_to_json(c.settings.neb)},
+                        {"vineyard", vineyard_provenance(c.settings)},
+                        {"ionhop", {{"version", core::version()}, {"commit", core::git_commit()}}},
+                        {"command_line", command_line}};
+  // Only with the key, so that the samples of campaigns without it can still be resumed.
+  if (c.settings.initial_start)
+    out["initial_start"] = {{"file", c.settings.initial_start_path},
+                            {"file_sha256", c.initial_start_sha256}};
+  return out;
 }
 }  // namespace
 

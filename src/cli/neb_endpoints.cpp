@@ -82,32 +82,11 @@ void apply_initial_start(const io::NebConfig& c, atomistic::Structure& initial) 
   const std::string& file = c.initial_start_path;
   const auto frames = io::read_extxyz(file);
   if (frames.empty()) throw InputError(file, "", "no frame");
-  const atomistic::Structure& start = frames.back().structure;
-  if (start.size() != initial.size())
-    throw InputError(file, "",
-                     "initial_start has " + std::to_string(start.size()) + " atoms, the hop " +
-                         std::to_string(initial.size()));
-  for (std::size_t k = 0; k < start.size(); ++k)
-    if (start.elements[k] != initial.elements[k])
-      throw InputError(file, "",
-                       "initial_start atom " + std::to_string(k) + " is " + start.elements[k] +
-                           ", the hop's is " + initial.elements[k] + " (same order needed)");
-  // 1e-3 Å: the frozen host of a start relaxed with the same mask is bit-identical; anything
-  // larger is another host, and the hop's mirror would no longer map it onto itself.
-  constexpr double kHostToleranceAngstrom = 1e-3;
-  for (std::size_t k = 0; k < start.size(); ++k) {
-    if (!initial.is_fixed(k)) continue;
-    const double moved =
-        initial.minimum_image(start.positions_angstrom.col(k) - initial.positions_angstrom.col(k))
-            .norm();
-    if (moved > kHostToleranceAngstrom)
-      throw InputError(file, "",
-                       "initial_start atom " + std::to_string(k) + " (" + start.elements[k] +
-                           ") is in the frozen host but " + std::to_string(moved) +
-                           " A from the hop's position (the start must keep the frozen host)");
+  try {
+    atomistic::seed_free_atoms(initial, frames.back().structure);
+  } catch (const InputError& e) {
+    throw InputError(file, "", e.problem());
   }
-  for (std::size_t k = 0; k < start.size(); ++k)
-    if (!initial.is_fixed(k)) initial.positions_angstrom.col(k) = start.positions_angstrom.col(k);
 }
 
 }  // namespace ionhop::cli

@@ -5,6 +5,7 @@
 
 #include "ionhop/core/error.hpp"
 #include "ionhop/core/sha256.hpp"
+#include "ionhop/io/extxyz.hpp"
 #include "ionhop/io/lattice_file.hpp"
 
 namespace ionhop::io {
@@ -157,7 +158,8 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
   const JsonInput sampling = root.at("sampling");
   sampling.require_object({"mode", "budget_per_moving_species", "max_exhaustive", "seed",
                            "rattle_angstrom", "repeats", "endpoints", "endpoint_refinements",
-                           "fix_beyond_angstrom", "fix_elements", "confirm_minima"});
+                           "fix_beyond_angstrom", "fix_elements", "initial_start",
+                           "confirm_minima"});
   const std::string mode = sampling.at("mode").string();
   if (mode == "exhaustive")
     s.mode = barriers::SamplingMode::exhaustive;
@@ -174,6 +176,13 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
   if (auto r = sampling.find("rattle_angstrom")) s.rattle_angstrom = r->non_negative();
   if (auto r = sampling.find("fix_beyond_angstrom")) s.fix_beyond_angstrom = r->positive();
   if (auto r = sampling.find("fix_elements")) s.fix_elements = strings(*r);
+  if (auto r = sampling.find("initial_start")) {
+    s.initial_start_path = resolve_existing_file(path, *r);
+    const auto frames = read_extxyz(s.initial_start_path);
+    if (frames.empty()) throw InputError(s.initial_start_path, "", "no frame");
+    s.initial_start = frames.back().structure;
+    c.initial_start_sha256 = core::sha256_hex(read_text_file(s.initial_start_path));
+  }
   if (auto r = sampling.find("repeats")) s.repeats = r->integer_at_least(1);
   if (auto r = sampling.find("confirm_minima")) s.confirm_minima = r->boolean();
   if (auto r = sampling.find("endpoint_refinements"))

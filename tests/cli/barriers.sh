@@ -537,6 +537,44 @@ PY
     ok "the sample's band keeps every Pb and Cs where it was built" ||
     fail "the sample's band keeps every Pb and Cs" "$(ls "$WORK/fixed_cations/paths")"
 fi
+# "initial_start" in a campaign: seeded from that sample's relaxed initial endpoint, without a
+# rattle, the endpoint relaxation starts at a minimum and ends at the same energy; the start
+# file is recorded in the provenance. Bad starts: another atom count; a mixed campaign.
+if [[ -s $WORK/fixed_cations/samples.json ]]; then
+  frame_of "$(ls "$WORK"/fixed_cations/paths/*.extxyz | head -1)" 0 >"$WORK/campaign_start.extxyz"
+  python3 - "$WORK" "$CAMPAIGN" <<'PY'
+import json, sys
+work = sys.argv[1]
+c = json.load(open(work + "/campaign_fixed_cations.json"))
+c["sampling"].update(initial_start=work + "/campaign_start.extxyz", rattle_angstrom=0, repeats=1)
+json.dump(c, open(work + "/campaign_started.json", "w"), indent=2)
+c["sampling"]["initial_start"] = work + "/one_atom.extxyz"
+json.dump(c, open(work + "/campaign_bad_start.json", "w"), indent=2)
+m = json.load(open(sys.argv[2]))  # the vacancy template, mixed
+m["lattice"], m["potential"] = c["lattice"], c["potential"]
+m["environment"]["species"] = ["I", "Br"]
+m["sampling"].update(mode="stratified", budget_per_moving_species=2)
+m["sampling"]["initial_start"] = work + "/campaign_start.extxyz"
+json.dump(m, open(work + "/campaign_mixed_start.json", "w"), indent=2)
+PY
+  if run_ok "sample-barriers with initial_start (the relaxed endpoint of the sample above)" "$IONHOP" \
+    sample-barriers "$WORK/campaign_started.json" --out "$WORK/started_campaign" --limit 1 --threads 1; then
+    python3 - "$WORK/fixed_cations/samples.json" "$WORK/started_campaign/samples.json" <<'PY' &&
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+ea, eb = a["samples"][0]["initial_energy_ev"], b["samples"][0]["initial_energy_ev"]
+prov = json.loads(b["provenance"]) if isinstance(b["provenance"], str) else b["provenance"]
+sys.exit(0 if abs(ea - eb) < 1e-4 and prov["initial_start"]["file"].endswith("campaign_start.extxyz")
+         and len(prov["initial_start"]["file_sha256"]) == 64 else 1)
+PY
+      ok "the seeded endpoint relaxes to the start's energy (1e-4 eV); the start is in the provenance" ||
+      fail "seeded campaign endpoint" "$(head -c 600 "$WORK/started_campaign/samples.json")"
+  fi
+  expect_error "campaign: initial_start with another atom count" "campaign_bad_start.json" \
+    "/sampling/initial_start" "has 1 atoms, the hop 41" -- sample "$WORK/campaign_bad_start.json"
+  expect_error "campaign: initial_start in a mixed host" "campaign_mixed_start.json" \
+    "/sampling/initial_start" "pure host" -- sample "$WORK/campaign_mixed_start.json"
+fi
 CI_DIR="$WORK/ci"
 start=$SECONDS
 if run_ok "sample-barriers: interstitial campaign" "$IONHOP" sample-barriers "$I" --out "$CI_DIR" --threads 2; then

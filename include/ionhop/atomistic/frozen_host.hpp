@@ -29,6 +29,14 @@ std::size_t fix_atoms_beyond(Structure& initial, Structure& final_structure,
 std::size_t fix_elements(Structure& initial, Structure& final_structure,
                          const std::vector<std::string>& elements);
 
+// Seeds the free atoms of `initial` (built, frozen host marked) from `start`, e.g. a state
+// `ionhop relax` found with the same mask, which a rattled start of the built hop may miss:
+// every atom that is not fixed takes start's position; the frozen host stays as built (it
+// carries the hop's mirror symmetry). Throws InputError (no file: the caller adds it) when
+// start has another atom count or element order, or moved a frozen-host atom by more than
+// 1e-3 Å (another host, which the hop's mirror would no longer map onto itself).
+void seed_free_atoms(Structure& initial, const Structure& start);
+
 // The same for one structure around one of its atoms (`ionhop relax`): marks as fixed every
 // atom farther than radius_angstrom (minimum image) from atom `centre`, keeping atoms already
 // fixed. Returns the number of fixed atoms. The caller checks the centre index and radius.

@@ -67,6 +67,12 @@ struct CampaignSettings {
   // halides relax; atomistic::fix_elements). Each must be the default occupant of a sublattice
   // other than the hop's (plan_campaign checks): the varied and moving species never are.
   std::vector<std::string> fix_elements;
+  // Optional (pure-host campaigns: one varied species): the free atoms of every sample's
+  // initial endpoint start from this structure (atomistic::seed_free_atoms; e.g. the minimum
+  // `ionhop relax` found with the campaign's mask, which rattled starts of the built hop
+  // miss), then get the sample's rattle. initial_start_path names its file in errors.
+  std::optional<atomistic::Structure> initial_start;
+  std::string initial_start_path;
   // How the endpoints are made (atomistic/hop_mirror.hpp): kIndependent (both relaxed from
   // the rattle), kMirror (final = mirror image of the relaxed initial; the rattle is
   // symmetrised) or kSharedHost (final = relaxed initial with the hopping ion reflected,
