@@ -24,17 +24,22 @@ for stage in band_frozen band_frozen2 band_frozen_sym; do
 done
 "$ionhop" fit-mlff "${vi_plus[@]}" --out examples/mlff/models/cspbi3_vi_plus.json
 
-# I_i^-: the split-1.4 bootstrap, stage 1 (MD 650 K), then the labels of the learn-neb stages
-# and the 3 CP2K points along the stage-2 band, in the order of the training list of the last
-# stage (examples/mlff/active_learning/cspbi3_ii_minus_band_frozen5_mirror.json) followed by
-# its own labels. (The 2.0 A-split bootstrap, forces up to 30 eV/A, is not used.) The I_i^-
-# model has no validated barrier yet: see the README.
+# I_i^-: the training list of the last learn-neb stage
+# (examples/mlff/active_learning/cspbi3_ii_minus_band_frozen5_mirror_db_stage6.json: the
+# split-1.4 bootstrap, stage 1 (MD 650 K), the labels of learn-neb stages 2-5 and the CP2K
+# points along the stage-2 and stage-4 bands and at the double bridge) followed by stage 6's
+# own labels: 101 frames, the model of stage 6, which gives the double bridge -> face state
+# band that CP2K checked (README). (The 2.0 A-split bootstrap, forces up to 30 eV/A, is not
+# used.)
 ii_minus=(examples/mlff/dft/cspbi3_ii_minus_2x2x2_split1p4_pbe_d3.extxyz
   $runs/cspbi3_ii_minus/labelled.extxyz $runs/cspbi3_ii_minus_band_frozen/labelled.extxyz
   examples/mlff/validation/cspbi3_ii_minus_frozen_band_path_pbe_d3.extxyz
-  $runs/cspbi3_ii_minus_band_frozen6/labelled.extxyz)
-[[ -f $runs/cspbi3_ii_minus_band_frozen5_mirror/labelled.extxyz ]] &&
-  ii_minus+=($runs/cspbi3_ii_minus_band_frozen5_mirror/labelled.extxyz)
+  $runs/cspbi3_ii_minus_band_frozen6/labelled.extxyz
+  $runs/cspbi3_ii_minus_band_frozen5_mirror/labelled.extxyz
+  examples/mlff/validation/cspbi3_ii_minus_frozen5_mirror_band_path_pbe_d3.extxyz
+  examples/mlff/validation/cspbi3_ii_minus_frozen5_double_bridge_pbe_d3.extxyz
+  $runs/cspbi3_ii_minus_band_frozen5_mirror_db/labelled.extxyz
+  $runs/cspbi3_ii_minus_band_frozen5_mirror_db_stage6/labelled.extxyz)
 "$ionhop" fit-mlff "${ii_minus[@]}" --out examples/mlff/models/cspbi3_ii_minus.json
 
 # V_Br^+ (CsPbBr3), V_I^- and V_I^0: the bootstrap frames and the learn-neb stage's labels (the
