@@ -28,9 +28,9 @@ done
 # (examples/mlff/active_learning/cspbi3_ii_minus_band_frozen5_mirror_db_stage6.json: the
 # split-1.4 bootstrap, stage 1 (MD 650 K), the labels of learn-neb stages 2-5 and the CP2K
 # points along the stage-2 and stage-4 bands and at the double bridge) followed by stage 6's
-# own labels: 101 frames, the model of stage 6, which gives the double bridge -> face state
-# band that CP2K checked (README). (The 2.0 A-split bootstrap, forces up to 30 eV/A, is not
-# used.)
+# own labels (101 frames, the model of stage 6), then the CP2K points along the double bridge
+# -> face state bands of stages 7 and 8 (9 each): 119 frames, the model of stage 9, whose band
+# CP2K checked last (README). (The 2.0 A-split bootstrap, forces up to 30 eV/A, is not used.)
 ii_minus=(examples/mlff/dft/cspbi3_ii_minus_2x2x2_split1p4_pbe_d3.extxyz
   $runs/cspbi3_ii_minus/labelled.extxyz $runs/cspbi3_ii_minus_band_frozen/labelled.extxyz
   examples/mlff/validation/cspbi3_ii_minus_frozen_band_path_pbe_d3.extxyz
@@ -39,7 +39,9 @@ ii_minus=(examples/mlff/dft/cspbi3_ii_minus_2x2x2_split1p4_pbe_d3.extxyz
   examples/mlff/validation/cspbi3_ii_minus_frozen5_mirror_band_path_pbe_d3.extxyz
   examples/mlff/validation/cspbi3_ii_minus_frozen5_double_bridge_pbe_d3.extxyz
   $runs/cspbi3_ii_minus_band_frozen5_mirror_db/labelled.extxyz
-  $runs/cspbi3_ii_minus_band_frozen5_mirror_db_stage6/labelled.extxyz)
+  $runs/cspbi3_ii_minus_band_frozen5_mirror_db_stage6/labelled.extxyz
+  examples/mlff/validation/cspbi3_ii_minus_frozen5_db_face_band_path_pbe_d3.extxyz
+  examples/mlff/validation/cspbi3_ii_minus_frozen5_db_face_band_path_stage8_pbe_d3.extxyz)
 "$ionhop" fit-mlff "${ii_minus[@]}" --out examples/mlff/models/cspbi3_ii_minus.json
 
 # V_Br^+ (CsPbBr3), V_I^- and V_I^0: the bootstrap frames and the learn-neb stage's labels (the
