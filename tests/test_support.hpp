@@ -105,6 +105,29 @@ inline double worst_finite_difference_force_error(
   return worst;
 }
 
+// Largest deviation of `stress` (eV/Å³, σ_ab = (1/V) ∂E/∂ε_ab) from central finite
+// differences of `energy` under the homogeneous strains 1 ± h e_ab applied to cell and positions.
+inline double worst_finite_difference_stress_error(
+    const std::function<double(const atomistic::Structure&)>& energy, const atomistic::Structure& s,
+    const Eigen::Matrix3d& stress, double h) {
+  auto strained = [&](const Eigen::Matrix3d& f) {
+    atomistic::Structure t = s;
+    t.cell_angstrom = s.cell_angstrom * f.transpose();
+    t.positions_angstrom = f * s.positions_angstrom;
+    return energy(t);
+  };
+  double worst = 0;
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) {
+      Eigen::Matrix3d fp = Eigen::Matrix3d::Identity(), fm = fp;
+      fp(a, b) += h;
+      fm(a, b) -= h;
+      const double fd = (strained(fp) - strained(fm)) / (2 * h * s.volume_angstrom3());
+      worst = std::max(worst, std::abs(fd - stress(a, b)));
+    }
+  return worst;
+}
+
 // A grid×grid×grid lattice of Pb and I (Pb with probability p_pb) at fractional positions
 // (i + ½)/grid in the cell whose rows are `cell_rows`, each atom displaced by a uniform
 // random vector in [−amplitude, amplitude]³: the MLFF tests' generic disordered cell.
