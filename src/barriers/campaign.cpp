@@ -30,9 +30,7 @@ std::map<std::string, int> to_int_counts(const std::map<std::string, std::size_t
   for (const auto& [species, n] : counts) out[species] = static_cast<int>(n);
   return out;
 }
-}  // namespace
 
-namespace {
 // The unrelaxed endpoints of a sample's hop with the given site occupants, at the cell charge.
 atomistic::HopEndpoints built_hop(const lattice::SiteGraph& graph, const CampaignSettings& settings,
                                   const HopEnvironment& environment,
