@@ -75,12 +75,12 @@ std::size_t fix_elements(Structure& initial, Structure& final_structure,
 void seed_free_atoms(Structure& initial, const Structure& start) {
   if (start.size() != initial.size())
     throw InputError("", "",
-                     "initial_start has " + std::to_string(start.size()) + " atoms, the hop " +
+                     "the start has " + std::to_string(start.size()) + " atoms, the hop " +
                          std::to_string(initial.size()));
   for (std::size_t k = 0; k < start.size(); ++k)
     if (start.elements[k] != initial.elements[k])
       throw InputError("", "",
-                       "initial_start atom " + std::to_string(k) + " is " + start.elements[k] +
+                       "start atom " + std::to_string(k) + " is " + start.elements[k] +
                            ", the hop's is " + initial.elements[k] + " (same order needed)");
   // 1e-3 Å: the frozen host of a start relaxed with the same mask is bit-identical; anything
   // larger is another host.
@@ -94,7 +94,7 @@ void seed_free_atoms(Structure& initial, const Structure& start) {
             .norm();
     if (moved > kHostToleranceAngstrom)
       throw InputError("", "",
-                       "initial_start atom " + std::to_string(k) + " (" + start.elements[k] +
+                       "start atom " + std::to_string(k) + " (" + start.elements[k] +
                            ") is in the frozen host but " + std::to_string(moved) +
                            " A from the hop's position (the start must keep the frozen host)");
   }

@@ -1,6 +1,7 @@
 // The mirror plane of a hop and the renumbering that maps initial onto final.
 #include "ionhop/atomistic/hop_mirror.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -36,6 +37,29 @@ Structure HopMirror::symmetrize_displacements(const Structure& displaced,
   for (std::size_t k = 0; k < source_atom.size(); ++k)
     out.positions_angstrom.col(static_cast<Eigen::Index>(k)) +=
         0.5 * (u(k) + reflection * u(source_atom[k]));
+  return out;
+}
+
+double HopMirror::asymmetry_angstrom(const Structure& s) const {
+  const Structure image = apply(s);
+  double worst = 0;
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    const auto i = static_cast<Eigen::Index>(k);
+    worst = std::max(
+        worst,
+        s.minimum_image(image.positions_angstrom.col(i) - s.positions_angstrom.col(i)).norm());
+  }
+  return worst;
+}
+
+Structure HopMirror::symmetrize(const Structure& s) const {
+  const Structure image = apply(s);
+  Structure out = s;
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    const auto i = static_cast<Eigen::Index>(k);
+    out.positions_angstrom.col(i) +=
+        0.5 * s.minimum_image(image.positions_angstrom.col(i) - s.positions_angstrom.col(i));
+  }
   return out;
 }
 

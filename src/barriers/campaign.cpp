@@ -60,6 +60,47 @@ void apply_frozen_host_and_start(const CampaignSettings& settings, atomistic::Ho
     }
   }
 }
+
+// A midpoint seed is made exactly mirror-symmetric; an atom further than this from its
+// mirror partner means a state of another hop or site, not a near-symmetric intermediate of
+// this one (the I_i^- face state is symmetric to 0.66 A: two axial iodides tilt off the plane).
+constexpr double kMidpointSeedToleranceAngstrom = 1.0;
+
+// A relaxed midpoint closer than this to its mirror image is on the plane (M' = M).
+constexpr double kSelfMirrorAngstrom = 0.01;
+
+// The unrelaxed midpoint state of a sample (settings.midpoint_start): the built initial
+// endpoint (frozen host marked) with its free atoms from the file, made exactly self-mirror,
+// plus the displacement field `rattle` on the free atoms (a mirror-symmetric field keeps it so).
+atomistic::Structure seeded_midpoint(const CampaignSettings& settings,
+                                     const atomistic::HopMirror& mirror,
+                                     const atomistic::Structure& built_initial,
+                                     const atomistic::Structure* rattle_from = nullptr,
+                                     const atomistic::Structure* rattled = nullptr) {
+  atomistic::Structure m = built_initial;
+  try {
+    atomistic::seed_free_atoms(m, *settings.midpoint_start);
+  } catch (const InputError& e) {
+    throw InputError("", "/sampling/midpoint_start",
+                     settings.midpoint_start_path + ": " + e.problem());
+  }
+  const double asymmetry = mirror.asymmetry_angstrom(m);
+  if (asymmetry > kMidpointSeedToleranceAngstrom)
+    throw InputError("", "/sampling/midpoint_start",
+                     settings.midpoint_start_path + ": not its own mirror image (an atom is " +
+                         std::to_string(asymmetry) + " A from its mirror partner, tolerance " +
+                         std::to_string(kMidpointSeedToleranceAngstrom) +
+                         " A): the state must lie on the hop's mirror plane");
+  m = mirror.symmetrize(m);
+  if (rattle_from && rattled)
+    for (std::size_t k = 0; k < m.size(); ++k) {
+      if (m.is_fixed(k)) continue;
+      const auto i = static_cast<Eigen::Index>(k);
+      m.positions_angstrom.col(i) += rattle_from->minimum_image(
+          rattled->positions_angstrom.col(i) - rattle_from->positions_angstrom.col(i));
+    }
+  return m;
+}
 }  // namespace
 
 CampaignPlan plan_campaign(const lattice::SiteGraph& graph, const CampaignSettings& settings) {
@@ -143,6 +184,29 @@ CampaignPlan plan_campaign(const lattice::SiteGraph& graph, const CampaignSettin
         initial_site_occupants(graph, settings, plan.environment, plan.occupations.front()));
     apply_frozen_host_and_start(settings, ends);
   }
+  if (settings.midpoint_start) {
+    // The half band A -> M stands for the hop only when B is A's mirror image and M its own.
+    if (settings.endpoints != atomistic::EndpointMode::kMirror)
+      throw InputError("", "/sampling/midpoint_start",
+                       "needs \"endpoints\": \"mirror\" (the hop's second half is the "
+                       "band's mirror image)");
+    if (settings.species.size() != 1)
+      throw InputError("", "/sampling/midpoint_start",
+                       "needs a pure host (one varied species): each mixed occupation is "
+                       "another structure");
+    atomistic::HopEndpoints ends = built_hop(
+        graph, settings, plan.environment,
+        initial_site_occupants(graph, settings, plan.environment, plan.occupations.front()));
+    std::optional<atomistic::HopMirror> mirror;
+    try {
+      mirror = atomistic::find_hop_mirror(ends.initial, ends.final);
+    } catch (const InputError& e) {
+      throw InputError("", "/sampling/midpoint_start",
+                       "the hop has no mirror plane: " + e.problem());
+    }
+    apply_frozen_host_and_start(settings, ends);
+    seeded_midpoint(settings, *mirror, ends.initial);
+  }
   return plan;
 }
 
@@ -190,6 +254,15 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
                               settings.seed + occupation.repeat);
   if (mirror && settings.endpoints == atomistic::EndpointMode::kMirror)
     ends.initial = mirror->symmetrize_displacements(ends.initial, ideal_initial);
+  // The midpoint state gets the initial endpoint's (symmetrised) rattle: a mirror-symmetric
+  // displacement field, so the state stays on the plane. plan_campaign checked the seed and
+  // the mirror (pure host: every occupation is the first one's structure).
+  const bool with_midpoint =
+      settings.midpoint_start && mirror && settings.endpoints == atomistic::EndpointMode::kMirror;
+  std::optional<atomistic::Structure> midpoint_start;
+  if (with_midpoint)
+    midpoint_start =
+        seeded_midpoint(settings, *mirror, ideal_initial, &ideal_initial, &ends.initial);
 
   SampleOutcome out;
   BarrierSample& s = out.sample;
@@ -229,6 +302,7 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       ++s.saddle_counts[before[y]];
 
   std::optional<atomistic::HarmonicAnalysis> saddle_modes;  // from the saddle refinement
+  std::optional<double> plane_crossing_ev;  // midpoint campaigns: above the initial endpoint
   try {
     // The guard watches the endpoint relaxations too (as one-structure bands): an endpoint
     // that runs out of an MLFF's domain would otherwise be relaxed into the model's
@@ -244,11 +318,12 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
         return endpoint_guard_reason.empty();
       };
     }
-    const auto relaxed_endpoint = [&](const atomistic::Structure& start, const char* which) {
+    const auto relaxed_endpoint = [&](const atomistic::Structure& start, const char* which,
+                                      const atomistic::Potential& with) {
       atomistic::RelaxResult r;
       if (settings.confirm_minima) {
         const atomistic::MinimumResult m =
-            atomistic::relax_to_minimum(potential, start, endpoint_fire, settings.minimum);
+            atomistic::relax_to_minimum(with, start, endpoint_fire, settings.minimum);
         out.minimum_escapes += m.escapes;
         r = m.relaxed;
         if (r.converged && !m.confirmed)
@@ -256,7 +331,7 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
                            std::string("NEB endpoint ") + which + " is not a minimum after " +
                                std::to_string(m.escapes) + " escapes along negative curvature");
       } else {
-        r = atomistic::relax(potential, start, endpoint_fire);
+        r = atomistic::relax(with, start, endpoint_fire);
       }
       if (r.stopped) {
         // Keep the structure where the guard objected, as a one-image path (for the path
@@ -277,10 +352,15 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
                              std::to_string(r.steps) + " steps");
       return r;
     };
+    // The midpoint state relaxed like an endpoint, from its symmetric start: it may break the
+    // symmetry (an intermediate near the plane, header).
+    const auto relaxed_midpoint = [&](const atomistic::Structure& start) {
+      return relaxed_endpoint(start, "midpoint", potential).structure;
+    };
     // The final endpoint that goes with a relaxed initial one (mirror-derived modes).
     const auto final_for = [&](const atomistic::Structure& initial) {
       if (settings.endpoints == atomistic::EndpointMode::kMirror) return mirror->apply(initial);
-      return relaxed_endpoint(mirror->reflect_moving_atom(initial), "final").structure;
+      return relaxed_endpoint(mirror->reflect_moving_atom(initial), "final", potential).structure;
     };
     // The guard's verdict, kept for the failure message (the monitor itself can only say stop).
     std::string guard_reason;
@@ -297,14 +377,18 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
     atomistic::NebSettings band = guarded;
     band.relax_endpoints = false;
     atomistic::Structure a, b;
-    if (mirror) {
-      a = relaxed_endpoint(ends.initial, "initial").structure;
+    if (with_midpoint) {
+      a = relaxed_endpoint(ends.initial, "initial", potential).structure;
+      b = relaxed_midpoint(*midpoint_start);
+      out.neb = atomistic::run_neb(potential, a, b, band);
+    } else if (mirror) {
+      a = relaxed_endpoint(ends.initial, "initial", potential).structure;
       b = final_for(a);
       out.neb = atomistic::run_neb(potential, a, b, band);
     } else if (settings.confirm_minima || (settings.band_guard && settings.neb.relax_endpoints)) {
       // Here rather than inside run_neb, so that the guard watches these relaxations too.
-      a = relaxed_endpoint(ends.initial, "initial").structure;
-      b = relaxed_endpoint(ends.final, "final").structure;
+      a = relaxed_endpoint(ends.initial, "initial", potential).structure;
+      b = relaxed_endpoint(ends.final, "final", potential).structure;
       out.neb = atomistic::run_neb(potential, a, b, band);
     } else {
       out.neb = atomistic::run_neb(potential, ends.initial, ends.final, guarded);
@@ -320,10 +404,12 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
          refine = atomistic::endpoints_to_refine(out.neb, settings.refine_tolerance_ev)) {
       ++out.endpoint_refinements;
       if (refine.initial_from) {
-        a = relaxed_endpoint(out.neb.images[*refine.initial_from], "initial").structure;
-        if (mirror) b = final_for(a);
+        a = relaxed_endpoint(out.neb.images[*refine.initial_from], "initial", potential).structure;
+        if (mirror && !with_midpoint) b = final_for(a);
+      } else if (with_midpoint) {
+        b = relaxed_midpoint(out.neb.images[*refine.final_from]);
       } else {
-        b = relaxed_endpoint(out.neb.images[*refine.final_from], "final").structure;
+        b = relaxed_endpoint(out.neb.images[*refine.final_from], "final", potential).structure;
         if (settings.endpoints == atomistic::EndpointMode::kMirror) a = mirror->apply(b);
       }
       out.neb = atomistic::run_neb(potential, a, b, band);
@@ -345,6 +431,45 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
     if (out.neb.stopped)
       throw InputError("", "",
                        "band stopped at step " + std::to_string(guard_step) + ": " + guard_reason);
+    if (with_midpoint && out.neb.converged) {
+      // The half band stands for the hop only below its saddle: M, and the crossing of the
+      // plane between M and its mirror image M' (header).
+      const double e_a = out.neb.energies_ev.front();
+      const double saddle_ev = out.neb.forward_barrier_ev;
+      const double tolerance = settings.refine_tolerance_ev;
+      const std::string remedy =
+          ": the hop's highest point is on its mirror plane (run it without midpoint_start)";
+      const atomistic::Structure& m = out.neb.images.back();
+      const double midpoint_ev = out.neb.energies_ev.back() - e_a;
+      if (midpoint_ev > saddle_ev - tolerance)
+        throw InputError("", "",
+                         "the midpoint state (" + std::to_string(midpoint_ev) +
+                             " eV) is the half band's maximum" + remedy);
+      if (mirror->asymmetry_angstrom(m) < kSelfMirrorAngstrom) {
+        plane_crossing_ev = midpoint_ev;  // M is on the plane: M' = M
+      } else {
+        const atomistic::NebResult flip = atomistic::run_neb(potential, m, mirror->apply(m), band);
+        if (flip.stopped)
+          throw InputError(
+              "", "",
+              "the band from the midpoint state to its mirror image stopped: " + guard_reason);
+        if (!flip.converged)
+          throw InputError("", "",
+                           "the band from the midpoint state to its mirror image did not "
+                           "converge: max force " +
+                               std::to_string(flip.max_force_ev_per_angstrom) + " eV/Å after " +
+                               std::to_string(flip.steps) + " steps");
+        plane_crossing_ev =
+            *std::max_element(flip.energies_ev.begin(), flip.energies_ev.end()) - e_a;
+        if (*plane_crossing_ev > saddle_ev - tolerance)
+          throw InputError("", "",
+                           "the crossing of the mirror plane between the midpoint state and its "
+                           "image (" +
+                               std::to_string(*plane_crossing_ev) +
+                               " eV) is not below the half band's saddle (" +
+                               std::to_string(saddle_ev) + " eV)" + remedy);
+      }
+    }
   } catch (const InputError& e) {
     // Endpoints that do not relax, or a band or endpoint the guard stopped: record the
     // failure, never a number (the stopped band or endpoint stays in out.neb, for its path
@@ -362,6 +487,14 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
         out.neb.images.front().largest_displacement_angstrom(out.neb.images.back());
   }
   s.reaction_energy_ev = out.neb.energies_ev.back() - out.neb.energies_ev.front();
+  if (with_midpoint && s.converged) {
+    // The band ends at M; the hop ends at B, A's mirror image: same energy (header).
+    s.midpoint_energy_ev = s.reaction_energy_ev;
+    s.mirror_plane_energy_ev = plane_crossing_ev;
+    s.reaction_energy_ev = 0;
+    s.endpoint_separation_angstrom =
+        out.neb.images.front().largest_displacement_angstrom(mirror->apply(out.neb.images.front()));
+  }
   if (!s.converged) {
     out.failure = "CI-NEB did not converge: max force " +
                   std::to_string(out.neb.max_force_ev_per_angstrom) + " eV/Å after " +
@@ -385,7 +518,8 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
         out.vineyard->warning += std::string(out.vineyard->warning.empty() ? "" : "; ") +
                                  "no climbing image: the highest image only approximates the "
                                  "saddle";
-      s.attempt_frequency_hz = out.vineyard->prefactor_thz * 1e12;
+      // Through a midpoint state the ion reaches B from M half the time (header).
+      s.attempt_frequency_hz = out.vineyard->prefactor_thz * 1e12 * (with_midpoint ? 0.5 : 1.0);
       s.imaginary_frequency_thz = out.vineyard->imaginary_frequency_thz;
       s.vineyard_warning = out.vineyard->warning;
     } catch (const InputError& e) {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -76,6 +77,9 @@ nlohmann::json campaign_provenance(const io::BarrierCampaignConfig& c, const io:
   if (c.settings.initial_start)
     out["initial_start"] = {{"file", c.settings.initial_start_path},
                             {"file_sha256", c.initial_start_sha256}};
+  if (c.settings.midpoint_start)
+    out["midpoint_start"] = {{"file", c.settings.midpoint_start_path},
+                             {"file_sha256", c.midpoint_start_sha256}};
   return out;
 }
 }  // namespace
@@ -247,6 +251,11 @@ Action add_sample_barriers_command(CLI::App& app, const std::string& command_lin
               "        endpoints relaxed into one state (atoms at most %.3f A apart): no hop in "
               "this environment; fitted as a barrierless exchange\n",
               *s.endpoint_separation_angstrom);
+        if (s.midpoint_energy_ev)
+          std::printf(
+              "        half band to the midpoint state (%+.4f eV; mirror-plane crossing %+.4f eV), "
+              "the hop being it and its mirror image (prefactor: half the band's nu*)\n",
+              *s.midpoint_energy_ev, s.mirror_plane_energy_ev.value_or(NAN));
         if (outcome.saddle_refinements > 0)
           std::printf("        band pushed off a higher-order saddle %zu time(s)\n",
                       outcome.saddle_refinements);

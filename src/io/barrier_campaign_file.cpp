@@ -158,7 +158,7 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
   const JsonInput sampling = root.at("sampling");
   sampling.require_object({"mode", "budget_per_moving_species", "max_exhaustive", "seed",
                            "rattle_angstrom", "repeats", "endpoints", "endpoint_refinements",
-                           "fix_beyond_angstrom", "fix_elements", "initial_start",
+                           "fix_beyond_angstrom", "fix_elements", "initial_start", "midpoint_start",
                            "confirm_minima"});
   const std::string mode = sampling.at("mode").string();
   if (mode == "exhaustive")
@@ -182,6 +182,13 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
     if (frames.empty()) throw InputError(s.initial_start_path, "", "no frame");
     s.initial_start = frames.back().structure;
     c.initial_start_sha256 = core::sha256_hex(read_text_file(s.initial_start_path));
+  }
+  if (auto r = sampling.find("midpoint_start")) {
+    s.midpoint_start_path = resolve_existing_file(path, *r);
+    const auto frames = read_extxyz(s.midpoint_start_path);
+    if (frames.empty()) throw InputError(s.midpoint_start_path, "", "no frame");
+    s.midpoint_start = frames.back().structure;
+    c.midpoint_start_sha256 = core::sha256_hex(read_text_file(s.midpoint_start_path));
   }
   if (auto r = sampling.find("repeats")) s.repeats = r->integer_at_least(1);
   if (auto r = sampling.find("confirm_minima")) s.confirm_minima = r->boolean();

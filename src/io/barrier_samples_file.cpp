@@ -61,7 +61,8 @@ BarrierSampleSet load_barrier_samples(const std::string& path) {
     s.require_object({"id", "defect", "moving_species", "initial_counts", "final_counts",
                       "barrier_ev", "reaction_energy_ev", "converged", "occupation_key",
                       "saddle_counts", "attempt_frequency_hz", "imaginary_frequency_thz",
-                      "vineyard_warning", "initial_energy_ev", "endpoint_separation_angstrom"});
+                      "vineyard_warning", "initial_energy_ev", "endpoint_separation_angstrom",
+                      "midpoint_energy_ev", "mirror_plane_energy_ev"});
     barriers::BarrierSample b;
     if (auto id = s.find("id")) {
       b.id = id->string();
@@ -110,6 +111,21 @@ BarrierSampleSet load_barrier_samples(const std::string& path) {
       if (!b.converged) d->fail("a sample that is not converged has no relaxed endpoints");
       b.endpoint_separation_angstrom = d->non_negative();
     }
+    if (auto m = s.find("midpoint_energy_ev")) {
+      if (!b.converged) m->fail("a sample that is not converged has no relaxed midpoint state");
+      b.midpoint_energy_ev = m->number();
+      // The midpoint is the half band's last image, and the saddle its highest.
+      if (*b.midpoint_energy_ev > b.barrier_ev)
+        m->fail("must be <= barrier_ev (" + s.at("barrier_ev").raw().dump() +
+                "): the midpoint lies on the band below its saddle");
+    }
+    if (auto m = s.find("mirror_plane_energy_ev")) {
+      if (!b.midpoint_energy_ev) m->fail("given without midpoint_energy_ev");
+      b.mirror_plane_energy_ev = m->number();
+      if (*b.mirror_plane_energy_ev > b.barrier_ev)
+        m->fail("must be <= barrier_ev (" + s.at("barrier_ev").raw().dump() +
+                "): the plane crossing is below the hop's saddle");
+    }
     set.samples.push_back(std::move(b));
   }
   return set;
@@ -141,6 +157,8 @@ nlohmann::json barrier_samples_to_json(const BarrierSampleSet& set) {
     if (b.initial_energy_ev) s["initial_energy_ev"] = *b.initial_energy_ev;
     if (b.endpoint_separation_angstrom)
       s["endpoint_separation_angstrom"] = *b.endpoint_separation_angstrom;
+    if (b.midpoint_energy_ev) s["midpoint_energy_ev"] = *b.midpoint_energy_ev;
+    if (b.mirror_plane_energy_ev) s["mirror_plane_energy_ev"] = *b.mirror_plane_energy_ev;
     out["samples"].push_back(s);
   }
   return out;

@@ -1,11 +1,13 @@
 // Mirror-symmetric NEB endpoints (atomistic/hop_mirror): the mirror of an X–X vacancy hop in
 // cubic CsPbI3 maps the initial endpoint exactly onto the final one, is an involution, and
 // preserves the energy and (rotated) forces of any configuration; hops and cells it is not a
-// symmetry of are refused.
+// symmetry of are refused. A symmetrised state is its own image and relaxes on the plane.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <random>
 
 #include "../test_support.hpp"
+#include "ionhop/atomistic/fire.hpp"
 #include "ionhop/atomistic/hop_mirror.hpp"
 #include "ionhop/atomistic/pair_potential.hpp"
 #include "ionhop/atomistic/supercell_builder.hpp"
@@ -193,4 +195,34 @@ TEST_CASE("A symmetrised displacement field is mapped onto itself by the mirror"
   // Symmetrising twice changes nothing; the rattle itself was not symmetric.
   CHECK(max_mismatch(m.symmetrize_displacements(sym, ends.initial), sym) < 1e-12);
   CHECK(max_mismatch(rattled(ends.initial, 9), sym) > 0.01);
+}
+
+TEST_CASE("Symmetrising a state puts it on the mirror plane", "[atomistic][hop-mirror]") {
+  const auto potential = io::load_pair_potential(
+      test::source_path("examples/potentials/cspbi3_buckingham_coulomb.json"));
+  const lattice::SiteGraph graph(crystal(), {2, 2, 2});
+  const atomistic::SupercellBuilder builder(graph);
+  const auto from = graph.sites_of_sublattice("X").front();
+  const auto ends =
+      builder.interstitial_hop(from, graph.hop_targets(from)[0], "X-X", {"X", "I", 1.4, "B"});
+  const auto m = atomistic::find_hop_mirror(ends.initial, ends.final);
+  const Structure s = rattled(ends.initial, 11);
+  // The initial endpoint is a hop away from its image; the symmetrised state is its own image,
+  // and symmetrising it again changes nothing.
+  CHECK(m.asymmetry_angstrom(s) > 2.0);
+  const Structure sym = m.symmetrize(s);
+  CHECK(m.asymmetry_angstrom(sym) < 1e-9);
+  CHECK(max_mismatch(m.symmetrize(sym), sym) < 1e-12);
+  // A self-mirror state has mirror-symmetric forces, F_k = R F_source(k) (the potential has
+  // the symmetry), so a relaxation from it stays on the plane up to rounding.
+  const auto f = potential.compute(sym).forces_ev_per_angstrom;
+  double worst = 0;
+  for (std::size_t k = 0; k < sym.size(); ++k)
+    worst = std::max(worst, (f.col(static_cast<Eigen::Index>(k)) -
+                             m.reflection * f.col(static_cast<Eigen::Index>(m.source_atom[k])))
+                                .norm());
+  CHECK(worst < 1e-8);
+  atomistic::FireSettings fire;
+  fire.max_steps = 200;
+  CHECK(m.asymmetry_angstrom(atomistic::relax(potential, sym, fire).structure) < 1e-6);
 }

@@ -556,6 +556,12 @@ m["environment"]["species"] = ["I", "Br"]
 m["sampling"].update(mode="stratified", budget_per_moving_species=2)
 m["sampling"]["initial_start"] = work + "/campaign_start.extxyz"
 json.dump(m, open(work + "/campaign_mixed_start.json", "w"), indent=2)
+# "midpoint_start": another atom count; endpoints that are not mirror images.
+c["sampling"].update(initial_start=work + "/campaign_start.extxyz", endpoints="mirror",
+                     midpoint_start=work + "/one_atom.extxyz")
+json.dump(c, open(work + "/campaign_bad_midpoint.json", "w"), indent=2)
+c["sampling"]["endpoints"] = "independent"
+json.dump(c, open(work + "/campaign_midpoint_independent.json", "w"), indent=2)
 PY
   if run_ok "sample-barriers with initial_start (the relaxed endpoint of the sample above)" "$IONHOP" \
     sample-barriers "$WORK/campaign_started.json" --out "$WORK/started_campaign" --limit 1 --threads 1; then
@@ -574,6 +580,12 @@ PY
     "/sampling/initial_start" "has 1 atoms, the hop 41" -- sample "$WORK/campaign_bad_start.json"
   expect_error "campaign: initial_start in a mixed host" "campaign_mixed_start.json" \
     "/sampling/initial_start" "pure host" -- sample "$WORK/campaign_mixed_start.json"
+  expect_error "campaign: midpoint_start with another atom count" \
+    "campaign_bad_midpoint.json" "/sampling/midpoint_start" "has 1 atoms, the hop 41" \
+    -- sample "$WORK/campaign_bad_midpoint.json"
+  expect_error "campaign: midpoint_start without mirror endpoints" \
+    "campaign_midpoint_independent.json" "/sampling/midpoint_start" '"endpoints": "mirror"' \
+    -- sample "$WORK/campaign_midpoint_independent.json"
 fi
 CI_DIR="$WORK/ci"
 start=$SECONDS

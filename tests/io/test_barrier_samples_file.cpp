@@ -277,3 +277,37 @@ TEST_CASE("barrier sample files: initial_energy_ev round-trips, exactly; bad val
   };
   check_bad_sample_files(cases, "bade");
 }
+
+TEST_CASE("barrier sample files: the midpoint fields round-trip; bad values are errors",
+          "[io][barrier_fit][midpoint]") {
+  io::BarrierSampleSet set;
+  auto with = sample("a", true);
+  with.midpoint_energy_ev = 0.109375;
+  with.mirror_plane_energy_ev = 0.171875;
+  set.samples = {with, sample("b", true)};
+  const std::string path = temp_path("midpoint.json");
+  io::write_barrier_samples(path, set);
+  const auto back = io::load_barrier_samples(path);
+  fs::remove(path);
+  REQUIRE(back.samples[0].midpoint_energy_ev);
+  CHECK(*back.samples[0].midpoint_energy_ev == *with.midpoint_energy_ev);
+  REQUIRE(back.samples[0].mirror_plane_energy_ev);
+  CHECK(*back.samples[0].mirror_plane_energy_ev == *with.mirror_plane_energy_ev);
+  CHECK_FALSE(back.samples[1].midpoint_energy_ev);
+  CHECK_FALSE(back.samples[1].mirror_plane_energy_ev);
+
+  nlohmann::json not_converged = nlohmann::json::parse(one_sample("converged", "false"));
+  not_converged["samples"][0]["midpoint_energy_ev"] = 0.1;
+  nlohmann::json plane_only = nlohmann::json::parse(one_sample("mirror_plane_energy_ev", "0.1"));
+  nlohmann::json above = nlohmann::json::parse(one_sample("midpoint_energy_ev", "0.1"));
+  above["samples"][0]["mirror_plane_energy_ev"] = 0.5;  // above barrier_ev 0.3
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {not_converged.dump(),
+       "/samples/0/midpoint_energy_ev: a sample that is not converged has no relaxed midpoint"},
+      {one_sample("midpoint_energy_ev", "0.4"),
+       "/samples/0/midpoint_energy_ev: must be <= barrier_ev (0.3)"},
+      {plane_only.dump(), "/samples/0/mirror_plane_energy_ev: given without midpoint_energy_ev"},
+      {above.dump(), "/samples/0/mirror_plane_energy_ev: must be <= barrier_ev (0.3)"},
+  };
+  check_bad_sample_files(cases, "badm");
+}

@@ -37,6 +37,15 @@ struct HopMirror {
   // the SAME tilts and the band measures the hop, not a tilt-domain switch (docs/mlff.md).
   Structure symmetrize_displacements(const Structure& displaced, const Structure& ideal) const;
 
+  // A state on the mirror plane that is its own mirror image (e.g. the face state midway
+  // between two split-interstitial sites) has apply(s) = s atom by atom, in the numbering of
+  // the initial endpoint. asymmetry_angstrom is the largest minimum-image distance between
+  // atom k of s and atom k of apply(s) (0 for such a state); symmetrize returns the nearest
+  // such state, x_k + ½ mic(apply(s)_k − x_k), which apply maps onto itself because the
+  // mirror is an involution (source_atom is its own inverse).
+  double asymmetry_angstrom(const Structure& s) const;
+  Structure symmetrize(const Structure& s) const;
+
   // `s` with only the hopping atom reflected through the plane: from a relaxed initial
   // endpoint, the start of a final endpoint in the SAME host (same tilt pattern). Only for
   // one-atom hops (moved_atoms == 1): InputError otherwise.

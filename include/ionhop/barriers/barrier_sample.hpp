@@ -44,6 +44,15 @@ struct BarrierSample {
   // so there is no hop in this environment, only one state shared by the two sites; the band
   // is flat (barrier ~0) and the fit takes it as a barrierless exchange. Absent: not recorded.
   std::optional<double> endpoint_separation_angstrom;
+  // Campaigns with a midpoint state (CampaignSettings::midpoint_start): the energy of the
+  // relaxed midpoint M above the relaxed initial endpoint (eV; converged samples). The band
+  // is the half hop A -> M; endpoint_separation_angstrom is still that of A and B. Absent:
+  // no midpoint.
+  std::optional<double> midpoint_energy_ev;
+  // With midpoint_energy_ev: the highest point between the midpoint and its mirror image (the
+  // hop's crossing of the mirror plane; the midpoint itself when it lies on the plane), above
+  // the relaxed initial endpoint (eV).
+  std::optional<double> mirror_plane_energy_ev;
 };
 
 // Endpoints closer than this (largest atom displacement, Å) are one state (see above).

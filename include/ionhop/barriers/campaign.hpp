@@ -73,6 +73,22 @@ struct CampaignSettings {
   // miss), then get the sample's rattle. initial_start_path names its file in errors.
   std::optional<atomistic::Structure> initial_start;
   std::string initial_start_path;
+  // Optional (pure hosts, "mirror" endpoints): a state near the hop's mirror plane through
+  // which the hop passes, e.g. the I_i^- face state midway between two split-interstitial
+  // sites. Its free atoms (from the file, made exactly mirror-symmetric, plus the sample's
+  // symmetrised rattle) are relaxed like an endpoint into the intermediate M, which may break
+  // the symmetry (confirm_minima steps a symmetric saddle off its unstable mode), and the band
+  // runs from the relaxed initial endpoint A to M. The hop is A -> M -> M' -> B with M', B the
+  // mirror images of M, A: M' -> B is the band reversed and mirrored, and M -> M' crosses the
+  // plane (a CI-NEB band of its own when M is not on the plane). So
+  //   E_b = max over the half band − E_A,   ΔE = E_B − E_A = 0,
+  // provided M and the crossing M -> M' are both below the half band's saddle (by
+  // refine_tolerance_ev), else the sample fails: the hop's highest point is then on the plane,
+  // which the plain mirror band measures. From the intermediate basin the ion goes on to B or
+  // back to A with equal probability, so the hop A -> B has half the rate of A -> M: the
+  // sample's attempt_frequency_hz is ν*/2, ν* the Vineyard prefactor of the half band.
+  std::optional<atomistic::Structure> midpoint_start;
+  std::string midpoint_start_path;
   // How the endpoints are made (atomistic/hop_mirror.hpp): kIndependent (both relaxed from
   // the rattle), kMirror (final = mirror image of the relaxed initial; the rattle is
   // symmetrised) or kSharedHost (final = relaxed initial with the hopping ion reflected,

@@ -28,7 +28,8 @@ nlohmann::json neb_settings_to_json(const atomistic::NebSettings& settings);
 struct BarrierCampaignConfig {
   std::string path, sha256, description;
   std::string lattice_path, lattice_sha256;
-  std::string initial_start_sha256;  // of /sampling/initial_start's file ("" without it)
+  std::string initial_start_sha256;   // of /sampling/initial_start's file ("" without it)
+  std::string midpoint_start_sha256;  // of /sampling/midpoint_start's file ("" without it)
   lattice::Crystal crystal;
   std::string potential_path;  // loaded with load_potential by the caller
   std::array<int, 3> supercell{};
