@@ -3,10 +3,10 @@
 # charged-iodide sweep of cubic CsPbI3 (six defects, 250-600 K), printing D +- sigma,
 # the Arrhenius fits and the comparison with the MD of Tyagi et al. (Table 1).
 # Results: results/cspbi3/{results.json,points.csv,arrhenius.csv,comparison.csv}.
-# Then the independent prediction: V_I^+, V_I^- and V_I^0 with the rate tables ionhop computed from
-# CI-NEB barriers of its DFT-trained MLFFs (rates/cspbi3_vi_{plus,minus,zero}_mlff.json), against
-# the same MD, which is not an input there: results/cspbi3_mlff/; the Fig. 1 charge-state
-# ordering of those barriers. Then V_Br^+ in
+# Then the independent prediction: V_I^+, V_I^-, V_I^0 and I_i^- with the rate tables ionhop
+# computed from CI-NEB barriers of its DFT-trained MLFFs (rates/cspbi3_vi_{plus,minus,zero}_mlff.json,
+# rates/cspbi3_ii_minus_mlff.json), against the same MD, which is not an input there:
+# results/cspbi3_mlff/; the Fig. 1 charge-state ordering of those barriers. Then V_Br^+ in
 # CsPbBr3 from its own MLFF-NEB rate table (no MD reference): results/cspbbr3_vbr_plus_mlff/.
 # Last, V_X^+ in CsPb(I_x Br_1-x)3 random alloys and in a (001) CsPbI3/CsPbBr3 heterojunction
 # from the mixed-halide MLFF-NEB table (rates/cspbx3_vx_plus_mlff.json; no MD reference):
@@ -27,7 +27,7 @@ echo "Arrhenius plot: results/cspbi3_mlff/plots/arrhenius.png"
 echo
 echo "== Charge-state ordering of the MLFF-NEB barriers (Fig. 1 of Tyagi et al.) =="
 ./build/ionhop barrier-trends rates/cspbi3_vi_plus_mlff.json rates/cspbi3_vi_minus_mlff.json \
-  rates/cspbi3_vi_zero_mlff.json
+  rates/cspbi3_vi_zero_mlff.json rates/cspbi3_ii_minus_mlff.json
 echo
 echo "== V_Br^+ in CsPbBr3 from MLFF-NEB barriers (computed by ionhop; no MD reference) =="
 ./build/ionhop sweep examples/cspbbr3_vbr_plus_mlff_sweep.json --out results/cspbbr3_vbr_plus_mlff "$@"

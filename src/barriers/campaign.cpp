@@ -173,30 +173,28 @@ CampaignPlan plan_campaign(const lattice::SiteGraph& graph, const CampaignSettin
       }
     plan.occupations = std::move(repeated);
   }
-  if (settings.initial_start) {
-    // One host for every sample: the start must fit the first one's built hop and mask.
+  // A seeded structure fits every sample only when every sample is the same structure; it
+  // must fit the first one's built hop and mask.
+  const auto first_hop_for = [&](const char* pointer) {
     if (settings.species.size() != 1)
-      throw InputError("", "/sampling/initial_start",
+      throw InputError("", pointer,
                        "needs a pure host (one varied species): each mixed occupation is "
                        "another structure");
-    atomistic::HopEndpoints ends = built_hop(
+    return built_hop(
         graph, settings, plan.environment,
         initial_site_occupants(graph, settings, plan.environment, plan.occupations.front()));
+  };
+  if (settings.initial_start) {
+    atomistic::HopEndpoints ends = first_hop_for("/sampling/initial_start");
     apply_frozen_host_and_start(settings, ends);
   }
   if (settings.midpoint_start) {
-    // The half band A -> M stands for the hop only when B is A's mirror image and M its own.
+    // The half band A -> M stands for the hop only when B is A's mirror image.
     if (settings.endpoints != atomistic::EndpointMode::kMirror)
       throw InputError("", "/sampling/midpoint_start",
                        "needs \"endpoints\": \"mirror\" (the hop's second half is the "
                        "band's mirror image)");
-    if (settings.species.size() != 1)
-      throw InputError("", "/sampling/midpoint_start",
-                       "needs a pure host (one varied species): each mixed occupation is "
-                       "another structure");
-    atomistic::HopEndpoints ends = built_hop(
-        graph, settings, plan.environment,
-        initial_site_occupants(graph, settings, plan.environment, plan.occupations.front()));
+    atomistic::HopEndpoints ends = first_hop_for("/sampling/midpoint_start");
     std::optional<atomistic::HopMirror> mirror;
     try {
       mirror = atomistic::find_hop_mirror(ends.initial, ends.final);

@@ -176,20 +176,19 @@ BarrierCampaignConfig load_barrier_campaign(const std::string& path) {
   if (auto r = sampling.find("rattle_angstrom")) s.rattle_angstrom = r->non_negative();
   if (auto r = sampling.find("fix_beyond_angstrom")) s.fix_beyond_angstrom = r->positive();
   if (auto r = sampling.find("fix_elements")) s.fix_elements = strings(*r);
-  if (auto r = sampling.find("initial_start")) {
-    s.initial_start_path = resolve_existing_file(path, *r);
-    const auto frames = read_extxyz(s.initial_start_path);
-    if (frames.empty()) throw InputError(s.initial_start_path, "", "no frame");
-    s.initial_start = frames.back().structure;
-    c.initial_start_sha256 = core::sha256_hex(read_text_file(s.initial_start_path));
-  }
-  if (auto r = sampling.find("midpoint_start")) {
-    s.midpoint_start_path = resolve_existing_file(path, *r);
-    const auto frames = read_extxyz(s.midpoint_start_path);
-    if (frames.empty()) throw InputError(s.midpoint_start_path, "", "no frame");
-    s.midpoint_start = frames.back().structure;
-    c.midpoint_start_sha256 = core::sha256_hex(read_text_file(s.midpoint_start_path));
-  }
+  // A seed structure (the file's last frame), its resolved path and its SHA-256.
+  const auto seed_structure = [&](const JsonInput& key, std::optional<atomistic::Structure>& to,
+                                  std::string& file, std::string& sha256) {
+    file = resolve_existing_file(path, key);
+    const auto frames = read_extxyz(file);
+    if (frames.empty()) throw InputError(file, "", "no frame");
+    to = frames.back().structure;
+    sha256 = core::sha256_hex(read_text_file(file));
+  };
+  if (auto r = sampling.find("initial_start"))
+    seed_structure(*r, s.initial_start, s.initial_start_path, c.initial_start_sha256);
+  if (auto r = sampling.find("midpoint_start"))
+    seed_structure(*r, s.midpoint_start, s.midpoint_start_path, c.midpoint_start_sha256);
   if (auto r = sampling.find("repeats")) s.repeats = r->integer_at_least(1);
   if (auto r = sampling.find("confirm_minima")) s.confirm_minima = r->boolean();
   if (auto r = sampling.find("endpoint_refinements"))
