@@ -10,6 +10,7 @@
 #include "ionhop/atomistic/hop_mirror.hpp"
 #include "ionhop/atomistic/rattle.hpp"
 #include "ionhop/atomistic/supercell_builder.hpp"
+#include "ionhop/barriers/midpoint_hop.hpp"
 #include "ionhop/core/error.hpp"
 
 namespace ionhop::barriers {
@@ -61,45 +62,18 @@ void apply_frozen_host_and_start(const CampaignSettings& settings, atomistic::Ho
   }
 }
 
-// A midpoint seed is made exactly mirror-symmetric; an atom further than this from its
-// mirror partner means a state of another hop or site, not a near-symmetric intermediate of
-// this one (the I_i^- face state is symmetric to 0.66 A: two axial iodides tilt off the plane).
-constexpr double kMidpointSeedToleranceAngstrom = 1.0;
-
-// A relaxed midpoint closer than this to its mirror image is on the plane (M' = M).
-constexpr double kSelfMirrorAngstrom = 0.01;
-
-// The unrelaxed midpoint state of a sample (settings.midpoint_start): the built initial
-// endpoint (frozen host marked) with its free atoms from the file, made exactly self-mirror,
-// plus the displacement field `rattle` on the free atoms (a mirror-symmetric field keeps it so).
-atomistic::Structure seeded_midpoint(const CampaignSettings& settings,
-                                     const atomistic::HopMirror& mirror,
-                                     const atomistic::Structure& built_initial,
-                                     const atomistic::Structure* rattle_from = nullptr,
-                                     const atomistic::Structure* rattled = nullptr) {
-  atomistic::Structure m = built_initial;
+// The sample's midpoint seed (barriers/midpoint_hop), its errors naming the file and key.
+atomistic::Structure seeded_midpoint_of(const CampaignSettings& settings,
+                                        const atomistic::HopMirror& mirror,
+                                        const atomistic::Structure& built_initial,
+                                        const atomistic::Structure* rattle_from = nullptr,
+                                        const atomistic::Structure* rattled = nullptr) {
   try {
-    atomistic::seed_free_atoms(m, *settings.midpoint_start);
+    return seeded_midpoint(*settings.midpoint_start, mirror, built_initial, rattle_from, rattled);
   } catch (const InputError& e) {
     throw InputError("", "/sampling/midpoint_start",
                      settings.midpoint_start_path + ": " + e.problem());
   }
-  const double asymmetry = mirror.asymmetry_angstrom(m);
-  if (asymmetry > kMidpointSeedToleranceAngstrom)
-    throw InputError("", "/sampling/midpoint_start",
-                     settings.midpoint_start_path + ": not its own mirror image (an atom is " +
-                         std::to_string(asymmetry) + " A from its mirror partner, tolerance " +
-                         std::to_string(kMidpointSeedToleranceAngstrom) +
-                         " A): the state must lie on the hop's mirror plane");
-  m = mirror.symmetrize(m);
-  if (rattle_from && rattled)
-    for (std::size_t k = 0; k < m.size(); ++k) {
-      if (m.is_fixed(k)) continue;
-      const auto i = static_cast<Eigen::Index>(k);
-      m.positions_angstrom.col(i) += rattle_from->minimum_image(
-          rattled->positions_angstrom.col(i) - rattle_from->positions_angstrom.col(i));
-    }
-  return m;
 }
 }  // namespace
 
@@ -203,7 +177,7 @@ CampaignPlan plan_campaign(const lattice::SiteGraph& graph, const CampaignSettin
                        "the hop has no mirror plane: " + e.problem());
     }
     apply_frozen_host_and_start(settings, ends);
-    seeded_midpoint(settings, *mirror, ends.initial);
+    seeded_midpoint_of(settings, *mirror, ends.initial);
   }
   return plan;
 }
@@ -260,7 +234,7 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
   std::optional<atomistic::Structure> midpoint_start;
   if (with_midpoint)
     midpoint_start =
-        seeded_midpoint(settings, *mirror, ideal_initial, &ideal_initial, &ends.initial);
+        seeded_midpoint_of(settings, *mirror, ideal_initial, &ideal_initial, &ends.initial);
 
   SampleOutcome out;
   BarrierSample& s = out.sample;
@@ -429,45 +403,11 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
     if (out.neb.stopped)
       throw InputError("", "",
                        "band stopped at step " + std::to_string(guard_step) + ": " + guard_reason);
-    if (with_midpoint && out.neb.converged) {
-      // The half band stands for the hop only below its saddle: M, and the crossing of the
-      // plane between M and its mirror image M' (header).
-      const double e_a = out.neb.energies_ev.front();
-      const double saddle_ev = out.neb.forward_barrier_ev;
-      const double tolerance = settings.refine_tolerance_ev;
-      const std::string remedy =
-          ": the hop's highest point is on its mirror plane (run it without midpoint_start)";
-      const atomistic::Structure& m = out.neb.images.back();
-      const double midpoint_ev = out.neb.energies_ev.back() - e_a;
-      if (midpoint_ev > saddle_ev - tolerance)
-        throw InputError("", "",
-                         "the midpoint state (" + std::to_string(midpoint_ev) +
-                             " eV) is the half band's maximum" + remedy);
-      if (mirror->asymmetry_angstrom(m) < kSelfMirrorAngstrom) {
-        plane_crossing_ev = midpoint_ev;  // M is on the plane: M' = M
-      } else {
-        const atomistic::NebResult flip = atomistic::run_neb(potential, m, mirror->apply(m), band);
-        if (flip.stopped)
-          throw InputError(
-              "", "",
-              "the band from the midpoint state to its mirror image stopped: " + guard_reason);
-        if (!flip.converged)
-          throw InputError("", "",
-                           "the band from the midpoint state to its mirror image did not "
-                           "converge: max force " +
-                               std::to_string(flip.max_force_ev_per_angstrom) + " eV/Å after " +
-                               std::to_string(flip.steps) + " steps");
-        plane_crossing_ev =
-            *std::max_element(flip.energies_ev.begin(), flip.energies_ev.end()) - e_a;
-        if (*plane_crossing_ev > saddle_ev - tolerance)
-          throw InputError("", "",
-                           "the crossing of the mirror plane between the midpoint state and its "
-                           "image (" +
-                               std::to_string(*plane_crossing_ev) +
-                               " eV) is not below the half band's saddle (" +
-                               std::to_string(saddle_ev) + " eV)" + remedy);
-      }
-    }
+    // The half band stands for the hop only below its saddle: M, and the crossing of the
+    // plane between M and its mirror image M' (header).
+    if (with_midpoint && out.neb.converged)
+      plane_crossing_ev = midpoint_plane_crossing_ev(potential, *mirror, out.neb, band,
+                                                     settings.refine_tolerance_ev, guard_reason);
   } catch (const InputError& e) {
     // Endpoints that do not relax, or a band or endpoint the guard stopped: record the
     // failure, never a number (the stopped band or endpoint stays in out.neb, for its path

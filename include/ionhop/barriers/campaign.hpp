@@ -87,6 +87,7 @@ struct CampaignSettings {
   // which the plain mirror band measures. From the intermediate basin the ion goes on to B or
   // back to A with equal probability, so the hop A -> B has half the rate of A -> M: the
   // sample's attempt_frequency_hz is ν*/2, ν* the Vineyard prefactor of the half band.
+  // (barriers/midpoint_hop.hpp)
   std::optional<atomistic::Structure> midpoint_start;
   std::string midpoint_start_path;
   // How the endpoints are made (atomistic/hop_mirror.hpp): kIndependent (both relaxed from
