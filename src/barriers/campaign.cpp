@@ -66,10 +66,9 @@ void apply_frozen_host_and_start(const CampaignSettings& settings, atomistic::Ho
 atomistic::Structure seeded_midpoint_of(const CampaignSettings& settings,
                                         const atomistic::HopMirror& mirror,
                                         const atomistic::Structure& built_initial,
-                                        const atomistic::Structure* rattle_from = nullptr,
-                                        const atomistic::Structure* rattled = nullptr) {
+                                        const atomistic::Structure* rattled_initial = nullptr) {
   try {
-    return seeded_midpoint(*settings.midpoint_start, mirror, built_initial, rattle_from, rattled);
+    return seeded_midpoint(*settings.midpoint_start, mirror, built_initial, rattled_initial);
   } catch (const InputError& e) {
     throw InputError("", "/sampling/midpoint_start",
                      settings.midpoint_start_path + ": " + e.problem());
@@ -147,37 +146,34 @@ CampaignPlan plan_campaign(const lattice::SiteGraph& graph, const CampaignSettin
       }
     plan.occupations = std::move(repeated);
   }
-  // A seeded structure fits every sample only when every sample is the same structure; it
-  // must fit the first one's built hop and mask.
-  const auto first_hop_for = [&](const char* pointer) {
+  // The half band A -> M stands for the hop only when B is A's mirror image.
+  if (settings.midpoint_start && settings.endpoints != atomistic::EndpointMode::kMirror)
+    throw InputError("", "/sampling/midpoint_start",
+                     "needs \"endpoints\": \"mirror\" (the hop's second half is the band's "
+                     "mirror image)");
+  if (settings.initial_start || settings.midpoint_start) {
+    // A seeded structure fits every sample only when every sample is the same structure; it
+    // must fit the first one's built hop and mask.
+    const char* key =
+        settings.initial_start ? "/sampling/initial_start" : "/sampling/midpoint_start";
     if (settings.species.size() != 1)
-      throw InputError("", pointer,
+      throw InputError("", key,
                        "needs a pure host (one varied species): each mixed occupation is "
                        "another structure");
-    return built_hop(
+    atomistic::HopEndpoints ends = built_hop(
         graph, settings, plan.environment,
         initial_site_occupants(graph, settings, plan.environment, plan.occupations.front()));
-  };
-  if (settings.initial_start) {
-    atomistic::HopEndpoints ends = first_hop_for("/sampling/initial_start");
-    apply_frozen_host_and_start(settings, ends);
-  }
-  if (settings.midpoint_start) {
-    // The half band A -> M stands for the hop only when B is A's mirror image.
-    if (settings.endpoints != atomistic::EndpointMode::kMirror)
-      throw InputError("", "/sampling/midpoint_start",
-                       "needs \"endpoints\": \"mirror\" (the hop's second half is the "
-                       "band's mirror image)");
-    atomistic::HopEndpoints ends = first_hop_for("/sampling/midpoint_start");
     std::optional<atomistic::HopMirror> mirror;
-    try {
-      mirror = atomistic::find_hop_mirror(ends.initial, ends.final);
-    } catch (const InputError& e) {
-      throw InputError("", "/sampling/midpoint_start",
-                       "the hop has no mirror plane: " + e.problem());
+    if (settings.midpoint_start) {
+      try {
+        mirror = atomistic::find_hop_mirror(ends.initial, ends.final);
+      } catch (const InputError& e) {
+        throw InputError("", "/sampling/midpoint_start",
+                         "the hop has no mirror plane: " + e.problem());
+      }
     }
     apply_frozen_host_and_start(settings, ends);
-    seeded_midpoint_of(settings, *mirror, ends.initial);
+    if (mirror) seeded_midpoint_of(settings, *mirror, ends.initial);
   }
   return plan;
 }
@@ -233,8 +229,7 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
       settings.midpoint_start && mirror && settings.endpoints == atomistic::EndpointMode::kMirror;
   std::optional<atomistic::Structure> midpoint_start;
   if (with_midpoint)
-    midpoint_start =
-        seeded_midpoint_of(settings, *mirror, ideal_initial, &ideal_initial, &ends.initial);
+    midpoint_start = seeded_midpoint_of(settings, *mirror, ideal_initial, &ends.initial);
 
   SampleOutcome out;
   BarrierSample& s = out.sample;
@@ -290,12 +285,11 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
         return endpoint_guard_reason.empty();
       };
     }
-    const auto relaxed_endpoint = [&](const atomistic::Structure& start, const char* which,
-                                      const atomistic::Potential& with) {
+    const auto relaxed_endpoint = [&](const atomistic::Structure& start, const char* which) {
       atomistic::RelaxResult r;
       if (settings.confirm_minima) {
         const atomistic::MinimumResult m =
-            atomistic::relax_to_minimum(with, start, endpoint_fire, settings.minimum);
+            atomistic::relax_to_minimum(potential, start, endpoint_fire, settings.minimum);
         out.minimum_escapes += m.escapes;
         r = m.relaxed;
         if (r.converged && !m.confirmed)
@@ -303,7 +297,7 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
                            std::string("NEB endpoint ") + which + " is not a minimum after " +
                                std::to_string(m.escapes) + " escapes along negative curvature");
       } else {
-        r = atomistic::relax(with, start, endpoint_fire);
+        r = atomistic::relax(potential, start, endpoint_fire);
       }
       if (r.stopped) {
         // Keep the structure where the guard objected, as a one-image path (for the path
@@ -324,15 +318,10 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
                              std::to_string(r.steps) + " steps");
       return r;
     };
-    // The midpoint state relaxed like an endpoint, from its symmetric start: it may break the
-    // symmetry (an intermediate near the plane, header).
-    const auto relaxed_midpoint = [&](const atomistic::Structure& start) {
-      return relaxed_endpoint(start, "midpoint", potential).structure;
-    };
     // The final endpoint that goes with a relaxed initial one (mirror-derived modes).
     const auto final_for = [&](const atomistic::Structure& initial) {
       if (settings.endpoints == atomistic::EndpointMode::kMirror) return mirror->apply(initial);
-      return relaxed_endpoint(mirror->reflect_moving_atom(initial), "final", potential).structure;
+      return relaxed_endpoint(mirror->reflect_moving_atom(initial), "final").structure;
     };
     // The guard's verdict, kept for the failure message (the monitor itself can only say stop).
     std::string guard_reason;
@@ -349,18 +338,16 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
     atomistic::NebSettings band = guarded;
     band.relax_endpoints = false;
     atomistic::Structure a, b;
-    if (with_midpoint) {
-      a = relaxed_endpoint(ends.initial, "initial", potential).structure;
-      b = relaxed_midpoint(*midpoint_start);
-      out.neb = atomistic::run_neb(potential, a, b, band);
-    } else if (mirror) {
-      a = relaxed_endpoint(ends.initial, "initial", potential).structure;
-      b = final_for(a);
+    if (mirror) {
+      // With a midpoint state the band ends at M, relaxed like an endpoint from its symmetric
+      // start (it may break the symmetry: an intermediate near the plane, header).
+      a = relaxed_endpoint(ends.initial, "initial").structure;
+      b = with_midpoint ? relaxed_endpoint(*midpoint_start, "midpoint").structure : final_for(a);
       out.neb = atomistic::run_neb(potential, a, b, band);
     } else if (settings.confirm_minima || (settings.band_guard && settings.neb.relax_endpoints)) {
       // Here rather than inside run_neb, so that the guard watches these relaxations too.
-      a = relaxed_endpoint(ends.initial, "initial", potential).structure;
-      b = relaxed_endpoint(ends.final, "final", potential).structure;
+      a = relaxed_endpoint(ends.initial, "initial").structure;
+      b = relaxed_endpoint(ends.final, "final").structure;
       out.neb = atomistic::run_neb(potential, a, b, band);
     } else {
       out.neb = atomistic::run_neb(potential, ends.initial, ends.final, guarded);
@@ -376,12 +363,12 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
          refine = atomistic::endpoints_to_refine(out.neb, settings.refine_tolerance_ev)) {
       ++out.endpoint_refinements;
       if (refine.initial_from) {
-        a = relaxed_endpoint(out.neb.images[*refine.initial_from], "initial", potential).structure;
+        a = relaxed_endpoint(out.neb.images[*refine.initial_from], "initial").structure;
         if (mirror && !with_midpoint) b = final_for(a);
       } else if (with_midpoint) {
-        b = relaxed_midpoint(out.neb.images[*refine.final_from]);
+        b = relaxed_endpoint(out.neb.images[*refine.final_from], "midpoint").structure;
       } else {
-        b = relaxed_endpoint(out.neb.images[*refine.final_from], "final", potential).structure;
+        b = relaxed_endpoint(out.neb.images[*refine.final_from], "final").structure;
         if (settings.endpoints == atomistic::EndpointMode::kMirror) a = mirror->apply(b);
       }
       out.neb = atomistic::run_neb(potential, a, b, band);
@@ -421,8 +408,10 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
   s.barrier_ev = out.neb.forward_barrier_ev;
   if (s.converged) {
     s.initial_energy_ev = out.neb.energies_ev.front();
-    s.endpoint_separation_angstrom =
-        out.neb.images.front().largest_displacement_angstrom(out.neb.images.back());
+    // The hop's endpoints: with a midpoint state, A and B = A mirrored (the band ends at M).
+    const atomistic::Structure& first = out.neb.images.front();
+    s.endpoint_separation_angstrom = first.largest_displacement_angstrom(
+        with_midpoint ? mirror->apply(first) : out.neb.images.back());
   }
   s.reaction_energy_ev = out.neb.energies_ev.back() - out.neb.energies_ev.front();
   if (with_midpoint && s.converged) {
@@ -430,8 +419,6 @@ SampleOutcome run_sample(const lattice::SiteGraph& graph, const atomistic::Poten
     s.midpoint_energy_ev = s.reaction_energy_ev;
     s.mirror_plane_energy_ev = plane_crossing_ev;
     s.reaction_energy_ev = 0;
-    s.endpoint_separation_angstrom =
-        out.neb.images.front().largest_displacement_angstrom(mirror->apply(out.neb.images.front()));
   }
   if (!s.converged) {
     out.failure = "CI-NEB did not converge: max force " +

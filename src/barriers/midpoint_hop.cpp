@@ -11,8 +11,7 @@ namespace ionhop::barriers {
 atomistic::Structure seeded_midpoint(const atomistic::Structure& seed,
                                      const atomistic::HopMirror& mirror,
                                      const atomistic::Structure& built_initial,
-                                     const atomistic::Structure* rattle_from,
-                                     const atomistic::Structure* rattled) {
+                                     const atomistic::Structure* rattled_initial) {
   atomistic::Structure m = built_initial;
   atomistic::seed_free_atoms(m, seed);
   const double asymmetry = mirror.asymmetry_angstrom(m);
@@ -23,12 +22,12 @@ atomistic::Structure seeded_midpoint(const atomistic::Structure& seed,
                          std::to_string(kMidpointSeedToleranceAngstrom) +
                          " A): the state must lie near the hop's mirror plane");
   m = mirror.symmetrize(m);
-  if (rattle_from && rattled)
+  if (rattled_initial)
     for (std::size_t k = 0; k < m.size(); ++k) {
       if (m.is_fixed(k)) continue;
       const auto i = static_cast<Eigen::Index>(k);
-      m.positions_angstrom.col(i) += rattle_from->minimum_image(
-          rattled->positions_angstrom.col(i) - rattle_from->positions_angstrom.col(i));
+      m.positions_angstrom.col(i) += built_initial.minimum_image(
+          rattled_initial->positions_angstrom.col(i) - built_initial.positions_angstrom.col(i));
     }
   return m;
 }

@@ -111,20 +111,22 @@ BarrierSampleSet load_barrier_samples(const std::string& path) {
       if (!b.converged) d->fail("a sample that is not converged has no relaxed endpoints");
       b.endpoint_separation_angstrom = d->non_negative();
     }
+    // The midpoint is the half band's last image and the plane crossing lies below its
+    // saddle: neither can be above barrier_ev.
+    const auto at_most_barrier = [&](const JsonInput& e, const char* what) {
+      const double v = e.number();
+      if (v > b.barrier_ev)
+        e.fail("must be <= barrier_ev (" + s.at("barrier_ev").raw().dump() + "): " + what);
+      return v;
+    };
     if (auto m = s.find("midpoint_energy_ev")) {
       if (!b.converged) m->fail("a sample that is not converged has no relaxed midpoint state");
-      b.midpoint_energy_ev = m->number();
-      // The midpoint is the half band's last image, and the saddle its highest.
-      if (*b.midpoint_energy_ev > b.barrier_ev)
-        m->fail("must be <= barrier_ev (" + s.at("barrier_ev").raw().dump() +
-                "): the midpoint lies on the band below its saddle");
+      b.midpoint_energy_ev = at_most_barrier(*m, "the midpoint lies on the band below its saddle");
     }
     if (auto m = s.find("mirror_plane_energy_ev")) {
       if (!b.midpoint_energy_ev) m->fail("given without midpoint_energy_ev");
-      b.mirror_plane_energy_ev = m->number();
-      if (*b.mirror_plane_energy_ev > b.barrier_ev)
-        m->fail("must be <= barrier_ev (" + s.at("barrier_ev").raw().dump() +
-                "): the plane crossing is below the hop's saddle");
+      b.mirror_plane_energy_ev =
+          at_most_barrier(*m, "the plane crossing is below the hop's saddle");
     }
     set.samples.push_back(std::move(b));
   }

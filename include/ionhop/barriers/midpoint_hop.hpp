@@ -22,17 +22,16 @@ inline constexpr double kMidpointSeedToleranceAngstrom = 1.0;
 inline constexpr double kSelfMirrorAngstrom = 0.01;
 
 // The unrelaxed intermediate: `built_initial` (the built initial endpoint, frozen host marked)
-// with its free atoms from `seed`, made exactly self-mirror (HopMirror::symmetrize), plus the
-// displacement rattled − rattle_from on its free atoms when both are given (a mirror-symmetric
-// field, e.g. the sample's symmetrised rattle, keeps it symmetric). Throws InputError (no file
-// or pointer: the caller adds them) when the seed has other atoms or another frozen host
-// (atomistic::seed_free_atoms), or lies more than kMidpointSeedToleranceAngstrom from its
-// mirror image.
+// with its free atoms from `seed`, made exactly self-mirror (HopMirror::symmetrize), plus, when
+// given, the displacement of `rattled_initial` from `built_initial` on its free atoms (a
+// mirror-symmetric field, e.g. the sample's symmetrised rattle, keeps it symmetric). Throws
+// InputError (no file or pointer: the caller adds them) when the seed has other atoms or another
+// frozen host (atomistic::seed_free_atoms), or lies more than kMidpointSeedToleranceAngstrom from
+// its mirror image.
 atomistic::Structure seeded_midpoint(const atomistic::Structure& seed,
                                      const atomistic::HopMirror& mirror,
                                      const atomistic::Structure& built_initial,
-                                     const atomistic::Structure* rattle_from = nullptr,
-                                     const atomistic::Structure* rattled = nullptr);
+                                     const atomistic::Structure* rattled_initial = nullptr);
 
 // For a converged half band A -> M (M its last image): the energy above A of the hop's
 // crossing of the mirror plane between M and M' — M's own energy when M lies on the plane,
