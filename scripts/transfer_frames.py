@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Carry extxyz frames of one perovskite over to another: scale cell and positions by the
 ratio of the lattice constants and substitute elements (e.g. CsPbI3 I_i^- states -> CsPbBr3
-Br_i^- starting points for DFT labels). The output keeps species and positions only (no
-energies or forces: they belong to the old compound) plus the frame's charge, so that
-`ionhop dft-label` can label it. Standard library only.
+Br_i^- starting points for DFT labels). The output keeps species, positions and, where the
+source has it, the frozen-host mask (`fixed`) — no energies or forces: they belong to the
+old compound — plus the frame's charge, so that `ionhop dft-label` can label it and
+`ionhop neb` can use it as an endpoint file. Standard library only.
 
 Usage:
   scripts/transfer_frames.py IN.extxyz --scale 0.9412 --replace I=Br [--frames 0,2,5] \
@@ -39,6 +40,22 @@ def read_frames(path):
         frames.append((lines[i + 1], lines[i + 2 : i + 2 + count]))
         i += 2 + count
     return frames
+
+
+def properties_column(header, name, path, k):
+    """Column index of property `name` in an extxyz Properties= spec, or None."""
+    spec = re.search(r"Properties=(\S+)", header)
+    if not spec:
+        return None
+    items = spec.group(1).split(":")
+    if len(items) % 3:
+        fail(f"{path}: frame {k}: Properties= is not NAME:TYPE:COUNT triples")
+    column = 0
+    for i in range(0, len(items), 3):
+        if items[i] == name:
+            return column
+        column += int(items[i + 2])
+    return None
 
 
 def main():
@@ -84,8 +101,10 @@ def main():
             fail(f"{args.input}: frame {k}: no Lattice=\"...\" in the comment line")
         cell = [float(x) * args.scale for x in lattice.group(1).split()]
         charge = re.search(r"(?:^|\s)charge=(-?\d+)", header)
+        fixed_column = properties_column(header, "fixed", args.input, k)
+        properties = "species:S:1:pos:R:3" + (":fixed:L:1" if fixed_column is not None else "")
         fields = [f'Lattice="{" ".join(f"{x:.10g}" for x in cell)}"',
-                  "Properties=species:S:1:pos:R:3", 'pbc="T T T"']
+                  f"Properties={properties}", 'pbc="T T T"']
         if args.charge is not None:
             fields.append(f"charge={args.charge}")
         elif charge:
@@ -109,7 +128,12 @@ def main():
                 xyz = [float(x) * args.scale for x in parts[1:4]]
             except ValueError:
                 fail(f"{args.input}: frame {k}, atom {n}: coordinates are not numbers")
-            out.append(f"{species} {xyz[0]:.8f} {xyz[1]:.8f} {xyz[2]:.8f}")
+            line_out = f"{species} {xyz[0]:.8f} {xyz[1]:.8f} {xyz[2]:.8f}"
+            if fixed_column is not None:
+                if fixed_column >= len(parts) or parts[fixed_column] not in ("T", "F"):
+                    fail(f"{args.input}: frame {k}, atom {n}: fixed is not T or F")
+                line_out += " " + parts[fixed_column]
+            out.append(line_out)
     with open(args.out, "w") as handle:
         handle.write("\n".join(out) + "\n")
 

@@ -4,7 +4,8 @@
 #   - the ideal (unrattled) CsPbI3 split-interstitial cell scaled by 5.92/6.29 with I -> Br
 #     is, atom by atom, the CsPbBr3 cell make-training-structures builds with the split
 #     scaled alike (to 1e-6 A): cell, positions and species carried exactly;
-#   - the charge is kept, or replaced with --charge; forces/energies are dropped;
+#   - the charge is kept, or replaced with --charge; forces/energies are dropped, the
+#     frozen-host mask (fixed) is carried;
 #   - bad input (missing file, frame out of range, bad --replace, absurd --scale) exits 2
 #     with one line naming the file or option, and writes nothing.
 #
@@ -49,6 +50,24 @@ if sed -n 2p "$WORK/q.extxyz" | grep -q ' charge=0 ' && ! grep -q forces "$WORK/
   ok "--charge replaces the cell charge; no forces carried"
 else
   fail "--charge replaces the cell charge; no forces carried" "$(sed -n 2p "$WORK/q.extxyz")"
+fi
+
+# The frozen-host mask (fixed:L:1) is carried; forces between pos and fixed are skipped.
+python3 - "$WORK/i.extxyz" "$WORK/masked.extxyz" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+n = int(lines[0])
+out = [lines[0], lines[1].replace("Properties=species:S:1:pos:R:3", "Properties=species:S:1:pos:R:3:forces:R:3:fixed:L:1")]
+for i, l in enumerate(lines[2:2 + n]):
+    out.append(l + " 0.1 0.2 0.3 " + ("T" if i % 3 else "F"))
+open(sys.argv[2], "w").write("\n".join(out) + "\n")
+PY
+run_ok "transfer a masked frame" python3 $T "$WORK/masked.extxyz" --scale 1 --out "$WORK/m.extxyz"
+if sed -n 2p "$WORK/m.extxyz" | grep -q 'Properties=species:S:1:pos:R:3:fixed:L:1 ' &&
+   [[ $(awk 'NR > 2 {print $5}' "$WORK/m.extxyz" | tr -d '\n') == $(awk 'NR > 2 {print $8}' "$WORK/masked.extxyz" | tr -d '\n') ]]; then
+  ok "the fixed mask is carried atom by atom"
+else
+  fail "the fixed mask is carried atom by atom" "$(head -4 "$WORK/m.extxyz")"
 fi
 
 # bad_input DESC SUBSTRING ARGS...: exit 2, one stderr line containing SUBSTRING, no output.
