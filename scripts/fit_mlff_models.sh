@@ -44,6 +44,18 @@ ii_minus=(examples/mlff/dft/cspbi3_ii_minus_2x2x2_split1p4_pbe_d3.extxyz
   examples/mlff/validation/cspbi3_ii_minus_frozen5_db_face_band_path_stage8_pbe_d3.extxyz)
 "$ionhop" fit-mlff "${ii_minus[@]}" --out examples/mlff/models/cspbi3_ii_minus.json
 
+# Br_i^- (CsPbBr3): the bootstrap labels (I_i^- path states carried over and rattled split
+# pairs), the labels of the learn-neb stages along the double bridge -> face state band, then
+# the CP2K points along the learned bands once they have served as held-out validation and
+# the batch-learning rounds over the campaign's bands, in the order they were made (README).
+bri_minus=(examples/mlff/dft/cspbbr3_bri_minus_2x2x2_pbe_d3.extxyz)
+for f in $runs/cspbbr3_bri_minus_band_db_face/labelled.extxyz \
+  $(ls examples/mlff/validation/cspbbr3_bri_minus_band_path*_pbe_d3.extxyz 2>/dev/null | sort -V) \
+  $(ls examples/mlff/campaigns/cspbbr3_bri_minus_round*_pbe_d3.extxyz 2>/dev/null | sort -V); do
+  [[ -f $f ]] && bri_minus+=("$f")
+done
+"$ionhop" fit-mlff "${bri_minus[@]}" --out examples/mlff/models/cspbbr3_bri_minus.json
+
 # V_Br^+ (CsPbBr3), V_I^- and V_I^0: the bootstrap frames and the learn-neb stage's labels (the
 # model that stage ended with; V_I^- has a second stage, _sym9), the labels of an MD stage where one was run after it, the
 # CP2K points along the learned band (examples/mlff/validation/NAME_frozen_sym_band_path_
