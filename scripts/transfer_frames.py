@@ -100,15 +100,16 @@ def main():
         if not lattice:
             fail(f"{args.input}: frame {k}: no Lattice=\"...\" in the comment line")
         cell = [float(x) * args.scale for x in lattice.group(1).split()]
-        charge = re.search(r"(?:^|\s)charge=(-?\d+)", header)
+        charge = args.charge
+        if charge is None:
+            source = re.search(r"(?:^|\s)charge=([-+]?\d+)", header)
+            charge = int(source.group(1)) if source else None
         fixed_column = properties_column(header, "fixed", args.input, k)
         properties = "species:S:1:pos:R:3" + (":fixed:L:1" if fixed_column is not None else "")
         fields = [f'Lattice="{" ".join(f"{x:.10g}" for x in cell)}"',
                   f"Properties={properties}", 'pbc="T T T"']
-        if args.charge is not None:
-            fields.append(f"charge={args.charge}")
-        elif charge:
-            fields.append(f"charge={charge.group(1)}")
+        if charge is not None:
+            fields.append(f"charge={charge}")
         note = f"{args.input} frame {k} scaled by {args.scale}"
         if replace:
             note += " with " + ",".join(f"{o}->{n}" for o, n in replace.items())
